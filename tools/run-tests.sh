@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds kwire with AddressSanitizer and UndefinedBehaviorSanitizer and runs
+# every test. This is the README's test command and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+build=${KWIRE_TEST_BUILD_DIR:-build/test-asan}
+jobs=$(nproc)
+mkdir -p "$(dirname "$build")"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=address,undefined \
+  -DKWIRE_WERROR=ON -DKWIRE_BUILD_BENCH=ON > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j"$jobs"
+if [ -f tools/codegen/generate.py ]; then
+  python3 tools/codegen/generate.py --check
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$build" --output-on-failure -j"$jobs"
