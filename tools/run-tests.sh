@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 build=${KWIRE_TEST_BUILD_DIR:-build/test-asan}
 jobs=$(nproc)
+# Paths relative to the checkout, so a fresh clone reuses earlier compiles.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 mkdir -p "$(dirname "$build")"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=address,undefined \
   -DKWIRE_WERROR=ON -DKWIRE_BUILD_BENCH=ON > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
