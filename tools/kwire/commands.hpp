@@ -1,0 +1,7 @@
+// The kwire tool's subcommands: one entry point per subcommand, each given the
+// whole argv (argv[1] is the subcommand's name). main.cpp dispatches on argv[1].
+// Exit codes: 0 success, 1 failure at run time, 2 bad usage.
+#pragma once
+
+int run_cluster(int argc, char** argv);
+int run_perf(int argc, char** argv);

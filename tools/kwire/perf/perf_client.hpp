@@ -1,0 +1,57 @@
+// The producer a `kwire perf produce` run drives: kwire's own, or librdkafka's
+// C API for the A/B comparison. Both are driven by the same loop and report
+// deliveries to the same PerfStats, so the numbers are comparable.
+// send()/service()/flush() are called from the perf loop's thread only;
+// deliveries may be reported from the client's own threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kwire/protocol/wire/bytes.hpp"
+#include "perf/perf_stats.hpp"
+
+namespace kwire::tool {
+
+struct PerfSettings {
+  std::string client = "kwire";  // kwire | librdkafka
+  std::string bootstrap;
+  std::string topic;
+  std::int32_t partition = -1;  // -1: let the partitioner choose
+  std::uint64_t count = 0;
+  std::size_t size = 100;
+  double rate = 0;  // records/s, 0 = as fast as possible
+  std::vector<std::pair<std::string, std::string>> properties;  // -X, Java property names
+  bool json = false;
+};
+
+enum class SendStatus { queued, queue_full, failed };
+
+class PerfClient {
+ public:
+  virtual ~PerfClient() = default;
+  virtual std::string name() const = 0;
+  // Queues one record (value copied or kept alive by the client). The
+  // delivery report must reach stats.delivered(sent_ns, error).
+  virtual SendStatus send(kwire::protocol::Bytes value, std::uint64_t sent_ns, std::string& error) = 0;
+  // Lets the client make progress (librdkafka serves delivery reports here).
+  virtual void service(std::chrono::milliseconds wait) = 0;
+  // Waits until every queued record has a delivery report; false on timeout.
+  virtual bool flush(std::chrono::milliseconds timeout) = 0;
+  virtual std::uint64_t in_flight() const = 0;
+};
+
+// Creates the client named by settings.client; nullptr with `error` when that
+// client is unknown, not built in, or rejects a property.
+std::unique_ptr<PerfClient> make_perf_client(const PerfSettings& settings, PerfStats& stats, std::string& error);
+
+// The clients themselves (one file each).
+std::unique_ptr<PerfClient> make_kwire_perf_client(const PerfSettings& settings, PerfStats& stats, std::string& error);
+std::unique_ptr<PerfClient> make_rdkafka_perf_client(const PerfSettings& settings, PerfStats& stats,
+                                                     std::string& error);
+
+}  // namespace kwire::tool

@@ -1,0 +1,110 @@
+// Delivery accounting and the perf summary (see perf_stats.hpp).
+#include "perf/perf_stats.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+
+namespace kwire::tool {
+
+std::uint64_t now_ns() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+void PerfStats::delivered(std::uint64_t sent_ns, std::string_view error) {
+  std::uint64_t now = now_ns();
+  std::lock_guard lock(mu_);
+  if (error.empty()) {
+    ++acked_;
+    latency_.record(now > sent_ns ? (now - sent_ns) / 1000 : 0);
+  } else {
+    ++failed_;
+    if (first_error_.empty()) first_error_ = std::string(error);
+  }
+}
+
+std::uint64_t PerfStats::acked() const {
+  std::lock_guard lock(mu_);
+  return acked_;
+}
+std::uint64_t PerfStats::failed() const {
+  std::lock_guard lock(mu_);
+  return failed_;
+}
+std::string PerfStats::first_error() const {
+  std::lock_guard lock(mu_);
+  return first_error_;
+}
+LatencyHistogram PerfStats::latency() const {
+  std::lock_guard lock(mu_);
+  return latency_;
+}
+
+double process_cpu_seconds() noexcept {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+double peak_rss_mb() noexcept {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+namespace {
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string PerfReport::to_text() const {
+  char buf[1024];
+  double us_per_record = acked > 0 ? cpu_seconds * 1e6 / static_cast<double>(acked) : 0;
+  std::snprintf(buf, sizeof buf,
+                "kwire perf produce: %llu of %llu records of %zu B acknowledged by %s in %.3f s (client: %s)\n"
+                "  throughput  %.0f records/s  %.2f MB/s\n"
+                "  cpu         %.3f s  (%.2f us/record)\n"
+                "  latency     p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n"
+                "  errors      %llu%s%s\n"
+                "  peak rss    %.1f MB\n",
+                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(records), record_size,
+                topic.c_str(), seconds, client.c_str(), records_per_second(), mb_per_second(), cpu_seconds,
+                us_per_record, p50_ms, p99_ms, p999_ms, max_ms, static_cast<unsigned long long>(failed),
+                first_error.empty() ? "" : "  first: ", first_error.c_str(), peak_rss_mb);
+  return buf;
+}
+
+std::string PerfReport::to_json() const {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "{\"client\":\"%s\",\"topic\":\"%s\",\"records\":%llu,\"acked\":%llu,\"failed\":%llu,"
+                "\"record_size\":%zu,\"seconds\":%.6f,\"records_per_s\":%.1f,\"mb_per_s\":%.3f,"
+                "\"cpu_s\":%.6f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,"
+                "\"peak_rss_mb\":%.1f,",
+                json_escape(client).c_str(), json_escape(topic).c_str(), static_cast<unsigned long long>(records),
+                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(failed), record_size, seconds,
+                records_per_second(), mb_per_second(), cpu_seconds, p50_ms, p99_ms, p999_ms, max_ms, peak_rss_mb);
+  return std::string(buf) + "\"settings\":\"" + json_escape(settings) + "\",\"first_error\":\"" +
+         json_escape(first_error) + "\"}\n";
+}
+
+}  // namespace kwire::tool

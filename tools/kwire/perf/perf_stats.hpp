@@ -1,0 +1,62 @@
+// What `kwire perf produce` measures, shared by every client it can drive
+// (kwire, librdkafka) so both are measured by the same code. Delivery
+// reports may arrive on the client's own thread: PerfStats is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "perf/latency_histogram.hpp"
+
+namespace kwire::tool {
+
+// Monotonic nanoseconds, the clock every send timestamp uses.
+std::uint64_t now_ns() noexcept;
+
+class PerfStats {
+ public:
+  // One delivery report: sent_ns is when send() was called; error empty on success.
+  void delivered(std::uint64_t sent_ns, std::string_view error);
+  std::uint64_t acked() const;
+  std::uint64_t failed() const;
+  std::string first_error() const;
+  LatencyHistogram latency() const;
+
+ private:
+  mutable std::mutex mu_;
+  LatencyHistogram latency_;
+  std::uint64_t acked_ = 0;
+  std::uint64_t failed_ = 0;
+  std::string first_error_;
+};
+
+// CPU seconds (user + system) of this process so far, and its peak RSS.
+double process_cpu_seconds() noexcept;
+double peak_rss_mb() noexcept;
+
+struct PerfReport {
+  std::string client;        // "kwire" or "librdkafka <version>"
+  std::string topic;
+  std::uint64_t records = 0;  // asked for
+  std::uint64_t acked = 0;
+  std::uint64_t failed = 0;
+  std::size_t record_size = 0;
+  double seconds = 0;         // first send to last delivery report
+  double cpu_seconds = 0;
+  double peak_rss_mb = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+  std::string first_error;
+  std::string settings;       // the -X properties, "k=v,k=v"
+
+  double records_per_second() const noexcept { return seconds > 0 ? static_cast<double>(acked) / seconds : 0; }
+  double mb_per_second() const noexcept {
+    return seconds > 0 ? static_cast<double>(acked) * static_cast<double>(record_size) / 1e6 / seconds : 0;
+  }
+  std::string to_text() const;
+  std::string to_json() const;
+};
+
+}  // namespace kwire::tool
