@@ -1,0 +1,47 @@
+// Errors the client itself produces (as opposed to Kafka error codes from a
+// broker, which live in kwire/protocol/errors.hpp). Every public call reports
+// failures as std::error_code values of this category or the Kafka category.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace kwire {
+
+enum class errc {
+  // Configuration (raised at construction; see ConfigError for the message).
+  unknown_config_key = 1,
+  invalid_config_value,
+  conflicting_config,
+  // send() and friends.
+  queue_full,                 // no buffer.memory left and blocking is off (manual poll mode)
+  buffer_exhausted_timeout,   // waited max.block.ms for buffer.memory
+  metadata_timeout,           // topic or partition unknown after max.block.ms
+  record_too_large,           // record larger than max.request.size or buffer.memory
+  invalid_partition,          // explicit partition outside the topic's partitions
+  invalid_record,             // e.g. empty topic name
+  producer_closed,            // send after close(), or left over at close()
+  delivery_timeout,           // not acknowledged within delivery.timeout.ms
+  batch_full,                 // direct batch control: append() found no room
+  flush_timeout,              // flush(timeout) returned before everything was delivered
+  would_deadlock,             // a blocking call made on the producer's own thread
+};
+
+const std::error_category& client_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+// Thrown by constructors taking a configuration: names the key and why.
+class ConfigError : public std::invalid_argument {
+ public:
+  ConfigError(std::error_code code, const std::string& what) : std::invalid_argument(what), code_(code) {}
+  std::error_code code() const noexcept { return code_; }
+
+ private:
+  std::error_code code_;
+};
+
+}  // namespace kwire
+
+template <>
+struct std::is_error_code_enum<kwire::errc> : std::true_type {};

@@ -1,0 +1,173 @@
+// The Kafka producer. Construct it from a ProducerConfig or Java-style
+// properties, send records, and get one delivery report per record.
+//
+//   kwire::Producer producer({{"bootstrap.servers", "localhost:9092"}});
+//   producer.async_send(record, [](std::error_code ec, kwire::RecordMetadata md) { ... });
+//   auto future = producer.send(record);                   // std::future<RecordMetadata>
+//   auto md = co_await producer.async_send(record, asio::use_awaitable);
+//   producer.flush(std::chrono::seconds(10));
+//
+// Threads: every member may be called from any user thread at the same time.
+// The producer runs one io thread of its own (network, sender, and by default
+// the delivery reports). Blocking calls (send waiting for buffer.memory or
+// metadata, send_and_wait, flush, close) must not be made from a delivery
+// report running on that thread: they fail with errc::would_deadlock there.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <asio/system_executor.hpp>
+#include <asio/use_future.hpp>
+
+#include "kwire/delivery_handler.hpp"
+#include "kwire/errors.hpp"
+#include "kwire/producer_config.hpp"
+#include "kwire/record.hpp"
+
+namespace kwire {
+
+namespace detail {
+class ProducerImpl;
+class ProducerBatch;
+}  // namespace detail
+
+// A batch the caller fills directly (create_batch / append / send_batch), as in
+// aiokafka. The records are encoded as they are appended; its memory counts
+// against buffer.memory from create_batch() on.
+class Batch {
+ public:
+  struct Appended {
+    std::int32_t offset_delta;  // offset = the batch's base offset + offset_delta
+    std::int64_t timestamp_ms;
+    std::size_t batch_size_bytes;
+  };
+
+  Batch(Batch&&) noexcept;
+  Batch& operator=(Batch&&) noexcept;
+  ~Batch();
+
+  // nullopt when the record does not fit in batch.size (the first record
+  // always fits) or the batch is closed.
+  std::optional<Appended> append(std::optional<Bytes> key, std::optional<Bytes> value,
+                                 std::optional<std::int64_t> timestamp_ms = std::nullopt,
+                                 std::span<const Header> headers = {});
+  // No more appends; send_batch closes it too.
+  void close() noexcept;
+  std::int32_t record_count() const noexcept;
+  std::size_t size_bytes() const noexcept;
+
+ private:
+  friend class Producer;
+  explicit Batch(std::unique_ptr<detail::ProducerBatch> batch) noexcept;
+  std::unique_ptr<detail::ProducerBatch> batch_;
+  bool closed_ = false;
+};
+
+class Producer {
+ public:
+  using Signature = void(std::error_code, RecordMetadata);
+
+  explicit Producer(ProducerConfig config);  // throws ConfigError
+  explicit Producer(const Properties& properties);
+  ~Producer();  // close(delivery.timeout.ms)
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Sends a record; the completion fires once with its RecordMetadata or an
+  // error. Handlers without an associated executor run where reports run (the
+  // io thread, or poll_events()); others are dispatched to their executor.
+  template <typename CompletionToken>
+  auto async_send(const Record& record, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, Signature>(
+        [this](auto handler, const Record& r) {
+          DeliveryHandler wrapped = wrap(std::move(handler));
+          if (std::error_code ec = enqueue(r, wrapped)) fail_now(std::move(wrapped), ec, r);
+        },
+        token, std::cref(record));
+  }
+
+  std::future<RecordMetadata> send(const Record& record) { return async_send(record, asio::use_future); }
+
+  // Callback form. Returns an error when the record was not accepted; then the
+  // callback is NOT called. Otherwise the callback fires exactly once.
+  std::error_code send(const Record& record, DeliveryHandler callback);
+
+  // Blocks until the record's report; throws std::system_error on failure.
+  RecordMetadata send_and_wait(const Record& record);
+  std::error_code send_and_wait(const Record& record, RecordMetadata& out);
+
+  // Makes everything sent so far ready now and waits for its reports.
+  // errc::flush_timeout when time ran out.
+  std::error_code flush(std::chrono::milliseconds timeout);
+  // Stops accepting records, flushes for up to `timeout`, then fails what is
+  // left with errc::producer_closed (every report still fires) and stops the io thread.
+  void close(std::chrono::milliseconds timeout);
+
+  // enable.manual.events.poll=true: fires queued delivery reports on this
+  // thread, waiting up to `timeout` for the first. Returns the records reported.
+  std::size_t poll_events(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+  // Direct batch control. create_batch reserves batch.size bytes of
+  // buffer.memory (waiting up to max.block.ms); throws std::system_error.
+  Batch create_batch();
+  template <typename CompletionToken>
+  auto async_send_batch(Batch&& batch, std::string_view topic, std::int32_t partition, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, Signature>(
+        [this, &batch](auto handler, std::string_view t, std::int32_t p) {
+          DeliveryHandler wrapped = wrap(std::move(handler));
+          if (std::error_code ec = enqueue_batch(std::move(batch), t, p, wrapped)) {
+            Record r;
+            r.topic = t;
+            r.partition = p;
+            fail_now(std::move(wrapped), ec, r);
+          }
+        },
+        token, topic, partition);
+  }
+  std::future<RecordMetadata> send_batch(Batch&& batch, std::string_view topic, std::int32_t partition) {
+    return async_send_batch(std::move(batch), topic, partition, asio::use_future);
+  }
+
+  const ProducerConfig& config() const noexcept;
+
+ private:
+  template <typename Handler>
+  static DeliveryHandler wrap(Handler&& handler) {
+    using H = std::decay_t<Handler>;
+    if constexpr (std::is_same_v<asio::associated_executor_t<H>, asio::system_executor>) {
+      return DeliveryHandler(std::forward<Handler>(handler));
+    } else {
+      auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      return DeliveryHandler([h = std::forward<Handler>(handler), work = std::move(work)](
+                                 std::error_code ec, RecordMetadata md) mutable {
+        auto ex = work.get_executor();
+        asio::dispatch(ex, [h = std::move(h), ec, md = std::move(md)]() mutable { std::move(h)(ec, std::move(md)); });
+        work.reset();
+      });
+    }
+  }
+  static void fail_now(DeliveryHandler&& handler, std::error_code ec, const Record& r);
+
+  std::error_code enqueue(const Record& record, DeliveryHandler& handler);
+  std::error_code enqueue_batch(Batch&& batch, std::string_view topic, std::int32_t partition,
+                                DeliveryHandler& handler);
+
+  std::unique_ptr<detail::ProducerImpl> impl_;
+};
+
+}  // namespace kwire

@@ -1,0 +1,98 @@
+// Producer configuration: a typed struct, and a parser for the Java client's
+// property names ("bootstrap.servers", "linger.ms", ...). Unknown keys and bad
+// values are errors that name the key; nothing is silently ignored.
+// Any thread; plain data.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "kwire/errors.hpp"
+#include "kwire/partitioner.hpp"
+
+namespace kwire {
+
+using Properties = std::map<std::string, std::string, std::less<>>;
+
+// Values are the RecordBatch attribute codec ids (and kwire::compression::Codec's).
+enum class CompressionType : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
+
+enum class SecurityProtocol : std::uint8_t { plaintext, ssl, sasl_plaintext, sasl_ssl };
+
+struct SecurityConfig {
+  SecurityProtocol protocol = SecurityProtocol::plaintext;
+  // TLS, PEM only (ssl.truststore.type / ssl.keystore.type = PEM).
+  std::string truststore_location;      // ssl.truststore.location: CA bundle file
+  std::string truststore_certificates;  // ssl.truststore.certificates: PEM text
+  std::string keystore_location;        // ssl.keystore.location: PEM with cert chain and key
+  std::string keystore_certificate_chain;  // ssl.keystore.certificate.chain: PEM text
+  std::string keystore_key;             // ssl.keystore.key: PEM text
+  std::string key_password;             // ssl.key.password
+  bool verify_hostname = true;          // ssl.endpoint.identification.algorithm = https (default) or ""
+  // SASL.
+  std::string sasl_mechanism = "GSSAPI";  // sasl.mechanism; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 are supported
+  std::string sasl_username;            // from sasl.jaas.config, or sasl.username
+  std::string sasl_password;            // from sasl.jaas.config, or sasl.password
+};
+
+enum class BuiltinPartitioner : std::uint8_t {
+  default_partitioner,  // murmur2 for keyed records (as Java), uniform sticky (KIP-794) for keyless
+  uniform_sticky,       // ignore keys (Java's partitioner.ignore.keys=true)
+};
+
+struct ProducerConfig {
+  using ms = std::chrono::milliseconds;
+
+  std::vector<std::string> bootstrap_servers;  // "host:port"
+  std::string client_id;
+  std::int16_t acks = -1;                      // -1 = all, 0, 1
+  ms linger{5};
+  std::int32_t batch_size = 16384;
+  std::int64_t buffer_memory = 32 * 1024 * 1024;
+  ms max_block{60000};
+  ms delivery_timeout{120000};
+  ms request_timeout{30000};
+  std::int32_t retries = 2147483647;
+  ms retry_backoff{100};
+  ms retry_backoff_max{1000};
+  std::int32_t max_in_flight_requests_per_connection = 5;
+  // nullopt = not set by the caller: on, unless acks is 0 or 1 or more than 5
+  // requests may be in flight (as the Java client since 3.0).
+  std::optional<bool> enable_idempotence;
+  CompressionType compression_type = CompressionType::none;
+  std::optional<int> compression_level;        // nullopt = the codec's default
+  std::int32_t max_request_size = 1048576;
+  BuiltinPartitioner partitioner = BuiltinPartitioner::default_partitioner;
+  PartitionerFunction custom_partitioner;      // set in code only; wins over `partitioner` when set
+  ms metadata_max_age{300000};
+  ms reconnect_backoff{50};
+  ms reconnect_backoff_max{1000};
+  ms connections_max_idle{540000};
+  std::int32_t send_buffer_bytes = 131072;     // -1 = OS default
+  std::int32_t receive_buffer_bytes = 32768;   // -1 = OS default
+  // kwire: queue delivery reports for Producer::poll_events() on the caller's
+  // thread instead of running them on the producer's thread; a full buffer then
+  // fails send() at once with errc::queue_full instead of blocking.
+  bool enable_manual_events_poll = false;
+  SecurityConfig security;
+
+  // Parses Java-style properties over the defaults above. Throws ConfigError.
+  static ProducerConfig from_properties(const Properties& props);
+  // Non-throwing form: on error, `why` names the key and the problem.
+  static std::error_code parse(const Properties& props, ProducerConfig& out, std::string& why);
+
+  // Checks ranges and combinations (also run by parse and by the Producer).
+  std::error_code validate(std::string& why) const;
+  bool idempotence() const noexcept {
+    return enable_idempotence.value_or(acks == -1 && max_in_flight_requests_per_connection <= 5);
+  }
+};
+
+}  // namespace kwire

@@ -1,0 +1,55 @@
+// What a caller hands to the producer (Record) and what it gets back in the
+// delivery report (RecordMetadata). Records are views: send() encodes the
+// key, value and headers into a batch before it returns, so a copied value
+// (the default) may be freed as soon as send() returns. A borrowed value is
+// promised to stay alive until its delivery report, which hands the view
+// back (RecordMetadata::borrowed_value) so the caller can release it there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kwire/protocol/wire/bytes.hpp"
+
+namespace kwire {
+
+using Bytes = protocol::Bytes;
+using protocol::as_bytes;
+
+struct Header {
+  std::string_view key;
+  std::optional<Bytes> value;  // nullopt = null header value
+};
+
+enum class ValueOwnership : std::uint8_t {
+  copy,    // the producer never looks at the caller's memory after send() returns
+  borrow,  // the caller keeps key/value alive until the delivery report
+};
+
+struct Record {
+  std::string_view topic;
+  std::optional<std::int32_t> partition;     // explicit partition wins over any partitioner
+  std::optional<Bytes> key;                  // nullopt = null key (sticky partitioning)
+  std::optional<Bytes> value;                // nullopt = null value (tombstone)
+  std::span<const Header> headers;
+  std::optional<std::int64_t> timestamp_ms;  // nullopt = now (CreateTime)
+  std::uint64_t user_id = 0;                 // returned in RecordMetadata::user_id
+  ValueOwnership ownership = ValueOwnership::copy;
+};
+
+enum class TimestampType : std::uint8_t { create_time, log_append_time };
+
+struct RecordMetadata {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;        // -1 when unknown (acks=0, or on error)
+  std::int64_t timestamp_ms = -1;  // CreateTime the record carried, or the broker's LogAppendTime
+  TimestampType timestamp_type = TimestampType::create_time;
+  std::uint64_t user_id = 0;
+  std::optional<Bytes> borrowed_value;  // set for ValueOwnership::borrow: release it now
+};
+
+}  // namespace kwire

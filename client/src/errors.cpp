@@ -1,0 +1,40 @@
+// The client error category: names and explanations for kwire::errc.
+#include "kwire/errors.hpp"
+
+namespace kwire {
+namespace {
+
+class ClientCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "kwire"; }
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+      case errc::unknown_config_key: return "unknown configuration property";
+      case errc::invalid_config_value: return "invalid configuration value";
+      case errc::conflicting_config: return "conflicting configuration values";
+      case errc::queue_full: return "queue full: buffer.memory is used up (non-blocking mode)";
+      case errc::buffer_exhausted_timeout: return "buffer.memory still full after max.block.ms";
+      case errc::metadata_timeout: return "topic or partition not known after max.block.ms";
+      case errc::record_too_large: return "record larger than max.request.size or buffer.memory";
+      case errc::invalid_partition: return "partition out of range for the topic";
+      case errc::invalid_record: return "invalid record";
+      case errc::producer_closed: return "producer closed";
+      case errc::delivery_timeout: return "record not delivered within delivery.timeout.ms";
+      case errc::batch_full: return "batch full";
+      case errc::flush_timeout: return "flush timed out";
+      case errc::would_deadlock: return "blocking call on the producer's own thread";
+    }
+    return "unknown kwire error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& client_category() noexcept {
+  static const ClientCategory category;
+  return category;
+}
+
+std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), client_category()}; }
+
+}  // namespace kwire

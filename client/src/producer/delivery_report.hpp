@@ -1,0 +1,75 @@
+// Delivery reports: the per-record entries a batch carries, the reports of a
+// finished batch, and the dispatcher that runs them on the producer's io
+// thread (default) or queues them for Producer::poll_events() on the caller's
+// thread (enable.manual.events.poll=true).
+// Threads: DeliveryDispatcher::dispatch from any thread (in practice the io
+// thread, or a user thread for batches aborted at close); poll from user threads.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "kwire/delivery_handler.hpp"
+#include "kwire/record.hpp"
+
+namespace kwire::detail {
+
+// One report to fire: stored in a vector reserved per batch, so appending a
+// record allocates nothing (the handler has inline storage).
+struct DeliveryEntry {
+  DeliveryHandler handler;               // may be empty: nobody wants this record's report
+  std::uint64_t user_id = 0;
+  std::int64_t timestamp_ms = -1;        // the CreateTime the record was written with
+  std::int32_t offset_delta = 0;         // the record's index in its batch
+  std::optional<Bytes> borrowed_value;   // ValueOwnership::borrow: handed back in the report
+};
+
+// A record-level error from Produce v8+ (RecordErrors), by index in the batch.
+struct RecordError {
+  std::int32_t batch_index = 0;
+  std::error_code error;
+};
+
+// Everything needed to fire one finished batch's reports; movable, so the
+// manual-poll queue holds whole batches rather than one node per record.
+struct BatchReports {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t base_offset = -1;
+  std::int64_t log_append_time_ms = -1;  // -1 = CreateTime
+  std::error_code error;                 // for every record not in record_errors
+  std::vector<RecordError> record_errors;
+  std::vector<DeliveryEntry> entries;
+
+  // Fires every entry's handler exactly once (handlers empty themselves).
+  void fire();
+};
+
+class DeliveryDispatcher {
+ public:
+  explicit DeliveryDispatcher(bool manual_poll) : manual_poll_(manual_poll) {}
+
+  bool manual_poll() const noexcept { return manual_poll_; }
+  // Runs the reports now, or queues them for poll().
+  void dispatch(BatchReports&& reports);
+  // Manual mode: fires queued reports on the calling thread, waiting up to
+  // `timeout` for the first one. Returns the number of records reported.
+  std::size_t poll(std::chrono::milliseconds timeout);
+  std::size_t queued_batches() const;
+
+ private:
+  const bool manual_poll_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<BatchReports> queue_;
+};
+
+}  // namespace kwire::detail
