@@ -1,0 +1,29 @@
+// Errors of SASL authentication. Messages never contain a user name's
+// password, a proof or a salted key: they say which step failed.
+#pragma once
+
+#include <system_error>
+
+namespace kwire::net {
+
+enum class sasl_errc {
+  unknown_mechanism = 1,        // sasl.mechanism is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+  mechanism_not_enabled,        // the broker does not offer the configured mechanism
+  authentication_failed,        // the broker rejected the credentials
+  malformed_server_message,     // a SCRAM server message we cannot parse
+  server_nonce_mismatch,        // the server nonce does not extend ours (a replay or a wrong peer)
+  iteration_count_out_of_range, // fewer than 4096 (weak) or absurdly many (a CPU attack) PBKDF2 rounds
+  server_signature_mismatch,    // the server could not prove it knows the password: not the real broker
+  server_error,                 // the SCRAM server-final message carried e=...
+  unexpected_message,           // a message after the exchange finished, or out of order
+  missing_credentials,          // no user name configured
+};
+
+const std::error_category& sasl_category() noexcept;
+
+inline std::error_code make_error_code(sasl_errc e) noexcept { return {static_cast<int>(e), sasl_category()}; }
+
+}  // namespace kwire::net
+
+template <>
+struct std::is_error_code_enum<kwire::net::sasl_errc> : std::true_type {};
