@@ -1,0 +1,45 @@
+// What a request returns: an error code, and the decoded response together
+// with the frame it was decoded from. The generated structs' Bytes fields are
+// views into that frame, so the shared_ptr must be kept as long as they are
+// used. Any thread (plain values).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+namespace kwire::net {
+
+using FramePtr = std::shared_ptr<const std::vector<std::uint8_t>>;
+
+template <typename T>
+struct Response {
+  FramePtr frame;            // the whole response frame (header included)
+  T body{};
+  std::int16_t version = -1;  // the version it was sent and decoded with
+};
+
+// Use as `auto [ec, response] = co_await ...;`.
+template <typename T>
+struct Result {
+  std::error_code error;
+  Response<T> response;
+};
+
+// An undecoded response: the frame, and where the body starts in it.
+struct RawResponse {
+  FramePtr frame;
+  std::size_t body_offset = 0;
+};
+
+struct SendOptions {
+  // Highest version to use even if both sides know a newer one.
+  std::optional<std::int16_t> max_version;
+  // Overrides the connection's request.timeout.ms for this request.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+}  // namespace kwire::net
