@@ -1,0 +1,71 @@
+// gzip via zlib: Java's GZIPOutputStream output on the way out; gzip (or raw
+// zlib) members, one after another, on the way in, bounded.
+#include <zlib.h>
+
+#include "bounded_output.hpp"
+#include "codecs.hpp"
+#include "kwire/compression/compression_error.hpp"
+
+namespace kwire::compression::detail {
+namespace {
+constexpr int kGzipWindow = 15 + 16;      // write a gzip header and trailer
+constexpr int kAutoDetectWindow = 15 + 32;  // accept gzip or zlib headers
+}  // namespace
+
+std::error_code gzip_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
+  z_stream zs{};
+  int zlevel = level == default_level ? Z_DEFAULT_COMPRESSION : level;
+  if (deflateInit2(&zs, zlevel, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return compression_errc::codec_failure;
+  std::size_t base = out.size();
+  // deflateBound() covers the zlib wrapper; the gzip one is 12 bytes longer.
+  out.resize(base + deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
+  zs.next_in = const_cast<Bytef*>(in.data());
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = out.data() + base;
+  zs.avail_out = static_cast<uInt>(out.size() - base);
+  int ret = deflate(&zs, Z_FINISH);
+  std::size_t written = zs.total_out;
+  deflateEnd(&zs);
+  if (ret != Z_STREAM_END) {
+    out.resize(base);
+    return compression_errc::codec_failure;
+  }
+  out.resize(base + written);
+  return {};
+}
+
+std::error_code gzip_decompress(Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {
+  z_stream zs{};
+  if (inflateInit2(&zs, kAutoDetectWindow) != Z_OK) return compression_errc::codec_failure;
+  BoundedOutput sink(out, max_out, in.size() * 4);
+  zs.next_in = const_cast<Bytef*>(in.data());
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::error_code ec;
+  for (;;) {
+    auto win = sink.window();
+    std::uint8_t probe = 0;
+    bool probing = win.empty();
+    zs.next_out = probing ? &probe : win.data();
+    zs.avail_out = probing ? 1u : static_cast<uInt>(win.size());
+    uInt before = zs.avail_out;
+    int ret = inflate(&zs, Z_NO_FLUSH);
+    std::size_t wrote = before - zs.avail_out;
+    if (probing && wrote > 0) { ec = compression_errc::output_limit_exceeded; break; }
+    sink.commit(wrote);
+    if (ret == Z_STREAM_END) {
+      if (zs.avail_in == 0) break;
+      inflateReset(&zs);  // another gzip member follows
+      continue;
+    }
+    if (ret == Z_NEED_DICT || ret == Z_DATA_ERROR) { ec = compression_errc::corrupt_input; break; }
+    if (ret == Z_MEM_ERROR || ret == Z_STREAM_ERROR) { ec = compression_errc::codec_failure; break; }
+    // Z_OK or Z_BUF_ERROR: no progress possible without more input means truncation.
+    if (zs.avail_in == 0 && zs.avail_out > 0) { ec = compression_errc::truncated_input; break; }
+    if (ret == Z_BUF_ERROR && zs.avail_out > 0) { ec = compression_errc::truncated_input; break; }
+  }
+  inflateEnd(&zs);
+  return ec;
+}
+
+}  // namespace kwire::compression::detail

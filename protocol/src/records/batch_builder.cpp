@@ -1,0 +1,176 @@
+// Record batch (magic 2) encoding: records written once into one buffer,
+// header, compression and CRC finalised at close().
+#include "kwire/protocol/records/batch_builder.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "big_endian.hpp"
+#include "kwire/compression/compression_error.hpp"
+#include "kwire/protocol/records/crc32c.hpp"
+#include "kwire/protocol/records/records_error.hpp"
+#include "kwire/protocol/wire/writer.hpp"
+
+namespace kwire::protocol::records {
+namespace {
+
+using detail::put_uvarint;
+using detail::put_varint;
+using detail::put_varlong;
+using detail::store_be;
+
+constexpr std::size_t kMaxRecordBody = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+
+std::size_t field_size(std::size_t len, bool present) noexcept {
+  if (!present) return 1;  // varint -1
+  return varlong_size(static_cast<std::int64_t>(len)) + len;
+}
+
+std::size_t headers_size(std::span<const Header> headers) noexcept {
+  std::size_t n = varlong_size(static_cast<std::int64_t>(headers.size()));
+  for (const Header& h : headers)
+    n += field_size(h.key.size(), true) + field_size(h.value ? h.value->size() : 0, h.value.has_value());
+  return n;
+}
+
+std::size_t body_size(std::int64_t ts_delta, std::int32_t offset_delta, std::optional<Bytes> key,
+                      std::optional<Bytes> value, std::span<const Header> headers) noexcept {
+  return 1 + varlong_size(ts_delta) + varint_size(offset_delta) + field_size(key ? key->size() : 0, key.has_value()) +
+         field_size(value ? value->size() : 0, value.has_value()) + headers_size(headers);
+}
+
+std::uint8_t* put_field(std::uint8_t* p, const std::optional<Bytes>& b) noexcept {
+  if (!b) return put_varint(p, -1);
+  p = put_varlong(p, static_cast<std::int64_t>(b->size()));
+  if (!b->empty()) std::memcpy(p, b->data(), b->size());
+  return p + b->size();
+}
+
+// Scratch space for compressed output, reused by every batch closed on this thread.
+std::vector<std::uint8_t>& compression_scratch() {
+  thread_local std::vector<std::uint8_t> scratch;
+  return scratch;
+}
+
+}  // namespace
+
+BatchBuilder::BatchBuilder(std::vector<std::uint8_t> buffer, std::size_t size_limit, std::int64_t base_timestamp_ms)
+    : buf_(std::move(buffer)), limit_(size_limit), base_ts_(base_timestamp_ms), max_ts_(base_timestamp_ms) {
+  buf_.clear();
+  buf_.resize(batch_header_size);  // filled in at close()
+}
+
+std::size_t BatchBuilder::record_size(std::int64_t timestamp_delta, std::int32_t offset_delta,
+                                      std::optional<Bytes> key, std::optional<Bytes> value,
+                                      std::span<const Header> headers) noexcept {
+  std::size_t body = body_size(timestamp_delta, offset_delta, key, value, headers);
+  return varlong_size(static_cast<std::int64_t>(body)) + body;
+}
+
+std::size_t BatchBuilder::record_size_upper_bound(std::size_t key_len, std::size_t value_len,
+                                                  std::span<const Header> headers) noexcept {
+  std::size_t body = 1 + 10 + 5 + field_size(key_len, true) + field_size(value_len, true) + headers_size(headers);
+  return 5 + body;
+}
+
+bool BatchBuilder::append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
+                          std::span<const Header> headers) {
+  if (closed_ || count_ == std::numeric_limits<std::int32_t>::max()) return false;
+  std::int64_t ts_delta = timestamp_ms - base_ts_;
+  std::size_t body = body_size(ts_delta, count_, key, value, headers);
+  if (body > kMaxRecordBody) return false;
+  std::size_t total = varint_size(static_cast<std::int32_t>(body)) + body;
+  if (!has_room_for(total)) return false;
+
+  std::size_t at = buf_.size();
+  if (buf_.capacity() < at + total) buf_.reserve(std::max(at + total, buf_.capacity() * 2));
+  buf_.resize(at + total);
+  std::uint8_t* p = buf_.data() + at;
+  p = put_varint(p, static_cast<std::int32_t>(body));
+  *p++ = 0;  // record attributes: unused
+  p = put_varlong(p, ts_delta);
+  p = put_varint(p, count_);
+  p = put_field(p, key);
+  p = put_field(p, value);
+  p = put_varint(p, static_cast<std::int32_t>(headers.size()));
+  for (const Header& h : headers) {
+    p = put_field(p, as_bytes(h.key));
+    p = put_field(p, h.value);
+  }
+  ++count_;
+  max_ts_ = std::max(max_ts_, timestamp_ms);
+  return true;
+}
+
+bool BatchBuilder::append_control(ControlType type, std::int32_t coordinator_epoch, std::int64_t timestamp_ms) {
+  std::uint8_t key[4];
+  store_be<std::uint16_t>(key, 0);  // control key version
+  store_be<std::uint16_t>(key + 2, static_cast<std::uint16_t>(type));
+  std::uint8_t value[6];
+  store_be<std::uint16_t>(value, 0);  // marker value version
+  store_be<std::uint32_t>(value + 2, static_cast<std::uint32_t>(coordinator_epoch));
+  if (!append(timestamp_ms, Bytes(key), Bytes(value))) return false;
+  control_ = true;
+  return true;
+}
+
+void BatchBuilder::set_producer_state(std::int64_t producer_id, std::int16_t epoch, std::int32_t base_sequence,
+                                      bool transactional) noexcept {
+  producer_id_ = producer_id;
+  producer_epoch_ = epoch;
+  base_sequence_ = base_sequence;
+  transactional_ = transactional;
+}
+
+std::span<std::uint8_t> BatchBuilder::close(Codec codec, int level) {
+  if (closed_) return buf_;
+  error_.clear();
+  if (!kwire::compression::level_valid(codec, level)) {
+    error_ = kwire::compression::compression_errc::invalid_level;
+    return {};
+  }
+  uncompressed_records_ = buf_.size() - batch_header_size;
+  if (codec != Codec::none) {
+    auto& scratch = compression_scratch();
+    scratch.clear();
+    Bytes records(buf_.data() + batch_header_size, uncompressed_records_);
+    if (auto ec = kwire::compression::compress(codec, level, records, scratch)) {
+      error_ = ec;
+      return {};
+    }
+    buf_.resize(batch_header_size + scratch.size());
+    std::memcpy(buf_.data() + batch_header_size, scratch.data(), scratch.size());
+  }
+  std::int16_t attrs = static_cast<std::int16_t>(codec);
+  if (log_append_time_) attrs |= batch_attributes::log_append_time;
+  if (transactional_) attrs |= batch_attributes::transactional;
+  if (control_) attrs |= batch_attributes::control;
+
+  std::uint8_t* p = buf_.data();
+  store_be<std::uint64_t>(p + batch_offsets::base_offset, static_cast<std::uint64_t>(base_offset_));
+  store_be<std::uint32_t>(p + batch_offsets::batch_length, static_cast<std::uint32_t>(buf_.size() - batch_log_overhead));
+  store_be<std::uint32_t>(p + batch_offsets::partition_leader_epoch, static_cast<std::uint32_t>(leader_epoch_));
+  p[batch_offsets::magic] = 2;
+  store_be<std::uint16_t>(p + batch_offsets::attributes, static_cast<std::uint16_t>(attrs));
+  store_be<std::uint32_t>(p + batch_offsets::last_offset_delta, static_cast<std::uint32_t>(count_ - 1));
+  store_be<std::uint64_t>(p + batch_offsets::base_timestamp, static_cast<std::uint64_t>(base_ts_));
+  store_be<std::uint64_t>(p + batch_offsets::max_timestamp, static_cast<std::uint64_t>(max_ts_));
+  store_be<std::uint64_t>(p + batch_offsets::producer_id, static_cast<std::uint64_t>(producer_id_));
+  store_be<std::uint16_t>(p + batch_offsets::producer_epoch, static_cast<std::uint16_t>(producer_epoch_));
+  store_be<std::uint32_t>(p + batch_offsets::base_sequence, static_cast<std::uint32_t>(base_sequence_));
+  store_be<std::uint32_t>(p + batch_offsets::record_count, static_cast<std::uint32_t>(count_));
+  update_crc(buf_);
+  closed_ = true;
+  return buf_;
+}
+
+std::vector<std::uint8_t> BatchBuilder::take_buffer() noexcept {
+  std::vector<std::uint8_t> out = std::move(buf_);
+  buf_.clear();
+  count_ = 0;
+  closed_ = false;
+  return out;
+}
+
+}  // namespace kwire::protocol::records

@@ -1,0 +1,123 @@
+// CRC-32C: table-driven portable code plus hardware paths picked at run time.
+#include "kwire/protocol/records/crc32c.hpp"
+
+#include <array>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <nmmintrin.h>
+#define KWIRE_CRC32C_X86 1
+#elif defined(__aarch64__) && defined(__linux__)
+#include <arm_acle.h>
+#include <sys/auxv.h>
+#ifndef HWCAP_CRC32
+#define HWCAP_CRC32 (1 << 7)
+#endif
+#define KWIRE_CRC32C_ARM 1
+#endif
+
+namespace kwire::protocol::records {
+namespace {
+
+constexpr std::uint32_t kPoly = 0x82F63B78u;  // Castagnoli, bit-reflected
+
+using Tables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+constexpr Tables make_tables() {
+  Tables t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
+    t[0][i] = c;
+  }
+  for (std::uint32_t i = 0; i < 256; ++i)
+    for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+  return t;
+}
+constexpr Tables kTables = make_tables();
+
+std::uint64_t load_le64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+std::uint32_t portable(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
+  while (n >= 8) {
+    std::uint64_t v = load_le64(p) ^ crc;
+    crc = kTables[7][v & 0xff] ^ kTables[6][(v >> 8) & 0xff] ^ kTables[5][(v >> 16) & 0xff] ^
+          kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^ kTables[2][(v >> 40) & 0xff] ^
+          kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = (crc >> 8) ^ kTables[0][(crc ^ *p++) & 0xff];
+  return crc;
+}
+
+#if KWIRE_CRC32C_X86
+__attribute__((target("sse4.2"))) std::uint32_t hardware(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
+#if defined(__x86_64__)
+  std::uint64_t c = crc;
+  while (n >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);  // x86 is little-endian, as the instruction expects
+    c = _mm_crc32_u64(c, v);
+    p += 8;
+    n -= 8;
+  }
+  crc = static_cast<std::uint32_t>(c);
+#endif
+  while (n--) crc = _mm_crc32_u8(crc, *p++);
+  return crc;
+}
+bool hardware_available() { return __builtin_cpu_supports("sse4.2"); }
+constexpr std::string_view kHardwareName = "sse4.2";
+#elif KWIRE_CRC32C_ARM
+__attribute__((target("+crc"))) std::uint32_t hardware(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
+  while (n >= 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    crc = __crc32cd(crc, v);
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = __crc32cb(crc, *p++);
+  return crc;
+}
+bool hardware_available() { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
+constexpr std::string_view kHardwareName = "armv8-crc";
+#endif
+
+using Impl = std::uint32_t (*)(const std::uint8_t*, std::size_t, std::uint32_t);
+
+struct Choice {
+  Impl fn;
+  std::string_view name;
+};
+
+Choice choose() {
+#if KWIRE_CRC32C_X86 || KWIRE_CRC32C_ARM
+  if (hardware_available()) return {&hardware, kHardwareName};
+#endif
+  return {&portable, "portable"};
+}
+
+const Choice& chosen() {
+  static const Choice c = choose();
+  return c;
+}
+
+}  // namespace
+
+std::uint32_t crc32c(Bytes data, std::uint32_t init) noexcept {
+  return ~chosen().fn(data.data(), data.size(), ~init);
+}
+
+std::uint32_t crc32c_portable(Bytes data, std::uint32_t init) noexcept {
+  return ~portable(data.data(), data.size(), ~init);
+}
+
+std::string_view crc32c_implementation() noexcept { return chosen().name; }
+
+}  // namespace kwire::protocol::records
