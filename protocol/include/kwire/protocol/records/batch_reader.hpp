@@ -22,6 +22,8 @@
 
 namespace kwire::protocol::records {
 
+using kwire::compression::Codec;
+
 struct BatchReaderOptions {
   // Cap on one batch's decompressed records: a larger one is an error.
   std::size_t max_decompressed_bytes = 256 * 1024 * 1024;
