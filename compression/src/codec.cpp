@@ -55,7 +55,8 @@ std::error_code compress(Codec codec, int level, Bytes in, std::vector<std::uint
   return compression_errc::unsupported_codec;
 }
 
-std::error_code decompress(Codec codec, Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {
+namespace {
+std::error_code decompress_appending(Codec codec, Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {
   switch (codec) {
     case Codec::none:
       if (in.size() > max_out) return compression_errc::output_limit_exceeded;
@@ -67,6 +68,14 @@ std::error_code decompress(Codec codec, Bytes in, std::vector<std::uint8_t>& out
     case Codec::zstd: return detail::zstd_decompress(in, out, max_out);
   }
   return compression_errc::unsupported_codec;
+}
+}  // namespace
+
+std::error_code decompress(Codec codec, Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {
+  std::size_t base = out.size();
+  auto ec = decompress_appending(codec, in, out, max_out);
+  if (ec) out.resize(base);  // a failed call leaves the caller's bytes as they were
+  return ec;
 }
 
 std::error_code decompress_lz4_legacy(Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {

@@ -40,7 +40,7 @@ std::error_code compress(Codec codec, int level, Bytes in, std::vector<std::uint
 
 // Appends the decompressed form of `in` to `out`, never appending more than
 // max_out bytes (errc output_limit_exceeded if the data holds more). Snappy
-// accepts both raw and xerial-framed input.
+// accepts both raw and xerial-framed input. On error `out` keeps its old size.
 std::error_code decompress(Codec codec, Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out);
 
 // LZ4 as found in legacy (magic 0/1) message sets: also accepts the frame
