@@ -43,16 +43,17 @@ bool BatchReader::next_batch() {
   };
   if (remaining < batch_log_overhead) return partial();
   auto length = static_cast<std::int32_t>(load_be<std::uint32_t>(p + batch_offsets::batch_length));
-  if (remaining > kMagicOffset) {
+  // The batch must at least reach its magic byte, whatever its version.
+  if (length < static_cast<std::int32_t>(kMagicOffset + 1 - batch_log_overhead)) return fail(records_errc::batch_too_short);
+  bool complete = static_cast<std::uint64_t>(length) + batch_log_overhead <= remaining;
+  if (remaining > kMagicOffset) {  // magic known: check the length against its header size
     std::uint8_t magic = p[kMagicOffset];
     std::int32_t min_length = magic == 2 ? static_cast<std::int32_t>(batch_header_size - batch_log_overhead)
                               : magic == 1 ? 22 : 14;  // crc, magic, attributes, [timestamp], key and value lengths
     if (magic > 2) return fail(records_errc::unsupported_magic);
     if (length < min_length) return fail(records_errc::batch_too_short);
-  } else if (length < 0) {
-    return fail(records_errc::batch_too_short);
   }
-  if (static_cast<std::uint64_t>(length) + batch_log_overhead > remaining) return partial();
+  if (!complete) return partial();
   Bytes whole(p, batch_log_overhead + static_cast<std::size_t>(length));
   pos_ += whole.size();
   records_read_ = 0;
