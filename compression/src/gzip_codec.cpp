@@ -12,21 +12,46 @@ constexpr int kGzipWindow = 15 + 16;      // write a gzip header and trailer
 constexpr int kAutoDetectWindow = 15 + 32;  // accept gzip or zlib headers
 }  // namespace
 
+namespace {
+// One deflate state per thread, reset between batches: deflateInit2 allocates
+// about 256 KiB, too much to repeat for every batch.
+class Deflater {
+ public:
+  ~Deflater() {
+    if (ready_) deflateEnd(&zs_);
+  }
+  z_stream* get(int level) {
+    if (ready_ && level == level_) {
+      deflateReset(&zs_);
+      return &zs_;
+    }
+    if (ready_) deflateEnd(&zs_);
+    zs_ = z_stream{};
+    ready_ = deflateInit2(&zs_, level, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    level_ = level;
+    return ready_ ? &zs_ : nullptr;
+  }
+
+ private:
+  z_stream zs_{};
+  bool ready_ = false;
+  int level_ = 0;
+};
+}  // namespace
+
 std::error_code gzip_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
-  z_stream zs{};
-  int zlevel = level == default_level ? Z_DEFAULT_COMPRESSION : level;
-  if (deflateInit2(&zs, zlevel, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return compression_errc::codec_failure;
+  thread_local Deflater deflater;
+  z_stream* zs = deflater.get(level == default_level ? Z_DEFAULT_COMPRESSION : level);
+  if (!zs) return compression_errc::codec_failure;
   std::size_t base = out.size();
   // deflateBound() covers the zlib wrapper; the gzip one is 12 bytes longer.
-  out.resize(base + deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_in = const_cast<Bytef*>(in.data());
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = out.data() + base;
-  zs.avail_out = static_cast<uInt>(out.size() - base);
-  int ret = deflate(&zs, Z_FINISH);
-  std::size_t written = zs.total_out;
-  deflateEnd(&zs);
+  out.resize(base + deflateBound(zs, static_cast<uLong>(in.size())) + 32);
+  zs->next_in = const_cast<Bytef*>(in.data());
+  zs->avail_in = static_cast<uInt>(in.size());
+  zs->next_out = out.data() + base;
+  zs->avail_out = static_cast<uInt>(out.size() - base);
+  int ret = deflate(zs, Z_FINISH);
+  std::size_t written = zs->total_out;
   if (ret != Z_STREAM_END) {
     out.resize(base);
     return compression_errc::codec_failure;

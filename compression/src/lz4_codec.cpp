@@ -7,6 +7,7 @@
 #include <lz4frame.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "bounded_output.hpp"
 #include "codecs.hpp"
@@ -109,20 +110,46 @@ std::error_code read_frame(Bytes in, std::size_t& at, bool legacy, BoundedOutput
 }
 }  // namespace
 
+namespace {
+struct CctxFree {
+  void operator()(LZ4F_cctx* c) const noexcept { LZ4F_freeCompressionContext(c); }
+};
+// One compression context per thread: the HC state is large to allocate per batch.
+LZ4F_cctx* thread_cctx() {
+  thread_local std::unique_ptr<LZ4F_cctx, CctxFree> ctx([] {
+    LZ4F_cctx* c = nullptr;
+    return LZ4F_isError(LZ4F_createCompressionContext(&c, LZ4F_VERSION)) ? nullptr : c;
+  }());
+  return ctx.get();
+}
+}  // namespace
+
 std::error_code lz4_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
+  LZ4F_cctx* cctx = thread_cctx();
+  if (!cctx) return compression_errc::codec_failure;
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
   prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
   prefs.compressionLevel = level == default_level ? kDefaultLz4Level : level;
   std::size_t base = out.size();
-  out.resize(base + LZ4F_compressFrameBound(in.size(), &prefs));
-  std::size_t n = LZ4F_compressFrame(out.data() + base, out.size() - base, in.data(), in.size(), &prefs);
-  if (LZ4F_isError(n)) {
+  out.resize(base + LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(in.size(), &prefs));
+  std::uint8_t* dst = out.data() + base;
+  std::size_t cap = out.size() - base;
+  std::size_t at = LZ4F_compressBegin(cctx, dst, cap, &prefs);
+  if (!LZ4F_isError(at)) {
+    std::size_t n = LZ4F_compressUpdate(cctx, dst + at, cap - at, in.data(), in.size(), nullptr);
+    at = LZ4F_isError(n) ? n : at + n;
+  }
+  if (!LZ4F_isError(at)) {
+    std::size_t n = LZ4F_compressEnd(cctx, dst + at, cap - at, nullptr);
+    at = LZ4F_isError(n) ? n : at + n;
+  }
+  if (LZ4F_isError(at)) {
     out.resize(base);
     return compression_errc::codec_failure;
   }
-  out.resize(base + n);
+  out.resize(base + at);
   return {};
 }
 
