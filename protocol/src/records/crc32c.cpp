@@ -8,7 +8,6 @@
 #include <nmmintrin.h>
 #define KWIRE_CRC32C_X86 1
 #elif defined(__aarch64__) && defined(__linux__)
-#include <arm_acle.h>
 #include <sys/auxv.h>
 #ifndef HWCAP_CRC32
 #define HWCAP_CRC32 (1 << 7)
@@ -74,15 +73,20 @@ __attribute__((target("sse4.2"))) std::uint32_t hardware(const std::uint8_t* p, 
 bool hardware_available() { return __builtin_cpu_supports("sse4.2"); }
 constexpr std::string_view kHardwareName = "sse4.2";
 #elif KWIRE_CRC32C_ARM
-__attribute__((target("+crc"))) std::uint32_t hardware(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
+// Inline assembly rather than <arm_acle.h>: the intrinsics exist only when the
+// whole build targets ARMv8 CRC, and we decide at run time instead.
+std::uint32_t hardware(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
   while (n >= 8) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
-    crc = __crc32cd(crc, v);
+    __asm__(".arch_extension crc\n\tcrc32cx %w0, %w0, %x1" : "+r"(crc) : "r"(v));
     p += 8;
     n -= 8;
   }
-  while (n--) crc = __crc32cb(crc, *p++);
+  while (n--) {
+    std::uint32_t b = *p++;
+    __asm__(".arch_extension crc\n\tcrc32cb %w0, %w0, %w1" : "+r"(crc) : "r"(b));
+  }
   return crc;
 }
 bool hardware_available() { return (getauxval(AT_HWCAP) & HWCAP_CRC32) != 0; }
