@@ -226,4 +226,6 @@ TEST_CASE("idempotence off: no producer state, order still kept under retries", 
   CHECK(tm.on_error("t", 0, batch(1), SequenceError::out_of_order_sequence) == ErrorAction::fail);
   CHECK_FALSE(tm.can_send("t", 0, batch(2)));
   CHECK(tm.can_send("t", 0, batch(0)));
+  tm.on_send("t", 0, batch(0), 1);
+  CHECK_FALSE(tm.can_send("t", 0, batch(2)));  // one retry at a time
 }

@@ -55,7 +55,10 @@ bool TransactionManager::can_send(std::string_view topic, std::int32_t partition
   if (it != p->unacked.end()) {
     // A retry goes alone: only the oldest unacknowledged batch, and only
     // once nothing else of the partition is in flight.
-    return !it->in_flight && it == p->unacked.begin() && p->in_flight == 0;
+    // Without sequences the accumulator cannot restore the order of several
+    // returned batches, so any of them may go (order is then best effort,
+    // as with the Java client); never wait on one stuck behind another.
+    return !it->in_flight && p->in_flight == 0 && (!idempotent_ || it == p->unacked.begin());
   }
   // A new batch never overtakes a pending retry.
   bool retry_pending = std::any_of(p->unacked.begin(), p->unacked.end(), [](const Unacked& u) { return !u.in_flight; });

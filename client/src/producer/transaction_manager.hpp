@@ -9,6 +9,8 @@
 // - A retried batch is sent again only when it is the oldest unacknowledged
 //   batch of its partition and nothing else of that partition is in flight,
 //   and no newer batch overtakes a pending retry, so order holds under retries.
+//   (Without idempotence, any returned batch may go once nothing is in
+//   flight: the accumulator orders returned batches by sequence only.)
 // - OUT_OF_ORDER_SEQUENCE_NUMBER: if an older batch is still unresolved the
 //   batch is simply retried; if it is the next expected sequence there is a
 //   real gap, so the partition is re-sequenced under a bumped epoch.

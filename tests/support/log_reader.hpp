@@ -1,0 +1,35 @@
+// Reads back a topic-partition from a cluster (the mock, in tests) with
+// librdkafka's C consumer, in-process, from the first offset to the end, so
+// tests can check what kwire wrote: offsets, keys, values, headers,
+// timestamps. Tests only; blocking; any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kwire::test {
+
+struct LoggedRecord {
+  std::int64_t offset = -1;
+  std::int64_t timestamp_ms = -1;
+  bool log_append_time = false;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+};
+
+struct ReadResult {
+  std::vector<LoggedRecord> records;
+  std::string error;  // empty when the end of the partition was reached
+};
+
+// Every record of `topic`/`partition`, up to the end of the log as it is when
+// the read starts, or until `timeout`.
+ReadResult read_partition(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+}  // namespace kwire::test
