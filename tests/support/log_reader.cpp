@@ -82,7 +82,7 @@ ReadResult read_partition(const std::string& bootstrap, const std::string& topic
     }
     rd_kafka_message_destroy(m);
   }
-  rd_kafka_unassign(rk.get());
+  rd_kafka_assign(rk.get(), nullptr);
   rd_kafka_consumer_close(rk.get());
   return out;
 }
