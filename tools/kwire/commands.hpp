@@ -5,3 +5,4 @@
 
 int run_cluster(int argc, char** argv);
 int run_perf(int argc, char** argv);
+int run_wire(int argc, char** argv);

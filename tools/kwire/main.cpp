@@ -16,6 +16,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"cluster", run_cluster, "start the embedded cluster and print its bootstrap address"},
     {"perf", run_perf, "perf produce: producer throughput and latency (kwire or librdkafka)"},
+    {"wire", run_wire, "decode a Kafka frame to JSON, or encode that JSON back (conformance)"},
 };
 
 void print_help(std::FILE* out) {
