@@ -6,3 +6,8 @@
 int run_cluster(int argc, char** argv);
 int run_perf(int argc, char** argv);
 int run_wire(int argc, char** argv);
+int run_metadata(int argc, char** argv);
+int run_api_versions(int argc, char** argv);
+int run_consume(int argc, char** argv);
+int run_produce(int argc, char** argv);
+int run_demo(int argc, char** argv);

@@ -15,6 +15,11 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"cluster", run_cluster, "start the embedded cluster and print its bootstrap address"},
+    {"demo", run_demo, "produce records and read them all back, checking counts and contents"},
+    {"produce", run_produce, "produce one record per input line (kwire producer)"},
+    {"consume", run_consume, "print records of a topic (ListOffsets + Fetch, no group)"},
+    {"metadata", run_metadata, "list brokers, topics and partitions (like kcat -L)"},
+    {"api-versions", run_api_versions, "list the API versions a broker supports"},
     {"perf", run_perf, "perf produce: producer throughput and latency (kwire or librdkafka)"},
     {"wire", run_wire, "decode a Kafka frame to JSON, or encode that JSON back (conformance)"},
 };

@@ -1,0 +1,60 @@
+// `kwire api-versions [-b BROKERS]`: the API versions a broker supports, next
+// to kwire's own range and the version kwire would use, from the ApiVersions
+// exchange kwire's connection layer does on connect.
+#include <cstdio>
+
+#include "cli/cluster_target.hpp"
+#include "cli/common_options.hpp"
+#include "commands.hpp"
+#include "kwire/protocol/api_table.hpp"
+
+namespace kwire::tool {
+namespace {
+
+constexpr OptionSpec kOptions[] = {kBrokersOption, kPropertyOption};
+constexpr const char* kSynopsis = "api-versions [-b BROKERS] [-X prop=value]...";
+
+}  // namespace
+}  // namespace kwire::tool
+
+int run_api_versions(int argc, char** argv) {
+  using namespace kwire::tool;
+  auto parsed = parse_args(kOptions, argc, argv, 2);
+  if (parsed.help) {
+    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.error.empty()) return bad_usage("api-versions", parsed.error, kSynopsis, kOptions);
+  if (!parsed.args.positionals().empty())
+    return bad_usage("api-versions", "unexpected argument '" + parsed.args.positionals()[0] + "'", kSynopsis,
+                     kOptions);
+  SessionOptions options;
+  std::string why;
+  if (!session_options_from(parsed.args, options, why)) return bad_usage("api-versions", why, kSynopsis, kOptions);
+  auto target = resolve_cluster(parsed.args, "api-versions");
+  if (!target) return 1;
+
+  BrokerSession session(target->bootstrap, options);
+  std::string detail;
+  auto [ec, conn] = session.run(session.bootstrap_connection(detail));
+  if (ec) {
+    std::fprintf(stderr, "kwire api-versions: cannot reach %s: %s\n", target->bootstrap.c_str(), detail.c_str());
+    return 1;
+  }
+  std::printf("Broker %s:%u answered ApiVersions v%d; %zu APIs:\n", conn->host().c_str(), conn->port(),
+              conn->api_versions_version(), conn->api_versions().size());
+  std::printf("  %-4s %-28s %-9s %-9s %s\n", "key", "api", "broker", "kwire", "used");
+  for (std::int16_t key = 0; key < 128; ++key) {
+    auto range = conn->api_versions().broker_range(key);
+    if (!range || range->max_version < range->min_version) continue;
+    const auto* api = kwire::protocol::find_api(key);
+    std::string ours = api ? std::to_string(api->min_version) + "-" + std::to_string(api->max_version) : "-";
+    std::string used = "-";
+    std::int16_t v = 0;
+    if (api && !conn->select_version(key, api->min_version, api->max_version, std::nullopt, v)) used = "v" + std::to_string(v);
+    std::printf("  %-4d %-28s %-9s %-9s %s\n", key, api ? std::string(api->name).c_str() : "(unknown to kwire)",
+                (std::to_string(range->min_version) + "-" + std::to_string(range->max_version)).c_str(), ours.c_str(),
+                used.c_str());
+  }
+  return 0;
+}

@@ -1,0 +1,28 @@
+// Shared cluster options (see common_options.hpp).
+#include "cli/common_options.hpp"
+
+namespace kwire::tool {
+
+bool session_options_from(const ParsedArgs& args, SessionOptions& out, std::string& why) {
+  for (const auto& x : args.all("X")) {
+    auto kv = split_property(x);
+    if (!kv) {
+      why = "-X needs prop=value, got '" + x + "'";
+      return false;
+    }
+    auto ms = [&](std::chrono::milliseconds& field) {
+      auto v = parse_int(kv->second, 1, 3'600'000);
+      if (!v) {
+        why = "-X " + kv->first + " must be a number of milliseconds";
+        return false;
+      }
+      field = std::chrono::milliseconds(*v);
+      return true;
+    };
+    if (kv->first == "socket.connection.setup.timeout.ms" && !ms(out.connect_timeout)) return false;
+    if (kv->first == "request.timeout.ms" && !ms(out.request_timeout)) return false;
+  }
+  return true;
+}
+
+}  // namespace kwire::tool

@@ -1,0 +1,108 @@
+// `kwire consume -b BROKERS -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET|-N]
+// [-e] [-c COUNT] [-f FORMAT] [-K DELIM] [-X isolation.level=read_committed]`:
+// prints records, one value per line by default (kcat's flags and -f format).
+// ListOffsets and Fetch through kwire's protocol layer; no consumer group.
+#include <csignal>
+#include <cstdio>
+
+#include "cli/cluster_target.hpp"
+#include "cli/common_options.hpp"
+#include "cli/record_format.hpp"
+#include "cli/topic_reader.hpp"
+#include "commands.hpp"
+
+namespace kwire::tool {
+namespace {
+
+constexpr OptionSpec kOptions[] = {
+    kBrokersOption,
+    {'t', "", "TOPIC", "topic to read"},
+    {'p', "", "PARTITION", "only this partition (default: all)"},
+    {'o', "", "OFFSET", "start at beginning | end (default) | OFFSET | -N (N before the end)"},
+    {'e', "", "", "exit once every partition is read to its end"},
+    {'c', "", "COUNT", "exit after COUNT records"},
+    {'f', "", "FORMAT", "output format: %s value %k key %t topic %p partition %o offset %T timestamp %h headers"},
+    {'K', "", "DELIM", "print the key and DELIM before each value"},
+    kPropertyOption,
+};
+constexpr const char* kSynopsis =
+    "consume -b BROKERS -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET] [-e] [-c COUNT] [-f FORMAT] [-K DELIM] "
+    "[-X isolation.level=read_committed]";
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+int usage_error(const std::string& why) { return bad_usage("consume", why, kSynopsis, kOptions); }
+
+}  // namespace
+}  // namespace kwire::tool
+
+int run_consume(int argc, char** argv) {
+  using namespace kwire::tool;
+  auto parsed = parse_args(kOptions, argc, argv, 2);
+  if (parsed.help) {
+    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.error.empty()) return usage_error(parsed.error);
+  const auto& a = parsed.args;
+  if (!a.positionals().empty()) return usage_error("unexpected argument '" + a.positionals()[0] + "'");
+  ReadSpec spec;
+  spec.topic = a.get_or("t", "");
+  if (spec.topic.empty()) return usage_error("-t TOPIC is required");
+  if (auto p = a.get("p")) {
+    auto v = parse_int(*p, 0, INT32_MAX);
+    if (!v) return usage_error("-p must be a partition number");
+    spec.partition = static_cast<std::int32_t>(*v);
+  }
+  auto start = parse_start_offset(a.get_or("o", "end"));
+  if (!start) return usage_error("-o must be beginning, end, an offset or -N");
+  spec.start = *start;
+  spec.exit_at_end = a.has("e");
+  std::int64_t limit = -1;
+  if (auto c = a.get("c")) {
+    auto v = parse_int(*c, 1, INT64_MAX);
+    if (!v) return usage_error("-c must be a positive count");
+    limit = *v;
+  }
+  std::string format_text = "%s\\n";
+  if (auto k = a.get("K")) format_text = "%k" + *k + "%s\\n";
+  if (auto f = a.get("f")) format_text = *f;
+  std::string error;
+  auto format = RecordFormat::parse(format_text, error);
+  if (!error.empty()) return usage_error("-f: " + error);
+  for (const auto& x : a.all("X")) {
+    auto kv = split_property(x);
+    if (kv && kv->first == "isolation.level") {
+      if (kv->second == "read_committed") spec.read_committed = true;
+      else if (kv->second != "read_uncommitted")
+        return usage_error("isolation.level must be read_committed or read_uncommitted");
+    }
+  }
+  SessionOptions options;
+  if (!session_options_from(a, options, error)) return usage_error(error);
+  auto target = resolve_cluster(a, "consume");
+  if (!target) return 1;
+
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  spec.stop = &g_stop;
+  BrokerSession session(target->bootstrap, options);
+  std::string line;
+  std::int64_t printed = 0;
+  auto result = session.run(read_topic(session, spec, [&](std::int32_t partition, const auto& record) {
+    line.clear();
+    format.format(line, spec.topic, partition, record);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    return limit < 0 || ++printed < limit;
+  }));
+  std::fflush(stdout);
+  if (result.error) {
+    std::fprintf(stderr, "kwire consume: %s\n", result.detail.empty() ? result.error.message().c_str()
+                                                                       : result.detail.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "kwire consume: %llu record%s from %s%s\n", static_cast<unsigned long long>(result.records),
+               result.records == 1 ? "" : "s", spec.topic.c_str(), result.reached_end ? " (reached the end)" : "");
+  return 0;
+}
