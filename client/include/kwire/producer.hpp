@@ -44,6 +44,7 @@ namespace kwire {
 namespace detail {
 class ProducerImpl;
 class ProducerBatch;
+struct ProducerTestAccess;
 }  // namespace detail
 
 // A batch the caller fills directly (create_batch / append / send_batch), as in
@@ -75,6 +76,7 @@ class Batch {
   friend class Producer;
   explicit Batch(std::unique_ptr<detail::ProducerBatch> batch) noexcept;
   std::unique_ptr<detail::ProducerBatch> batch_;
+  std::int64_t first_timestamp_ms_ = -1;
   bool closed_ = false;
 };
 
@@ -85,6 +87,7 @@ class Producer {
   explicit Producer(ProducerConfig config);  // throws ConfigError
   explicit Producer(const Properties& properties);
   ~Producer();  // close(delivery.timeout.ms)
+  Producer(Producer&&) noexcept = default;
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
@@ -166,6 +169,9 @@ class Producer {
   std::error_code enqueue(const Record& record, DeliveryHandler& handler);
   std::error_code enqueue_batch(Batch&& batch, std::string_view topic, std::int32_t partition,
                                 DeliveryHandler& handler);
+
+  friend struct detail::ProducerTestAccess;
+  explicit Producer(std::unique_ptr<detail::ProducerImpl> impl) noexcept;
 
   std::unique_ptr<detail::ProducerImpl> impl_;
 };

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "kwire/protocol/records/record.hpp"
 #include "kwire/protocol/wire/bytes.hpp"
 
 namespace kwire {
@@ -19,10 +20,9 @@ namespace kwire {
 using Bytes = protocol::Bytes;
 using protocol::as_bytes;
 
-struct Header {
-  std::string_view key;
-  std::optional<Bytes> value;  // nullopt = null header value
-};
+// { std::string_view key; std::optional<Bytes> value; } (nullopt = null value),
+// the records layer's own type, so headers reach the encoder without a copy.
+using Header = protocol::records::Header;
 
 enum class ValueOwnership : std::uint8_t {
   copy,    // the producer never looks at the caller's memory after send() returns

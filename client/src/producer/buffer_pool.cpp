@@ -20,6 +20,7 @@ std::error_code BufferPool::reserve(std::size_t bytes, bool block, Clock::time_p
   // Waiters are served in no particular order, but a newcomer never overtakes
   // existing waiters (the fast path above requires waiters_ == 0).
   ++waiters_;
+  if (wait_hook_) wait_hook_();
   bool ok = cv_.wait_until(lock, deadline, [&] { return closed_ || available_ >= bytes; });
   --waiters_;
   if (closed_) {

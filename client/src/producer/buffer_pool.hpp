@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <system_error>
 #include <vector>
@@ -36,6 +37,10 @@ class BufferPool {
   // Returns a batch buffer; kept for reuse when it has the pooled capacity.
   void recycle(std::vector<std::uint8_t>&& buffer) noexcept;
 
+  // Called (under the pool's lock, so it must not call back into the pool)
+  // whenever a reservation starts to wait: the sender should drain now.
+  void set_wait_hook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
+
   // Wakes every waiter with producer_closed.
   void close() noexcept;
 
@@ -52,6 +57,7 @@ class BufferPool {
   std::size_t waiters_ = 0;
   bool closed_ = false;
   std::vector<std::vector<std::uint8_t>> free_;
+  std::function<void()> wait_hook_;
 };
 
 }  // namespace kwire::detail

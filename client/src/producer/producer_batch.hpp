@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "kwire/producer_config.hpp"
+#include "kwire/protocol/records/batch_builder.hpp"
 #include "kwire/record.hpp"
 #include "producer/delivery_report.hpp"
 
@@ -64,6 +65,13 @@ class ProducerBatch {
 
   ProducerBatch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
                 const Options& options, BatchCompletionSink* sink);
+  // Direct batch control creates batches before their partition is known.
+  void assign(std::string topic, std::int32_t partition) {
+    topic_ = std::move(topic);
+    partition_ = partition;
+  }
+  // For batches queued after creation (send_batch): delivery timeout from now.
+  void restart_clock(Clock::time_point now) noexcept { created_ = now; }
   ~ProducerBatch();
   ProducerBatch(const ProducerBatch&) = delete;
   ProducerBatch& operator=(const ProducerBatch&) = delete;
@@ -102,7 +110,9 @@ class ProducerBatch {
   std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
 
   // --- finishing (the drain, on the io thread) ---
-  void close(CompressionType codec, std::optional<int> level);
+  // Compresses and finalises. On a codec failure the batch stays open and the
+  // error is returned (the caller fails the batch).
+  std::error_code close(CompressionType codec, std::optional<int> level);
   bool is_closed() const noexcept { return closed_; }
   // The finished RecordBatch bytes; valid after close() until complete().
   Bytes records() const noexcept { return {finished_.data(), finished_.size()}; }
@@ -142,8 +152,10 @@ class ProducerBatch {
   std::size_t reserved_bytes_;
   BatchCompletionSink* sink_;
 
-  struct Builder;                    // the records layer's builder, while open
-  std::unique_ptr<Builder> builder_;
+  // Before the first record: the lent buffer. While open: the builder (it
+  // needs the first record's timestamp). After close: the finished bytes.
+  std::vector<std::uint8_t> spare_buffer_;
+  std::optional<protocol::records::BatchBuilder> builder_;
   std::vector<std::uint8_t> finished_;
   std::int32_t record_count_ = 0;
   bool full_ = false;

@@ -89,9 +89,11 @@ class RecordAccumulator final : public BatchCompletionSink {
   // Queues a finished user batch behind the partition's existing batches (the
   // open one is closed first, so order is kept). Takes ownership.
   void enqueue_batch(BatchPtr batch);
-  // Makes a batch owned by this accumulator (memory, flush and reports).
+  // Makes a batch owned by this accumulator (memory and reports). flush()
+  // waits for it once it is tracked: at once, or for a user's batch when
+  // enqueue_batch() queues it.
   BatchPtr make_batch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
-                      std::size_t reserved_bytes, std::size_t size_limit);
+                      std::size_t reserved_bytes, std::size_t size_limit, bool track_for_flush);
 
   // flush(): everything appended before the call becomes ready at once;
   // waits until those batches' reports fired or `deadline`. False on timeout.
@@ -127,7 +129,7 @@ class RecordAccumulator final : public BatchCompletionSink {
   // Completes every queued batch with `error` (close, fatal errors).
   void abort_all(std::error_code error);
 
-  bool has_queued() const;          // any batch still queued here
+  bool has_queued();                // any batch still queued here
   std::size_t incomplete() const;   // batches created and not yet reported
   bool flush_in_progress() const noexcept { return flushes_.load(std::memory_order_acquire) > 0; }
   void set_wakeup(std::function<void()> wakeup);
@@ -149,8 +151,17 @@ class RecordAccumulator final : public BatchCompletionSink {
   };
 
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
+  // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>
-  void for_each_queue(F&& f);
+  void for_each_queue(F&& f) {
+    std::shared_lock lock(topics_mu_);
+    for (auto& [name, tq] : topics_) {
+      std::shared_lock tl(tq->mu);
+      for (std::size_t p = 0; p < tq->partitions.size(); ++p) {
+        f(std::string_view(name), static_cast<std::int32_t>(p), *tq->partitions[p]);
+      }
+    }
+  }
   void wake();
 
   const AccumulatorOptions options_;

@@ -1,0 +1,248 @@
+// ProducerConfig: the Java property names mapped onto the typed struct, and
+// the checks of ranges and combinations the Java client makes.
+#include "kwire/producer_config.hpp"
+
+#include <functional>
+#include <limits>
+#include <set>
+
+#include "config/property_values.hpp"
+#include "config/security_properties.hpp"
+
+namespace kwire {
+namespace {
+
+using config::parse_bool;
+using config::parse_int;
+using ms = std::chrono::milliseconds;
+
+constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t long_max = std::numeric_limits<std::int64_t>::max() / 1000000;  // fits in chrono
+
+using Setter = std::function<bool(ProducerConfig&, const std::string&, std::string&)>;
+
+Setter int32_field(std::int32_t ProducerConfig::*field, std::int64_t min, std::int64_t max) {
+  return [=](ProducerConfig& c, const std::string& v, std::string& why) {
+    auto n = parse_int(v, min, max, why);
+    if (n) c.*field = static_cast<std::int32_t>(*n);
+    return n.has_value();
+  };
+}
+
+Setter ms_field(ms ProducerConfig::*field, std::int64_t min, std::int64_t max) {
+  return [=](ProducerConfig& c, const std::string& v, std::string& why) {
+    auto n = parse_int(v, min, max, why);
+    if (n) c.*field = ms(*n);
+    return n.has_value();
+  };
+}
+
+bool set_acks(ProducerConfig& c, const std::string& v, std::string& why) {
+  std::string t = config::to_lower(config::trim(v));
+  if (t == "all" || t == "-1") c.acks = -1;
+  else if (t == "0") c.acks = 0;
+  else if (t == "1") c.acks = 1;
+  else {
+    why = "'" + v + "' is not one of all, -1, 0, 1";
+    return false;
+  }
+  return true;
+}
+
+bool set_compression(ProducerConfig& c, const std::string& v, std::string& why) {
+  std::string t = config::to_lower(config::trim(v));
+  if (t == "none") c.compression_type = CompressionType::none;
+  else if (t == "gzip") c.compression_type = CompressionType::gzip;
+  else if (t == "snappy") c.compression_type = CompressionType::snappy;
+  else if (t == "lz4") c.compression_type = CompressionType::lz4;
+  else if (t == "zstd") c.compression_type = CompressionType::zstd;
+  else {
+    why = "'" + v + "' is not one of none, gzip, snappy, lz4, zstd";
+    return false;
+  }
+  return true;
+}
+
+bool set_level(ProducerConfig& c, const std::string& v, std::string& why) {
+  auto n = parse_int(v, -131072, 22, why);
+  if (n) c.compression_level = static_cast<int>(*n);
+  return n.has_value();
+}
+
+bool set_partitioner(ProducerConfig& c, const std::string& v, std::string& why) {
+  std::string t = config::to_lower(config::trim(v));
+  if (t == "default" || t == "murmur2_random") c.partitioner = BuiltinPartitioner::default_partitioner;
+  else if (t == "uniform_sticky") c.partitioner = BuiltinPartitioner::uniform_sticky;
+  else {
+    why = "'" + v + "' is not one of default, murmur2_random, uniform_sticky";
+    return false;
+  }
+  return true;
+}
+
+const std::map<std::string_view, Setter>& setters() {
+  static const std::map<std::string_view, Setter> table = {
+      {"bootstrap.servers", [](ProducerConfig& c, const std::string& v, std::string&) {
+         c.bootstrap_servers = config::parse_list(v);
+         return true;
+       }},
+      {"client.id", [](ProducerConfig& c, const std::string& v, std::string&) {
+         c.client_id = v;
+         return true;
+       }},
+      {"acks", set_acks},
+      {"linger.ms", ms_field(&ProducerConfig::linger, 0, long_max)},
+      {"batch.size", int32_field(&ProducerConfig::batch_size, 0, int_max)},
+      {"buffer.memory", [](ProducerConfig& c, const std::string& v, std::string& why) {
+         auto n = parse_int(v, 1, std::numeric_limits<std::int64_t>::max(), why);
+         if (n) c.buffer_memory = *n;
+         return n.has_value();
+       }},
+      {"max.block.ms", ms_field(&ProducerConfig::max_block, 0, long_max)},
+      {"delivery.timeout.ms", ms_field(&ProducerConfig::delivery_timeout, 0, int_max)},
+      {"request.timeout.ms", ms_field(&ProducerConfig::request_timeout, 0, int_max)},
+      {"retries", int32_field(&ProducerConfig::retries, 0, int_max)},
+      {"retry.backoff.ms", ms_field(&ProducerConfig::retry_backoff, 0, long_max)},
+      {"retry.backoff.max.ms", ms_field(&ProducerConfig::retry_backoff_max, 0, long_max)},
+      {"max.in.flight.requests.per.connection",
+       int32_field(&ProducerConfig::max_in_flight_requests_per_connection, 1, int_max)},
+      {"enable.idempotence", [](ProducerConfig& c, const std::string& v, std::string& why) {
+         auto b = parse_bool(v, why);
+         if (b) c.enable_idempotence = *b;
+         return b.has_value();
+       }},
+      {"compression.type", set_compression},
+      {"compression.level", set_level},
+      {"compression.gzip.level", set_level},
+      {"compression.lz4.level", set_level},
+      {"compression.zstd.level", set_level},
+      {"max.request.size", int32_field(&ProducerConfig::max_request_size, 1, int_max)},
+      {"partitioner", set_partitioner},
+      {"partitioner.ignore.keys", [](ProducerConfig& c, const std::string& v, std::string& why) {
+         auto b = parse_bool(v, why);
+         if (b) c.partitioner = *b ? BuiltinPartitioner::uniform_sticky : BuiltinPartitioner::default_partitioner;
+         return b.has_value();
+       }},
+      {"metadata.max.age.ms", ms_field(&ProducerConfig::metadata_max_age, 0, long_max)},
+      {"reconnect.backoff.ms", ms_field(&ProducerConfig::reconnect_backoff, 0, long_max)},
+      {"reconnect.backoff.max.ms", ms_field(&ProducerConfig::reconnect_backoff_max, 0, long_max)},
+      {"connections.max.idle.ms", ms_field(&ProducerConfig::connections_max_idle, -1, long_max)},
+      {"send.buffer.bytes", int32_field(&ProducerConfig::send_buffer_bytes, -1, int_max)},
+      {"receive.buffer.bytes", int32_field(&ProducerConfig::receive_buffer_bytes, -1, int_max)},
+      {"enable.manual.events.poll", [](ProducerConfig& c, const std::string& v, std::string& why) {
+         auto b = parse_bool(v, why);
+         if (b) c.enable_manual_events_poll = *b;
+         return b.has_value();
+       }},
+  };
+  return table;
+}
+
+std::error_code fail(std::string& why, std::error_code code, std::string message) {
+  why = std::move(message);
+  return code;
+}
+
+bool valid_host_port(std::string_view s) {
+  std::size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string ignored;
+  return parse_int(s.substr(colon + 1), 1, 65535, ignored).has_value();
+}
+
+}  // namespace
+
+std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& out, std::string& why) {
+  ProducerConfig c;
+  for (const auto& [key, value] : props) {
+    std::string problem;
+    auto it = setters().find(key);
+    if (it != setters().end()) {
+      if (!it->second(c, value, problem)) {
+        return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
+      }
+      continue;
+    }
+    switch (config::apply_security_property(c.security, key, value, problem)) {
+      case config::PropertyResult::applied: continue;
+      case config::PropertyResult::bad_value:
+        return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
+      case config::PropertyResult::unknown: break;
+    }
+    if (key == "transactional.id") {
+      return fail(why, errc::invalid_config_value, "transactional.id: transactions are not supported yet");
+    }
+    return fail(why, errc::unknown_config_key, "unknown producer property '" + key + "'");
+  }
+  // As the Java client: when delivery.timeout.ms was left at its default, it
+  // grows to cover linger.ms + request.timeout.ms instead of failing.
+  if (!props.count("delivery.timeout.ms") && c.delivery_timeout < c.linger + c.request_timeout) {
+    c.delivery_timeout = c.linger + c.request_timeout;
+  }
+  if (std::error_code ec = c.validate(why)) return ec;
+  out = std::move(c);
+  return {};
+}
+
+ProducerConfig ProducerConfig::from_properties(const Properties& props) {
+  ProducerConfig c;
+  std::string why;
+  if (std::error_code ec = parse(props, c, why)) throw ConfigError(ec, why);
+  return c;
+}
+
+std::error_code ProducerConfig::validate(std::string& why) const {
+  if (bootstrap_servers.empty()) {
+    return fail(why, errc::invalid_config_value, "bootstrap.servers is required (host:port,...)");
+  }
+  for (const std::string& s : bootstrap_servers) {
+    if (!valid_host_port(s)) {
+      return fail(why, errc::invalid_config_value, "invalid value for bootstrap.servers: '" + s + "' is not host:port");
+    }
+  }
+  if (acks != -1 && acks != 0 && acks != 1) return fail(why, errc::invalid_config_value, "acks must be all, -1, 0 or 1");
+  if (batch_size < 0) return fail(why, errc::invalid_config_value, "batch.size must be >= 0");
+  if (buffer_memory <= 0) return fail(why, errc::invalid_config_value, "buffer.memory must be > 0");
+  if (max_request_size <= 0) return fail(why, errc::invalid_config_value, "max.request.size must be > 0");
+  if (max_in_flight_requests_per_connection < 1) {
+    return fail(why, errc::invalid_config_value, "max.in.flight.requests.per.connection must be >= 1");
+  }
+  if (linger.count() < 0 || max_block.count() < 0 || delivery_timeout.count() < 0 || request_timeout.count() < 0 ||
+      retry_backoff.count() < 0) {
+    return fail(why, errc::invalid_config_value, "durations (*.ms) must be >= 0");
+  }
+  if (delivery_timeout < linger + request_timeout) {
+    return fail(why, errc::conflicting_config,
+                "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms");
+  }
+  if (enable_idempotence.value_or(false)) {
+    if (acks != -1) {
+      return fail(why, errc::conflicting_config,
+                  "enable.idempotence=true requires acks=all (got acks=" + std::to_string(acks) + ")");
+    }
+    if (max_in_flight_requests_per_connection > 5) {
+      return fail(why, errc::conflicting_config,
+                  "enable.idempotence=true requires max.in.flight.requests.per.connection <= 5");
+    }
+    if (retries == 0) return fail(why, errc::conflicting_config, "enable.idempotence=true requires retries > 0");
+  }
+  if (compression_level) {
+    int l = *compression_level;
+    bool ok = true;
+    switch (compression_type) {
+      case CompressionType::gzip: ok = (l >= 1 && l <= 9) || l == -1; break;
+      case CompressionType::lz4: ok = l >= 1 && l <= 17; break;
+      case CompressionType::zstd: ok = l >= -131072 && l <= 22; break;
+      case CompressionType::none:
+      case CompressionType::snappy: ok = true; break;  // no levels; ignored as the Java client does
+    }
+    if (!ok) {
+      return fail(why, errc::invalid_config_value,
+                  "compression.level " + std::to_string(l) + " is out of range for the configured codec");
+    }
+  }
+  if (std::error_code ec = config::validate_security(security, why)) return ec;
+  return {};
+}
+
+}  // namespace kwire

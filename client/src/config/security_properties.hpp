@@ -1,0 +1,19 @@
+// The security.protocol, ssl.* and sasl.* properties (Java names, PEM only)
+// applied to SecurityConfig, and their consistency checks.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "kwire/producer_config.hpp"
+
+namespace kwire::config {
+
+enum class PropertyResult { applied, unknown, bad_value };
+
+PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key, const std::string& value,
+                                       std::string& why);
+std::error_code validate_security(const SecurityConfig& sec, std::string& why);
+
+}  // namespace kwire::config

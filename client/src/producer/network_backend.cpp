@@ -1,0 +1,135 @@
+// The Producer's backend on the real network: kwire::net's connection pool,
+// the metadata cache and the sender's net transport, plus a thread-safe view
+// of partition counts for user threads (the cache itself is io-thread only).
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <future>
+#include <map>
+#include <mutex>
+
+#include "kwire/errors.hpp"
+#include "kwire/net/config.hpp"
+#include "kwire/net/connection_pool.hpp"
+#include "kwire/net/errors.hpp"
+#include "metadata/metadata_cache.hpp"
+#include "producer/producer_backend.hpp"
+#include "producer/sender_net_transport.hpp"
+
+namespace kwire::detail {
+namespace {
+
+net::NetConfig net_config(const ProducerConfig& c) {
+  net::NetConfig n;
+  n.bootstrap_servers = c.bootstrap_servers;
+  if (!c.client_id.empty()) n.client_id = c.client_id;
+  n.request_timeout = c.request_timeout;
+  n.reconnect_backoff = c.reconnect_backoff;
+  n.reconnect_backoff_max = c.reconnect_backoff_max;
+  n.connections_max_idle = c.connections_max_idle.count() < 0 ? std::chrono::milliseconds(0) : c.connections_max_idle;
+  n.metadata_max_age = c.metadata_max_age;
+  n.metadata_refresh_backoff = c.retry_backoff;
+  if (c.security.protocol != SecurityProtocol::plaintext) {
+    throw ConfigError(make_error_code(errc::invalid_config_value),
+                      "security.protocol: only PLAINTEXT is wired into the producer so far");
+  }
+  return n;
+}
+
+// Partition counts for user threads: a mutex-guarded copy of what the cache
+// knew at the last lookup on the io thread.
+class NetTopicMetadata final : public TopicMetadata {
+ public:
+  NetTopicMetadata(asio::any_io_executor ex, std::shared_ptr<client_internal::MetadataCache> cache)
+      : ex_(std::move(ex)), cache_(std::move(cache)) {}
+
+  std::optional<std::int32_t> partition_count(std::string_view topic) override {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(topic);
+    if (it == counts_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (remaining.count() < 0) remaining = std::chrono::milliseconds(0);
+    auto done = std::make_shared<std::promise<std::error_code>>();
+    auto result = done->get_future();
+    asio::co_spawn(
+        ex_,
+        [this, name = std::string(topic), remaining, done]() -> asio::awaitable<void> {
+          cache_->add_topic(name);
+          std::error_code ec = co_await cache_->wait_for_topic(name, remaining);
+          if (!ec) {
+            if (auto n = cache_->partition_count(name)) {
+              std::lock_guard lock(mu_);
+              counts_[name] = *n;
+            } else {
+              ec = errc::metadata_timeout;
+            }
+          }
+          done->set_value(ec);
+        },
+        asio::detached);
+    // The cache's own timeout ends the wait; the slack covers a stalled io thread.
+    if (result.wait_until(deadline + std::chrono::seconds(2)) != std::future_status::ready) {
+      return errc::metadata_timeout;
+    }
+    std::error_code ec = result.get();
+    if (ec == net::net_errc::request_timed_out) return errc::metadata_timeout;
+    return ec;
+  }
+
+  // io thread: refresh the copies (partitions may have been added).
+  void refresh_counts() {
+    std::lock_guard lock(mu_);
+    for (auto& [name, count] : counts_) {
+      if (auto n = cache_->partition_count(name)) count = *n;
+    }
+  }
+
+ private:
+  asio::any_io_executor ex_;
+  std::shared_ptr<client_internal::MetadataCache> cache_;
+  std::mutex mu_;
+  std::map<std::string, std::int32_t, std::less<>> counts_;
+};
+
+}  // namespace
+
+ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
+  auto pool = net::ConnectionPool::create(executor, net_config(config));
+  auto cache = client_internal::MetadataCache::create(pool);
+  auto topics = std::make_unique<NetTopicMetadata>(executor, cache);
+  NetTopicMetadata* topics_raw = topics.get();
+  auto refresher = std::make_shared<asio::steady_timer>(executor);
+  asio::post(executor, [cache] { cache->start(); });
+  // Partition counts follow the cache at metadata.max.age.ms.
+  asio::co_spawn(
+      executor,
+      [refresher, topics_raw, age = config.metadata_max_age]() -> asio::awaitable<void> {
+        for (;;) {
+          refresher->expires_after(age);
+          std::error_code ec;
+          co_await refresher->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) co_return;
+          topics_raw->refresh_counts();
+        }
+      },
+      asio::detached);
+  ProducerBackend backend;
+  backend.transport = std::make_unique<NetSenderTransport>(pool, cache);
+  backend.metadata = std::move(topics);
+  backend.shutdown = [pool, cache, refresher] {
+    refresher->cancel();
+    cache->stop();
+    pool->shutdown();
+  };
+  return backend;
+}
+
+}  // namespace kwire::detail

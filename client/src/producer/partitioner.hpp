@@ -1,0 +1,55 @@
+// Chooses a partition for a record without an explicit one: the user-supplied
+// function if any, murmur2 of the key as the Java client (keyed records), or
+// the uniform sticky partitioner of KIP-794 (keyless records, or all records
+// with partitioner.ignore.keys): stay on one partition until batch.size bytes
+// went to it, then move to another chosen at random.
+// Threads: thread-safe; per-topic state is atomic, the topic table only grows.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "kwire/partitioner.hpp"
+#include "kwire/producer_config.hpp"
+#include "kwire/record.hpp"
+
+namespace kwire::detail {
+
+class Partitioner {
+ public:
+  Partitioner(BuiltinPartitioner mode, PartitionerFunction custom, std::size_t sticky_batch_size);
+
+  struct Choice {
+    std::int32_t partition = -1;
+    bool sticky = false;  // call on_appended after the append
+  };
+  // partition_count > 0. A user function's result outside [0, count) other
+  // than -1 is returned as is; the caller rejects it (errc::invalid_partition).
+  Choice choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count);
+
+  // Counts bytes that went to the sticky partition; switches after batch.size.
+  void on_appended(std::string_view topic, std::int32_t partition, std::size_t bytes, std::int32_t partition_count);
+
+ private:
+  struct StickyState {
+    std::atomic<std::int32_t> partition{-1};
+    std::atomic<std::size_t> produced_bytes{0};
+  };
+  StickyState& state_for(std::string_view topic);
+  std::int32_t pick_next(std::int32_t current, std::int32_t partition_count);
+
+  const BuiltinPartitioner mode_;
+  const PartitionerFunction custom_;
+  const std::size_t sticky_batch_size_;
+  std::shared_mutex mu_;
+  std::map<std::string, std::unique_ptr<StickyState>, std::less<>> topics_;
+};
+
+}  // namespace kwire::detail

@@ -1,0 +1,131 @@
+// The public Producer and Batch: thin forwarding to ProducerImpl, plus the
+// blocking conveniences (send_and_wait) built on the callback form.
+#include "kwire/producer.hpp"
+
+#include <asio/post.hpp>
+
+#include "producer/producer_impl.hpp"
+
+namespace kwire {
+
+namespace {
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Producer::Producer(ProducerConfig config)
+    : impl_(std::make_unique<detail::ProducerImpl>(std::move(config), detail::make_network_backend)) {}
+
+Producer::Producer(const Properties& properties) : Producer(ProducerConfig::from_properties(properties)) {}
+
+Producer::Producer(std::unique_ptr<detail::ProducerImpl> impl) noexcept : impl_(std::move(impl)) {}
+
+Producer::~Producer() = default;
+
+const ProducerConfig& Producer::config() const noexcept { return impl_->config(); }
+
+void Producer::fail_now(DeliveryHandler&& handler, std::error_code ec, const Record& r) {
+  RecordMetadata md;
+  md.topic = std::string(r.topic);
+  md.partition = r.partition.value_or(-1);
+  md.timestamp_ms = r.timestamp_ms.value_or(-1);
+  md.user_id = r.user_id;
+  if (r.ownership == ValueOwnership::borrow) md.borrowed_value = r.value;
+  handler(ec, std::move(md));
+}
+
+std::error_code Producer::enqueue(const Record& record, DeliveryHandler& handler) {
+  return impl_->enqueue(record, handler);
+}
+
+std::error_code Producer::send(const Record& record, DeliveryHandler callback) {
+  return impl_->enqueue(record, callback);
+}
+
+std::error_code Producer::send_and_wait(const Record& record, RecordMetadata& out) {
+  if (impl_->on_io_thread()) return errc::would_deadlock;
+  std::promise<std::pair<std::error_code, RecordMetadata>> done;
+  auto result = done.get_future();
+  DeliveryHandler handler([&done](std::error_code e, RecordMetadata md) { done.set_value({e, std::move(md)}); });
+  std::error_code ec = impl_->enqueue(record, handler);
+  if (ec) return ec;
+  // Manual-poll mode: this thread must run the reports itself.
+  while (result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+    if (impl_->config().enable_manual_events_poll) impl_->poll(std::chrono::milliseconds(10));
+    else result.wait();
+  }
+  auto [e, md] = result.get();
+  out = std::move(md);
+  return e;
+}
+
+RecordMetadata Producer::send_and_wait(const Record& record) {
+  RecordMetadata md;
+  if (std::error_code ec = send_and_wait(record, md)) throw std::system_error(ec);
+  return md;
+}
+
+std::error_code Producer::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+
+void Producer::close(std::chrono::milliseconds timeout) { impl_->close(timeout); }
+
+std::size_t Producer::poll_events(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }
+
+Batch Producer::create_batch() {
+  std::unique_ptr<detail::ProducerBatch> batch;
+  if (std::error_code ec = impl_->create_batch(batch)) throw std::system_error(ec);
+  return Batch(std::move(batch));
+}
+
+std::error_code Producer::enqueue_batch(Batch&& batch, std::string_view topic, std::int32_t partition,
+                                        DeliveryHandler& handler) {
+  if (!batch.batch_) return errc::invalid_record;
+  batch.closed_ = true;
+  std::int64_t first_ts = batch.first_timestamp_ms_;
+  // On failure the batch is dropped here; it carries no report of its own.
+  return impl_->enqueue_batch(std::move(batch.batch_), first_ts, topic, partition, handler);
+}
+
+// ---- Batch ----
+
+Batch::Batch(std::unique_ptr<detail::ProducerBatch> batch) noexcept : batch_(std::move(batch)) {}
+Batch::Batch(Batch&&) noexcept = default;
+Batch& Batch::operator=(Batch&&) noexcept = default;
+Batch::~Batch() = default;
+
+std::optional<Batch::Appended> Batch::append(std::optional<Bytes> key, std::optional<Bytes> value,
+                                             std::optional<std::int64_t> timestamp_ms,
+                                             std::span<const Header> headers) {
+  if (!batch_ || closed_) return std::nullopt;
+  // The batch's memory was reserved at create_batch(); a record that alone
+  // exceeds it cannot go into a user batch.
+  std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(key ? key->size() : 0,
+                                                                              value ? value->size() : 0, headers);
+  if (batch_->size_bytes() + bound > batch_->reserved_bytes()) return std::nullopt;
+  std::int64_t ts = timestamp_ms.value_or(wall_clock_ms());
+  std::int32_t index = batch_->record_count();
+  if (!batch_->try_append_unreported(ts, key, value, headers)) return std::nullopt;
+  if (index == 0) first_timestamp_ms_ = ts;
+  return Appended{index, ts, batch_->size_bytes()};
+}
+
+void Batch::close() noexcept { closed_ = true; }
+
+std::int32_t Batch::record_count() const noexcept { return batch_ ? batch_->record_count() : 0; }
+
+std::size_t Batch::size_bytes() const noexcept { return batch_ ? batch_->size_bytes() : 0; }
+
+namespace detail {
+
+Producer ProducerTestAccess::make(ProducerConfig config, const BackendFactory& factory) {
+  return Producer(std::make_unique<ProducerImpl>(std::move(config), factory));
+}
+
+ProducerImpl& ProducerTestAccess::impl(Producer& p) { return *p.impl_; }
+
+}  // namespace detail
+}  // namespace kwire

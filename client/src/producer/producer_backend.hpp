@@ -1,0 +1,50 @@
+// What the Producer needs from the cluster, behind interfaces so tests can
+// plug in an in-process broker: the sender's transport (leaders, Produce,
+// InitProducerId) and topic metadata for partitioning (partition counts, a
+// bounded wait for a topic not yet known). The network backend builds both on
+// kwire::net's connection pool and the metadata cache.
+// Threads: TopicMetadata is called from user threads (thread-safe); the
+// transport only on the io thread.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+#include "kwire/producer_config.hpp"
+#include "producer/sender_transport.hpp"
+
+namespace kwire::detail {
+
+class TopicMetadata {
+ public:
+  using Clock = std::chrono::steady_clock;
+  virtual ~TopicMetadata() = default;
+  // Partition count if the topic is known; never blocks.
+  virtual std::optional<std::int32_t> partition_count(std::string_view topic) = 0;
+  // Waits (user thread) until the topic is known. errc::metadata_timeout at
+  // the deadline, or the broker's error for the topic.
+  virtual std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) = 0;
+};
+
+struct ProducerBackend {
+  std::unique_ptr<SenderTransport> transport;
+  std::unique_ptr<TopicMetadata> metadata;
+  // Run on the io thread at close, after the sender finished: stop background
+  // work (metadata refresh, connections) so the io_context can stop.
+  std::function<void()> shutdown;
+};
+
+// Builds the backend on the producer's io executor.
+using BackendFactory = std::function<ProducerBackend(asio::any_io_executor, const ProducerConfig&)>;
+
+// The real one: kwire::net connection pool and metadata cache.
+ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config);
+
+}  // namespace kwire::detail

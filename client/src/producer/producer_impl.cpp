@@ -1,0 +1,176 @@
+// The Producer's insides (see producer_impl.hpp): start-up, the send path
+// (metadata, partition, size checks, append), flush and the close sequence.
+#include "producer/producer_impl.hpp"
+
+#include <asio/post.hpp>
+
+#include <future>
+
+#include "kwire/errors.hpp"
+
+namespace kwire::detail {
+
+namespace {
+
+ProducerConfig validated(ProducerConfig config) {
+  std::string why;
+  if (std::error_code ec = config.validate(why)) throw ConfigError(ec, why);
+  return config;
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
+    : config_(validated(std::move(config))),
+      dispatcher_(config_.enable_manual_events_poll),
+      accumulator_(AccumulatorOptions::from(config_), dispatcher_),
+      partitioner_(config_.partitioner, config_.custom_partitioner,
+                   static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1))),
+      work_(asio::make_work_guard(io_)) {
+  backend_ = factory(io_.get_executor(), config_);
+  sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
+  sender_->start();
+  io_thread_ = std::thread([this] {
+    io_thread_id_.store(std::this_thread::get_id());
+    io_.run();
+  });
+}
+
+ProducerImpl::~ProducerImpl() { close(config_.delivery_timeout); }
+
+std::error_code ProducerImpl::partition_count(std::string_view topic, Clock::time_point deadline,
+                                              std::int32_t& count) {
+  if (auto n = backend_.metadata->partition_count(topic)) {
+    count = *n;
+    return {};
+  }
+  // Waiting on the io thread would stall the very thread that fetches metadata.
+  if (on_io_thread()) return errc::would_deadlock;
+  if (std::error_code ec = backend_.metadata->wait_for_topic(topic, deadline)) return ec;
+  auto n = backend_.metadata->partition_count(topic);
+  if (!n) return errc::metadata_timeout;
+  count = *n;
+  return {};
+}
+
+std::error_code ProducerImpl::check_size(const Record& r) const {
+  std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(
+                          r.key ? r.key->size() : 0, r.value ? r.value->size() : 0, r.headers) +
+                      protocol::records::BatchBuilder::overhead_bytes;
+  if (bound > static_cast<std::size_t>(config_.max_request_size) ||
+      bound > static_cast<std::size_t>(config_.buffer_memory)) {
+    return errc::record_too_large;
+  }
+  return {};
+}
+
+std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler) {
+  if (r.topic.empty()) return errc::invalid_record;
+  if (accumulator_.closed()) return errc::producer_closed;
+  if (std::error_code ec = check_size(r)) return ec;
+  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
+  std::int32_t count = 0;
+  if (std::error_code ec = partition_count(r.topic, deadline, count)) return ec;
+
+  Partitioner::Choice choice;
+  if (r.partition) {
+    choice.partition = *r.partition;
+  } else {
+    choice = partitioner_.choose(r.topic, r.key, count);
+  }
+  if (choice.partition < 0 || choice.partition >= count) return errc::invalid_partition;
+
+  DeliveryEntry entry;
+  entry.handler = std::move(handler);
+  entry.user_id = r.user_id;
+  if (r.ownership == ValueOwnership::borrow) entry.borrowed_value = r.value;
+  const std::int64_t timestamp = r.timestamp_ms.value_or(wall_clock_ms());
+  auto result = accumulator_.append(r.topic, choice.partition, timestamp, r.key, r.value, r.headers, entry, deadline);
+  if (result.error) {
+    handler = std::move(entry.handler);  // the caller reports the failure
+    return result.error;
+  }
+  if (choice.sticky) partitioner_.on_appended(r.topic, choice.partition, result.appended_bytes, count);
+  return {};
+}
+
+std::error_code ProducerImpl::flush(std::chrono::milliseconds timeout) {
+  if (on_io_thread()) return errc::would_deadlock;
+  return accumulator_.flush(Clock::now() + timeout) ? std::error_code() : make_error_code(errc::flush_timeout);
+}
+
+void ProducerImpl::close(std::chrono::milliseconds timeout) {
+  std::lock_guard lock(close_mu_);
+  if (closed_) return;
+  closed_ = true;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  const bool self = on_io_thread();
+  accumulator_.close();
+  sender_->initiate_close(deadline);
+  if (!self) {
+    // The sender delivers what it can until the deadline, then fails the rest
+    // itself; allow it a moment beyond the deadline to do so.
+    sender_->wait_closed(deadline + std::chrono::seconds(1));
+    // Whatever is still queued is failed on the io thread, where reports run.
+    std::promise<void> aborted;
+    auto done = aborted.get_future();
+    asio::post(io_, [this, &aborted] {
+      accumulator_.abort_all(errc::producer_closed);
+      if (backend_.shutdown) backend_.shutdown();
+      aborted.set_value();
+    });
+    if (done.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      accumulator_.abort_all(errc::producer_closed);
+    }
+  } else if (backend_.shutdown) {
+    backend_.shutdown();
+  }
+  accumulator_.pool().close();
+  work_.reset();
+  if (self) {
+    io_.stop();
+    io_thread_.detach();  // cannot join ourselves; the thread ends after this report
+    return;
+  }
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+  // Manual-poll mode: the reports of failed records are queued; run them now
+  // on the closing (user) thread so none is left behind.
+  if (dispatcher_.manual_poll()) dispatcher_.poll(std::chrono::milliseconds(0));
+}
+
+std::error_code ProducerImpl::create_batch(BatchPtr& out) {
+  if (accumulator_.closed()) return errc::producer_closed;
+  const std::size_t size = static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1));
+  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
+  if (std::error_code ec = accumulator_.reserve_memory(size, deadline)) return ec;
+  out = accumulator_.make_batch(std::string(), -1, accumulator_.take_buffer(size), size, size, false);
+  return {};
+}
+
+std::error_code ProducerImpl::enqueue_batch(BatchPtr batch, std::int64_t first_timestamp_ms, std::string_view topic,
+                                            std::int32_t partition, DeliveryHandler& handler) {
+  if (!batch || batch->record_count() == 0) return errc::invalid_record;
+  if (topic.empty()) return errc::invalid_record;
+  if (accumulator_.closed()) return errc::producer_closed;
+  if (batch->size_bytes() > static_cast<std::size_t>(config_.max_request_size)) return errc::record_too_large;
+  std::int32_t count = 0;
+  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
+  if (std::error_code ec = partition_count(topic, deadline, count)) return ec;
+  if (partition < 0 || partition >= count) return errc::invalid_partition;
+  batch->assign(std::string(topic), partition);
+  DeliveryEntry entry;
+  entry.handler = std::move(handler);
+  entry.timestamp_ms = first_timestamp_ms;
+  entry.offset_delta = 0;
+  batch->add_entry(std::move(entry));
+  accumulator_.enqueue_batch(std::move(batch));
+  return {};
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,76 @@
+// The Producer's insides: the io_context thread, the accumulator, the
+// partitioner, the delivery dispatcher, the backend and the sender, built and
+// torn down in an order that lets every delivery report fire exactly once.
+// Threads: enqueue/flush/close/poll from user threads; the sender and the
+// transport live on io_thread_.
+#pragma once
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "kwire/producer.hpp"
+#include "producer/delivery_report.hpp"
+#include "producer/partitioner.hpp"
+#include "producer/producer_backend.hpp"
+#include "producer/record_accumulator.hpp"
+#include "producer/sender.hpp"
+
+namespace kwire::detail {
+
+class ProducerImpl {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ProducerImpl(ProducerConfig config, const BackendFactory& factory);
+  ~ProducerImpl();
+
+  std::error_code enqueue(const Record& record, DeliveryHandler& handler);
+  std::error_code flush(std::chrono::milliseconds timeout);
+  void close(std::chrono::milliseconds timeout);
+  std::size_t poll(std::chrono::milliseconds timeout) { return dispatcher_.poll(timeout); }
+  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
+
+  // Direct batch control.
+  std::error_code create_batch(BatchPtr& out);
+  std::error_code enqueue_batch(BatchPtr batch, std::int64_t first_timestamp_ms, std::string_view topic,
+                                std::int32_t partition, DeliveryHandler& handler);
+
+  const ProducerConfig& config() const noexcept { return config_; }
+  RecordAccumulator& accumulator() noexcept { return accumulator_; }
+  SenderTransport& transport() noexcept { return *backend_.transport; }
+  Sender& sender() noexcept { return *sender_; }
+  asio::io_context& io() noexcept { return io_; }
+
+ private:
+  // The partition count of a topic, waiting for metadata until `deadline`.
+  std::error_code partition_count(std::string_view topic, Clock::time_point deadline, std::int32_t& count);
+  std::error_code check_size(const Record& record) const;
+
+  const ProducerConfig config_;
+  DeliveryDispatcher dispatcher_;
+  RecordAccumulator accumulator_;
+  Partitioner partitioner_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  ProducerBackend backend_;
+  std::unique_ptr<Sender> sender_;
+  std::thread io_thread_;
+  std::atomic<std::thread::id> io_thread_id_{};
+  std::mutex close_mu_;
+  bool closed_ = false;
+};
+
+// Lets tests build a Producer on a backend of their own.
+struct ProducerTestAccess {
+  static Producer make(ProducerConfig config, const BackendFactory& factory);
+  static ProducerImpl& impl(Producer& p);
+};
+
+}  // namespace kwire::detail
