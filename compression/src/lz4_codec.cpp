@@ -19,7 +19,10 @@ namespace {
 constexpr std::uint32_t kFrameMagic = 0x184D2204;
 constexpr std::uint32_t kSkippableMagicMask = 0xFFFFFFF0;
 constexpr std::uint32_t kSkippableMagic = 0x184D2A50;
-constexpr int kDefaultLz4Level = 9;
+// Java's client compresses with the fast (non-HC) LZ4 compressor when the
+// level is its default, 9, and with LZ4 HC at that level otherwise.
+constexpr int kJavaDefaultLz4Level = 9;
+constexpr int kFastLz4 = 0;  // LZ4F: levels below 3 use the fast compressor
 constexpr std::size_t kDictSize = 64 * 1024;  // back-reference window for dependent blocks
 
 std::uint32_t le32(const std::uint8_t* p) {
@@ -131,7 +134,7 @@ std::error_code lz4_compress(int level, Bytes in, std::vector<std::uint8_t>& out
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
   prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
-  prefs.compressionLevel = level == default_level ? kDefaultLz4Level : level;
+  prefs.compressionLevel = (level == default_level || level == kJavaDefaultLz4Level) ? kFastLz4 : level;
   std::size_t base = out.size();
   out.resize(base + LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(in.size(), &prefs));
   std::uint8_t* dst = out.data() + base;

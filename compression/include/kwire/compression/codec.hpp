@@ -20,7 +20,8 @@ using Bytes = std::span<const std::uint8_t>;
 
 enum class Codec : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
 
-// Each codec's own default (gzip: zlib's default, lz4: 9, zstd: 3), as Java's.
+// Each codec's own default, as Java's: gzip zlib's default (6), lz4 9 (which
+// Java, and so kwire, maps to the fast non-HC compressor), zstd 3.
 inline constexpr int default_level = std::numeric_limits<int>::min();
 
 // "none", "gzip", "snappy", "lz4", "zstd" (Java's compression.type names).
