@@ -104,6 +104,8 @@ TEST_CASE("the lent buffer is reused and returned", "[records][builder]") {
   auto back = b.take_buffer();
   CHECK(back.data() == storage);
   CHECK(back.size() == batch.size());
+  CHECK_FALSE(b.append(0, as_bytes("k"), as_bytes("late"), {}));  // spent
+  CHECK(b.close().empty());
 }
 
 TEST_CASE("set_producer_state rewrites the fields and keeps the CRC valid", "[records][builder]") {

@@ -169,7 +169,7 @@ std::vector<std::uint8_t> BatchBuilder::take_buffer() noexcept {
   std::vector<std::uint8_t> out = std::move(buf_);
   buf_.clear();
   count_ = 0;
-  closed_ = false;
+  closed_ = true;  // spent: append() refuses and close() returns an empty span
   return out;
 }
 

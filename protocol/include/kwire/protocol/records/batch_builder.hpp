@@ -82,7 +82,7 @@ class BatchBuilder {
   std::size_t uncompressed_records_bytes() const noexcept { return uncompressed_records_; }
 
   // Hands the buffer back (holding exactly the batch after close()), for
-  // sending or pooling. The builder is empty afterwards.
+  // sending or pooling. The builder is spent afterwards (append() refuses).
   std::vector<std::uint8_t> take_buffer() noexcept;
 
  private:
