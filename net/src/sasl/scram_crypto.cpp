@@ -110,6 +110,8 @@ std::optional<ByteVector> base64_decode(std::string_view text) {
     }
     std::uint32_t bits = (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
                          (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+    // Canonical form only: the bits under the padding must be zero.
+    if ((padding == 1 && (bits & 0xff) != 0) || (padding == 2 && (bits & 0xffff) != 0)) return std::nullopt;
     out.push_back(static_cast<std::uint8_t>(bits >> 16));
     if (padding < 2) out.push_back(static_cast<std::uint8_t>(bits >> 8));
     if (padding < 1) out.push_back(static_cast<std::uint8_t>(bits));

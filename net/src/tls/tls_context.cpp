@@ -6,7 +6,9 @@
 
 #include <asio/ip/address.hpp>
 #include <asio/ssl/error.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 namespace kwire::net {
@@ -66,6 +68,12 @@ std::error_code load_client_identity(asio::ssl::context& ctx, const TlsSettings&
     }
   }
   ctx.use_private_key_file(s.key_location, asio::ssl::context::pem, ec);
+  if (ec && ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    detail = "ssl.key.location " + quoted(s.key_location) + " does not match ssl.certificate.location " +
+             quoted(s.certificate_location);
+    return make_error_code(tls_errc::private_key_mismatch);
+  }
   if (ec) {
     // OpenSSL's reason names the failing step, never the pass phrase.
     detail = "ssl.key.location " + quoted(s.key_location) + ": " + ec.message();
