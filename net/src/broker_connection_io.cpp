@@ -47,11 +47,13 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
                                                                                      bool expect_response,
                                                                                      SendOptions options) {
   auto self = shared_from_this();
-  // We handle cancellation ourselves: a cancelled request must still be taken
-  // out of the queue (or the connection closed if it is half written).
-  co_await asio::this_coro::throw_if_cancelled(false);
   if (state_ == State::idle || state_ == State::connecting || state_ == State::closed)
     co_return std::pair{make_error_code(net_errc::not_connected), RawResponse{}};
+  // We handle cancellation ourselves: a cancelled request must still be taken
+  // out of the queue (or the connection closed if it is half written). The
+  // flag belongs to the caller's whole coroutine chain, so it is restored.
+  const bool caller_throws_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
 
   auto p = std::make_shared<PendingRequest>(executor_);
   p->frame = std::move(frame);
@@ -85,6 +87,7 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
     }
   }
   if (p->error) counters_->add_error(p->error == net_errc::request_timed_out);
+  co_await asio::this_coro::throw_if_cancelled(caller_throws_if_cancelled);
   co_return std::pair{p->error, RawResponse{std::move(p->response), p->body_offset}};
 }
 

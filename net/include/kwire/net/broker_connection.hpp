@@ -11,6 +11,10 @@
 // coroutines keep it alive until it is closed.
 #pragma once
 
+// A standard header before Asio's: Asio picks its aligned allocator from
+// libstdc++'s configuration macros, and every translation unit must agree.
+#include <cstddef>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>

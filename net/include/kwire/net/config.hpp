@@ -3,6 +3,10 @@
 // logging. Filled on any thread before the pool is created; read-only after.
 #pragma once
 
+// A standard header before Asio's: Asio picks its aligned allocator from
+// libstdc++'s configuration macros, and every translation unit must agree.
+#include <cstddef>
+
 #include <asio/awaitable.hpp>
 #include <asio/ssl/context.hpp>
 
@@ -42,7 +46,7 @@ struct SecurityConfig {
 };
 
 struct NetConfig {
-  std::vector<std::string> bootstrap_servers;  // "host:port" each; tried in turn
+  std::vector<std::string> bootstrap_servers;  // "host:port" each (or comma-separated lists); tried in turn
   std::string client_id = "kwire";
   std::chrono::milliseconds request_timeout{30000};           // request.timeout.ms
   std::chrono::milliseconds connection_setup_timeout{10000};  // socket.connection.setup.timeout.ms

@@ -3,6 +3,10 @@
 // and never knows which it is. Io_context thread only.
 #pragma once
 
+// A standard header before Asio's: Asio picks its aligned allocator from
+// libstdc++'s configuration macros, and every translation unit must agree.
+#include <cstddef>
+
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <asio/buffer.hpp>

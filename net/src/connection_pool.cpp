@@ -1,0 +1,298 @@
+// ConnectionPool: per-broker slots, connect-on-use with backoff, loss
+// notification, least-loaded choice, idle sweeping. Io_context thread only.
+#include "kwire/net/connection_pool.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+namespace kwire::net {
+
+using Clock = std::chrono::steady_clock;
+
+struct ConnectionPool::Slot {
+  Slot(asio::any_io_executor executor, std::int32_t broker_id, std::string h, std::uint16_t p,
+       const NetConfig& config, std::uint64_t seed)
+      : id(broker_id),
+        host(std::move(h)),
+        port(p),
+        backoff(config.reconnect_backoff, config.reconnect_backoff_max, seed),
+        attempt_done(executor, Clock::time_point::max()) {}
+
+  std::int32_t id;
+  std::string host;
+  std::uint16_t port;
+  std::shared_ptr<BrokerConnection> conn;  // usable, or being set up
+  bool connecting = false;
+  bool removed = false;
+  bool ever_connected = false;
+  std::uint64_t attempts = 0;
+  std::error_code last_error;
+  ReconnectBackoff backoff;
+  Clock::time_point next_attempt{};
+  asio::steady_timer attempt_done;  // wakes callers waiting for an attempt in progress
+};
+
+std::shared_ptr<ConnectionPool> ConnectionPool::create(asio::any_io_executor executor, NetConfig config) {
+  auto pool = std::shared_ptr<ConnectionPool>(new ConnectionPool(std::move(executor), std::move(config)));
+  pool->start_idle_sweeper();
+  return pool;
+}
+
+ConnectionPool::ConnectionPool(asio::any_io_executor executor, NetConfig config)
+    : executor_(std::move(executor)),
+      config_(std::make_shared<const NetConfig>(std::move(config))),
+      counters_(std::make_shared<NetCounters>()),
+      seed_(std::random_device{}()) {
+  std::int32_t id = kFirstBootstrapId;
+  // Each entry may itself be a comma-separated list, as in bootstrap.servers.
+  std::vector<std::string> servers;
+  for (const auto& entry : config_->bootstrap_servers) {
+    std::size_t start = 0;
+    while (start <= entry.size()) {
+      std::size_t comma = std::min(entry.find(',', start), entry.size());
+      std::string server = entry.substr(start, comma - start);
+      server.erase(0, server.find_first_not_of(' '));
+      server.erase(server.find_last_not_of(' ') + 1);
+      if (!server.empty()) servers.push_back(std::move(server));
+      start = comma + 1;
+    }
+  }
+  for (const auto& server : servers) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (!parse_host_port(server, host, port)) {
+      log(LogLevel::error, "ignoring bootstrap server '" + server + "': expected host:port");
+      continue;
+    }
+    slots_.emplace(id, make_slot(id, std::move(host), port));
+    --id;
+  }
+}
+
+ConnectionPool::~ConnectionPool() { shutdown(); }
+
+std::shared_ptr<ConnectionPool::Slot> ConnectionPool::make_slot(std::int32_t id, std::string host,
+                                                                std::uint16_t port) {
+  return std::make_shared<Slot>(executor_, id, std::move(host), port, *config_, seed_ + static_cast<std::uint64_t>(id));
+}
+
+void ConnectionPool::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (sweeper_timer_) sweeper_timer_->cancel();
+  auto slots = std::move(slots_);
+  slots_.clear();
+  for (auto& [id, slot] : slots) {
+    slot->removed = true;
+    if (slot->conn) slot->conn->close(net_errc::shutting_down);
+    slot->attempt_done.cancel();
+  }
+}
+
+void ConnectionPool::set_brokers(const std::vector<BrokerAddress>& brokers) {
+  if (shut_down_) return;
+  std::map<std::int32_t, bool> seen;
+  for (const auto& broker : brokers) {
+    std::string host = broker.host;
+    std::uint16_t port = broker.port;
+    auto mapped = config_->broker_address_map.find(host + ":" + std::to_string(port));
+    if (mapped != config_->broker_address_map.end() && !parse_host_port(mapped->second, host, port)) {
+      log(LogLevel::error, "broker address mapping for " + mapped->first + " is not host:port: " + mapped->second);
+      host = broker.host;
+      port = broker.port;
+    }
+    seen[broker.id] = true;
+    auto it = slots_.find(broker.id);
+    if (it == slots_.end()) {
+      slots_.emplace(broker.id, make_slot(broker.id, std::move(host), port));
+      continue;
+    }
+    auto& slot = it->second;
+    if (slot->host != host || slot->port != port) {
+      log(LogLevel::info, "broker " + std::to_string(broker.id) + " moved to " + host + ":" + std::to_string(port));
+      slot->host = std::move(host);
+      slot->port = port;
+      if (slot->conn) slot->conn->close(net_errc::connection_closed);
+    }
+  }
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (it->first >= 0 && !seen.count(it->first)) {
+      it->second->removed = true;
+      if (it->second->conn) it->second->conn->close(net_errc::unknown_broker);
+      it->second->attempt_done.cancel();
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<std::int32_t> ConnectionPool::known_brokers() const {
+  std::vector<std::int32_t> ids;
+  for (const auto& [id, slot] : slots_)
+    if (id >= 0) ids.push_back(id);
+  return ids;
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> ConnectionPool::address_of(std::int32_t broker_id) const {
+  auto it = slots_.find(broker_id);
+  if (it == slots_.end()) return std::nullopt;
+  return std::pair{it->second->host, it->second->port};
+}
+
+std::shared_ptr<BrokerConnection> ConnectionPool::connected(std::int32_t broker_id) const {
+  auto it = slots_.find(broker_id);
+  if (it == slots_.end() || !it->second->conn || !it->second->conn->ready()) return nullptr;
+  return it->second->conn;
+}
+
+asio::awaitable<ConnectionResult> ConnectionPool::connection(std::int32_t broker_id) {
+  if (shut_down_) co_return ConnectionResult{net_errc::shutting_down, nullptr};
+  auto it = slots_.find(broker_id);
+  if (it == slots_.end()) co_return ConnectionResult{net_errc::unknown_broker, nullptr};
+  co_return co_await connect_slot(it->second, true);
+}
+
+asio::awaitable<ConnectionResult> ConnectionPool::connect_slot(std::shared_ptr<Slot> slot, bool wait_for_backoff) {
+  auto self = shared_from_this();
+  for (;;) {
+    if (slot->removed || shut_down_) co_return ConnectionResult{net_errc::shutting_down, nullptr};
+    if (slot->conn && slot->conn->ready()) co_return ConnectionResult{{}, slot->conn};
+    std::error_code ignored;
+    if (slot->connecting) {
+      // Someone else is connecting: share the outcome of that attempt.
+      const auto attempt = slot->attempts;
+      co_await slot->attempt_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      if (slot->attempts == attempt && !slot->connecting && !(slot->conn && slot->conn->ready()))
+        co_return ConnectionResult{slot->last_error ? slot->last_error : make_error_code(net_errc::connect_failed),
+                                   nullptr};
+      continue;
+    }
+    const auto now = Clock::now();
+    if (now < slot->next_attempt) {
+      if (!wait_for_backoff) co_return ConnectionResult{slot->last_error, nullptr};
+      asio::steady_timer wait(executor_, slot->next_attempt);
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+
+    slot->connecting = true;
+    ++slot->attempts;
+    auto conn = BrokerConnection::create(executor_, config_, counters_, slot->id, slot->host, slot->port);
+    slot->conn = conn;
+    auto ec = co_await conn->open();
+    slot->connecting = false;
+    if (!ec && (slot->removed || shut_down_)) {
+      conn->close(net_errc::shutting_down);
+      ec = net_errc::shutting_down;
+    }
+    if (ec) {
+      if (slot->conn == conn) slot->conn.reset();
+      slot->last_error = ec;
+      slot->next_attempt = Clock::now() + slot->backoff.next_delay();
+      counters_->add_connect_failure();
+      slot->attempt_done.cancel();
+      co_return ConnectionResult{ec, nullptr};
+    }
+    slot->backoff.reset();
+    slot->last_error.clear();
+    counters_->add_connect(slot->ever_connected);
+    if (slot->ever_connected) log(LogLevel::info, "reconnected to broker " + std::to_string(slot->id));
+    slot->ever_connected = true;
+    conn->set_close_handler([weak = weak_from_this(), weak_slot = std::weak_ptr<Slot>(slot)](std::error_code reason,
+                                                                                               bool was_ready) {
+      auto pool = weak.lock();
+      auto s = weak_slot.lock();
+      if (pool && s) pool->on_connection_closed(s, reason, was_ready);
+    });
+    slot->attempt_done.cancel();
+    co_return ConnectionResult{{}, conn};
+  }
+}
+
+void ConnectionPool::on_connection_closed(const std::shared_ptr<Slot>& slot, std::error_code reason, bool was_ready) {
+  if (slot->conn && slot->conn->closed()) slot->conn.reset();
+  if (!was_ready || reason == net_errc::idle_timeout || reason == net_errc::shutting_down || slot->removed) return;
+  // A lost connection is not retried at once: the broker may be restarting.
+  slot->last_error = reason;
+  slot->next_attempt = Clock::now() + slot->backoff.next_delay();
+  if (connection_lost_) connection_lost_(slot->id, reason);
+}
+
+asio::awaitable<ConnectionResult> ConnectionPool::any_connection() {
+  auto self = shared_from_this();
+  if (shut_down_) co_return ConnectionResult{net_errc::shutting_down, nullptr};
+  const auto deadline = Clock::now() + config_->request_timeout;
+  std::error_code last = net_errc::no_broker_available;
+  while (!shut_down_ && Clock::now() < deadline) {
+    std::shared_ptr<BrokerConnection> best;
+    for (const auto& [id, slot] : slots_)
+      if (slot->conn && slot->conn->ready() && (!best || slot->conn->in_flight() < best->in_flight()))
+        best = slot->conn;
+    if (best) co_return ConnectionResult{{}, best};
+
+    // Known brokers first (bootstrap servers have the lowest ids, so reverse order).
+    std::vector<std::shared_ptr<Slot>> candidates;
+    for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) candidates.push_back(it->second);
+    if (candidates.empty()) co_return ConnectionResult{net_errc::no_broker_available, nullptr};
+    const std::size_t start = next_candidate_++ % candidates.size();
+    Clock::time_point earliest = Clock::time_point::max();
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      auto& slot = candidates[(start + i) % candidates.size()];
+      if (!slot->connecting && Clock::now() < slot->next_attempt) {
+        earliest = std::min(earliest, slot->next_attempt);
+        continue;  // in backoff: try the others first
+      }
+      auto [ec, conn] = co_await connect_slot(slot, false);
+      if (!ec) co_return ConnectionResult{{}, conn};
+      last = ec;
+      earliest = std::min(earliest, slot->next_attempt);
+    }
+    if (earliest == Clock::time_point::max()) break;
+    asio::steady_timer wait(executor_, std::min(earliest, deadline));
+    std::error_code ignored;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  log(LogLevel::warning, "no broker reachable: " + last.message());
+  co_return ConnectionResult{last, nullptr};
+}
+
+void ConnectionPool::start_idle_sweeper() {
+  if (config_->connections_max_idle.count() <= 0) return;
+  sweeper_timer_ = std::make_shared<asio::steady_timer>(executor_);
+  asio::co_spawn(executor_, sweep_idle(weak_from_this(), sweeper_timer_, config_->connections_max_idle), asio::detached);
+}
+
+asio::awaitable<void> ConnectionPool::sweep_idle(std::weak_ptr<ConnectionPool> weak,
+                                                 std::shared_ptr<asio::steady_timer> timer,
+                                                 std::chrono::milliseconds idle) {
+  const auto period = std::clamp<std::chrono::milliseconds>(idle / 4, std::chrono::milliseconds(10),
+                                                            std::chrono::milliseconds(10000));
+  for (;;) {
+    timer->expires_after(period);
+    std::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    auto pool = weak.lock();  // the pool may be gone: touch nothing else before this
+    if (ec || !pool || pool->shut_down_) co_return;
+    const auto now = Clock::now();
+    for (auto& [id, slot] : pool->slots_) {
+      auto& conn = slot->conn;
+      if (conn && conn->ready() && conn->in_flight() == 0 && now - conn->last_activity() >= idle) {
+        pool->log(LogLevel::debug, "closing idle connection to broker " + std::to_string(id));
+        conn->close(net_errc::idle_timeout);
+      }
+    }
+  }
+}
+
+void ConnectionPool::log(LogLevel level, const std::string& message) const {
+  config_->log(level, message);
+}
+
+}  // namespace kwire::net
