@@ -1,5 +1,5 @@
 // JSON printing and parsing for the kwire tool (see json.hpp).
-#include "wire/json.hpp"
+#include "json.hpp"
 
 #include <cctype>
 #include <cstdio>

@@ -14,7 +14,7 @@
 #include "commands.hpp"
 #include "kwire/protocol/api_table.hpp"
 #include "kwire/protocol/message_schema.hpp"
-#include "wire/wire_json.hpp"
+#include "wire_json.hpp"
 
 namespace {
 

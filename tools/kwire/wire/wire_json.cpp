@@ -1,5 +1,5 @@
 // Schema-driven JSON <-> wire conversion for `kwire wire` (see wire_json.hpp).
-#include "wire/wire_json.hpp"
+#include "wire_json.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "wire/json.hpp"
+#include "json.hpp"
 #include "kwire/protocol/message_schema.hpp"
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
