@@ -96,7 +96,11 @@ asio::awaitable<std::pair<std::error_code, protocol::messages::MetadataResponse>
   auto [ec, conn] = co_await bootstrap_connection(detail);
   if (ec) co_return std::make_pair(ec, MetadataResponse{});
   MetadataRequest req;
-  req.allow_auto_topic_creation = allow_auto_create;
+  // Only v4+ can say "do not create"; older versions leave it to the broker.
+  std::int16_t version = 0;
+  if (!conn->select_version(MetadataRequest::api_key, MetadataRequest::min_version, 8, std::nullopt, version) &&
+      version >= 4)
+    req.allow_auto_topic_creation = allow_auto_create;
   if (topics) {
     req.topics.emplace();
     for (const auto& t : *topics) {

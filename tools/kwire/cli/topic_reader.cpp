@@ -64,7 +64,11 @@ asio::awaitable<std::error_code> list_offsets(BrokerSession& session, std::int32
     t.partitions.push_back(lp);
   }
   req.topics.push_back(std::move(t));
-  auto result = co_await conn->send<msg::ListOffsetsResponse>(req);
+  // librdkafka 2.0.2's mock writes the v4+ leader epoch as 8 bytes; v3 has
+  // everything the tool needs (isolation level from v2).
+  net::SendOptions opts;
+  opts.max_version = 3;
+  auto result = co_await conn->send<msg::ListOffsetsResponse>(req, opts);
   if (result.error) {
     detail = "ListOffsets to broker " + std::to_string(leader) + " failed: " + result.error.message();
     co_return result.error;
