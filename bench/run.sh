@@ -23,18 +23,20 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# start NAME COMMAND...: runs a broker in the background, waits for its bootstrap line.
+# start NAME COMMAND...: runs a broker in the background (in this shell, so
+# cleanup can stop it) and sets $addr to its bootstrap line.
 start() {
   local name=$1; shift
   "$@" > "$out/$name.addr" 2> "$out/$name.log" &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$out/$name.addr" ] && break; sleep 0.1; done
-  head -1 "$out/$name.addr"
+  addr=$(head -1 "$out/$name.addr")
+  [ -n "$addr" ] || { echo "bench: $name did not start: $(cat "$out/$name.log")" >&2; exit 1; }
 }
-sink1=$(start sink1 "$sink" -n 1 -P 1)
-sink3=$(start sink3 "$sink" -n 3 -P 3)
-mock1=$(start mock1 "$kwire" cluster -n 1 -T bench:1)
-mock3=$(start mock3 "$kwire" cluster -n 3 -T bench:3)
+start sink1 "$sink" -n 1 -P 1; sink1=$addr
+start sink3 "$sink" -n 3 -P 3; sink3=$addr
+start mock1 "$kwire" cluster -n 1 -T bench:1; mock1=$addr
+start mock3 "$kwire" cluster -n 3 -T bench:3; mock3=$addr
 
 common=(-X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536)
 results=$out/results.jsonl
