@@ -1,0 +1,165 @@
+// HostilePeer: per connection, serve ApiVersions honestly (v0-3 answered
+// in the v0 layout with the KIP-511 fallback), then send the configured fault
+// and keep reading until the client closes.
+#include "hostile_peer.hpp"
+
+#include <random>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "kwire/protocol/wire/reader.hpp"
+#include "kwire/protocol/wire/writer.hpp"
+
+namespace kwire::test {
+namespace {
+
+using asio::ip::tcp;
+using Frame = std::vector<std::uint8_t>;
+constexpr std::int16_t kApiVersions = 18;
+constexpr std::int16_t kUnsupportedVersion = 35;
+
+asio::awaitable<bool> read_frame(tcp::socket& s, Frame& out) {
+  std::uint8_t len[4];
+  std::error_code ec;
+  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
+  if (n > 16 * 1024 * 1024) co_return false;
+  out.resize(n);
+  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<bool> write_raw(tcp::socket& s, const Frame& bytes) {
+  std::error_code ec;
+  co_await asio::async_write(s, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+Frame with_length(const protocol::Writer& body) {
+  protocol::Writer w;
+  w.i32(static_cast<std::int32_t>(body.owned().size()));
+  w.raw(body.owned());
+  return w.release();
+}
+
+// ApiVersions, Metadata and Produce: enough for a client to pick versions.
+Frame api_versions_answer(std::int32_t correlation, std::int16_t version) {
+  protocol::Writer w;
+  w.i32(correlation);
+  bool supported = version <= 2;
+  w.i16(supported ? 0 : kUnsupportedVersion);
+  const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {3, 0, 8}, {0, 3, 8}};
+  w.array_length(3);
+  for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
+  if (supported && version >= 1) w.i32(0);
+  return with_length(w);
+}
+
+Frame fault_bytes(HostileFault fault, std::int32_t correlation) {
+  switch (fault) {
+    case HostileFault::giant_length_prefix: return {0x7f, 0xff, 0xff, 0xf0, 0, 0, 0, 1};
+    case HostileFault::negative_length_prefix: return {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1};
+    case HostileFault::short_frame: return {0, 0, 0, 2, 0, 1};
+    case HostileFault::half_frame_then_close: {
+      Frame f{0, 0, 0, 100};
+      f.resize(14, 0x41);
+      return f;
+    }
+    case HostileFault::wrong_correlation_id: {
+      protocol::Writer w;
+      w.i32(correlation + 1000);
+      w.i16(0);
+      w.array_length(0);
+      return with_length(w);
+    }
+    case HostileFault::garbage_bytes: {
+      std::mt19937 rng(20261123);
+      Frame f(64 * 1024);
+      for (auto& b : f) b = static_cast<std::uint8_t>(rng());
+      return f;
+    }
+    case HostileFault::silence: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+struct HostilePeer::Impl {
+  Impl(HostileFault f, bool early, std::shared_ptr<State> st) : fault(f), misbehave_early(early), state(std::move(st)) {}
+
+  asio::awaitable<void> accept_loop() {
+    while (true) {
+      std::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      asio::co_spawn(io, serve(std::make_shared<tcp::socket>(std::move(s))), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<tcp::socket> socket) {
+    Frame frame;
+    bool faulted = false;
+    while (co_await read_frame(*socket, frame)) {
+      protocol::Reader r(frame);
+      std::int16_t key = r.i16();
+      std::int16_t version = r.i16();
+      std::int32_t correlation = r.i32();
+      if (faulted) continue;  // keep reading: we are waiting for the client to give up
+      if (key == kApiVersions && !misbehave_early) {
+        if (!co_await write_raw(*socket, api_versions_answer(correlation, version))) break;
+        continue;
+      }
+      faulted = true;
+      ++state->faults_sent;
+      if (!co_await write_raw(*socket, fault_bytes(fault, correlation))) break;
+      if (fault == HostileFault::half_frame_then_close) {
+        std::error_code ignored;
+        socket->shutdown(tcp::socket::shutdown_send, ignored);
+      }
+    }
+    // Our read failed: the client closed (or reset) the connection.
+    {
+      std::lock_guard lock(state->mutex);
+      ++state->client_closes;
+    }
+    state->cv.notify_all();
+  }
+
+  HostileFault fault;
+  bool misbehave_early;
+  std::shared_ptr<State> state;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+};
+
+HostilePeer::HostilePeer(HostileFault fault, bool misbehave_on_api_versions)
+    : state_(std::make_shared<State>()),
+      impl_(std::make_unique<Impl>(fault, misbehave_on_api_versions, state_)) {
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  thread_ = std::thread([this] { impl_->io.run(); });
+}
+
+HostilePeer::~HostilePeer() {
+  impl_->io.stop();
+  thread_.join();
+}
+
+std::uint16_t HostilePeer::port() const noexcept { return impl_->acceptor.local_endpoint().port(); }
+
+bool HostilePeer::wait_for_client_close(std::chrono::milliseconds limit) {
+  std::unique_lock lock(state_->mutex);
+  return state_->cv.wait_for(lock, limit, [&] { return state_->client_closes > 0; });
+}
+
+}  // namespace kwire::test

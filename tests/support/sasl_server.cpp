@@ -1,0 +1,350 @@
+// SaslServer: the server side of Kafka's SASL exchange (KIP-152 framing:
+// SaslHandshake v1 then SaslAuthenticate) for PLAIN and SCRAM, encoded by hand
+// with the wire primitives. One coroutine per client on the server's thread.
+#include "sasl_server.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <openssl/rand.h>
+
+#include "kwire/net/sasl/scram_crypto.hpp"
+#include "kwire/protocol/wire/reader.hpp"
+#include "kwire/protocol/wire/writer.hpp"
+
+namespace kwire::test {
+namespace {
+
+using asio::ip::tcp;
+using Frame = std::vector<std::uint8_t>;
+using protocol::Reader;
+using protocol::Writer;
+
+constexpr std::int16_t kSaslHandshake = 17, kApiVersions = 18, kSaslAuthenticate = 36;
+constexpr std::int16_t kUnsupportedSaslMechanism = 33, kIllegalSaslState = 34, kUnsupportedVersion = 35,
+                       kSaslAuthenticationFailed = 58;
+
+asio::awaitable<bool> read_frame(tcp::socket& s, Frame& out) {
+  std::uint8_t len[4];
+  std::error_code ec;
+  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
+  if (n > 64 * 1024 * 1024) co_return false;
+  out.resize(n);
+  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<bool> write_frame(tcp::socket& s, const Frame& body) {
+  auto n = static_cast<std::uint32_t>(body.size());
+  std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  std::error_code ec;
+  std::vector<asio::const_buffer> bufs{asio::buffer(len), asio::buffer(body)};
+  co_await asio::async_write(s, bufs, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+void skip_tagged_fields(Reader& r) {
+  std::uint32_t n = r.uvarint();
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    r.uvarint();
+    r.skip(r.uvarint());
+  }
+}
+
+struct RequestHeader {
+  std::int16_t key = 0, version = 0;
+  std::int32_t correlation = 0;
+  bool flexible = false;
+};
+
+bool parse_header(Reader& r, RequestHeader& h) {
+  h.key = r.i16();
+  h.version = r.i16();
+  h.correlation = r.i32();
+  r.nullable_string();  // client id
+  h.flexible = (h.key == kApiVersions && h.version >= 3) || (h.key == kSaslAuthenticate && h.version >= 2);
+  if (h.flexible) skip_tagged_fields(r);
+  return r.ok();
+}
+
+Writer response_start(std::int32_t correlation, bool flexible_header) {
+  Writer w;
+  w.i32(correlation);
+  if (flexible_header) w.uvarint(0);
+  return w;
+}
+
+// ---- server side of the mechanisms ----
+
+struct Outcome {
+  bool ok = false;
+  bool done = false;
+  std::string reply;
+};
+
+class MechanismServer {
+ public:
+  virtual ~MechanismServer() = default;
+  virtual Outcome step(std::string_view client_message) = 0;
+};
+
+const SaslUser* find_user(const std::vector<SaslUser>& users, std::string_view name) {
+  for (const auto& u : users)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+
+class PlainServer final : public MechanismServer {
+ public:
+  explicit PlainServer(const std::vector<SaslUser>& users) : users_(users) {}
+  Outcome step(std::string_view m) override {
+    auto first = m.find('\0');
+    auto second = first == std::string_view::npos ? first : m.find('\0', first + 1);
+    if (second == std::string_view::npos) return {};
+    const SaslUser* u = find_user(users_, m.substr(first + 1, second - first - 1));
+    if (!u || u->password != m.substr(second + 1)) return {};
+    return {true, true, ""};
+  }
+
+ private:
+  const std::vector<SaslUser>& users_;
+};
+
+class ScramServer final : public MechanismServer {
+ public:
+  ScramServer(net::ScramHash hash, const SaslServerOptions& options) : hash_(hash), options_(options) {}
+  Outcome step(std::string_view m) override { return state_++ == 0 ? on_client_first(m) : on_client_final(m); }
+
+ private:
+  static std::string unescape(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s.substr(i, 3) == "=3D") out += '=', i += 2;
+      else if (s.substr(i, 3) == "=2C") out += ',', i += 2;
+      else out += s[i];
+    }
+    return out;
+  }
+  Outcome on_client_first(std::string_view m) {
+    if (m.substr(0, 3) != "n,," && m.substr(0, 3) != "y,,") return {};
+    bare_ = std::string(m.substr(3));
+    auto comma = bare_.find(",r=");
+    if (bare_.substr(0, 2) != "n=" || comma == std::string::npos) return {};
+    const SaslUser* user = find_user(options_.users, unescape(std::string_view(bare_).substr(2, comma - 2)));
+    std::string client_nonce = bare_.substr(comma + 3);
+    client_nonce = client_nonce.substr(0, client_nonce.find(','));
+    if (!user || client_nonce.empty()) return {};
+    net::ByteVector salt(16);
+    RAND_bytes(salt.data(), static_cast<int>(salt.size()));
+    keys_ = net::derive_scram_keys(hash_, user->password, salt, options_.scram_iterations);
+    nonce_ = client_nonce + net::scram_nonce(18);
+    server_first_ = "r=" + nonce_ + ",s=" + net::base64_encode(salt) + ",i=" + std::to_string(options_.scram_iterations);
+    return {true, false, server_first_};
+  }
+  Outcome on_client_final(std::string_view m) {
+    auto at = m.rfind(",p=");
+    if (at == std::string_view::npos) return {};
+    std::string_view without_proof = m.substr(0, at);
+    if (without_proof != "c=biws,r=" + nonce_) return {};
+    auto proof = net::base64_decode(m.substr(at + 3));
+    if (!proof || proof->size() != keys_.stored_key.size()) return {};
+    std::string auth = bare_ + "," + server_first_ + "," + std::string(without_proof);
+    net::ByteVector client_key = net::scram_hmac(hash_, keys_.stored_key, protocol::as_bytes(auth));
+    for (std::size_t i = 0; i < client_key.size(); ++i) client_key[i] ^= (*proof)[i];
+    if (!net::equal_constant_time(net::scram_digest(hash_, client_key), keys_.stored_key)) return {};
+    net::ByteVector signature = net::scram_hmac(hash_, keys_.server_key, protocol::as_bytes(auth));
+    if (options_.forge_server_signature) signature[0] ^= 0x01;
+    return {true, true, "v=" + net::base64_encode(signature)};
+  }
+
+  net::ScramHash hash_;
+  const SaslServerOptions& options_;
+  int state_ = 0;
+  std::string bare_, nonce_, server_first_;
+  net::ScramKeys keys_;
+};
+
+}  // namespace
+
+struct SaslServer::Impl {
+  Impl(SaslServerOptions opts, std::shared_ptr<Stats> st) : options(std::move(opts)), stats(std::move(st)) {}
+
+  struct Session {
+    explicit Session(asio::io_context& io, tcp::socket s) : client(std::move(s)), upstream(io) {}
+    tcp::socket client;
+    tcp::socket upstream;
+    std::unique_ptr<MechanismServer> mechanism;
+    void close() {
+      std::error_code ignored;
+      client.close(ignored);
+      upstream.close(ignored);
+    }
+  };
+
+  asio::awaitable<void> accept_loop() {
+    while (true) {
+      std::error_code ec;
+      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      asio::co_spawn(io, serve(std::make_shared<Session>(io, std::move(s))), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Session> session) {
+    std::error_code ec;
+    if (!options.upstream_host.empty()) {
+      tcp::resolver resolver(io);
+      auto eps = co_await resolver.async_resolve(options.upstream_host, std::to_string(options.upstream_port),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await asio::async_connect(session->upstream, eps, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return session->close();
+    }
+    Frame frame;
+    while (co_await read_frame(session->client, frame)) {
+      Reader r(frame);
+      RequestHeader h;
+      if (!parse_header(r, h)) break;
+      Frame reply;
+      bool keep_open = true, authenticated = false;
+      if (h.key == kApiVersions) {
+        if (!co_await api_versions(*session, h, frame, reply)) break;
+      } else if (h.key == kSaslHandshake) {
+        reply = handshake(*session, h, r);
+      } else if (h.key == kSaslAuthenticate) {
+        reply = authenticate(*session, h, r, keep_open, authenticated);
+      } else {
+        ++stats->unauthenticated;  // Kafka drops unauthenticated clients
+        break;
+      }
+      if (!co_await write_frame(session->client, reply) || !keep_open) break;
+      if (authenticated && session->upstream.is_open()) co_return co_await relay(session);
+    }
+    session->close();
+  }
+
+  asio::awaitable<bool> api_versions(Session& s, const RequestHeader& h, const Frame& request, Frame& reply) {
+    if (!s.upstream.is_open()) {
+      Writer w = response_start(h.correlation, false);  // ApiVersions answers use header v0
+      bool supported = h.version <= 2;
+      w.i16(supported ? 0 : kUnsupportedVersion);
+      const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {kSaslHandshake, 0, 1}, {kSaslAuthenticate, 0, 2}};
+      w.array_length(3);
+      for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
+      if (supported && h.version >= 1) w.i32(0);
+      reply = w.release();
+      co_return true;
+    }
+    if (!co_await write_frame(s.upstream, request) || !co_await read_frame(s.upstream, reply)) co_return false;
+    if (h.version <= 2) add_sasl_apis(reply);
+    co_return true;
+  }
+
+  // Adds the SASL APIs to an upstream's v0-2 ApiVersions answer.
+  static void add_sasl_apis(Frame& reply) {
+    Reader r(reply);
+    r.i32();
+    std::int16_t error = r.i16();
+    std::int32_t count = r.i32();
+    if (!r.ok() || error != 0 || count < 0 || r.remaining() < static_cast<std::size_t>(count) * 6) return;
+    std::size_t entries_end = r.position() + static_cast<std::size_t>(count) * 6;
+    Writer w;
+    w.raw(protocol::Bytes(reply).first(6));
+    w.i32(count + 2);
+    w.raw(protocol::Bytes(reply).subspan(10, entries_end - 10));
+    w.i16(kSaslHandshake), w.i16(0), w.i16(1);
+    w.i16(kSaslAuthenticate), w.i16(0), w.i16(2);
+    w.raw(protocol::Bytes(reply).subspan(entries_end));
+    reply = w.release();
+  }
+
+  Frame handshake(Session& s, const RequestHeader& h, Reader& r) {
+    std::string mechanism(r.string());
+    bool known = false;
+    for (const auto& m : options.mechanisms) known = known || m == mechanism;
+    if (known && mechanism == "PLAIN") s.mechanism = std::make_unique<PlainServer>(options.users);
+    else if (known && mechanism == "SCRAM-SHA-256") s.mechanism = std::make_unique<ScramServer>(net::ScramHash::sha256, options);
+    else if (known && mechanism == "SCRAM-SHA-512") s.mechanism = std::make_unique<ScramServer>(net::ScramHash::sha512, options);
+    Writer w = response_start(h.correlation, false);
+    w.i16(s.mechanism ? 0 : kUnsupportedSaslMechanism);
+    w.array_length(options.mechanisms.size());
+    for (const auto& m : options.mechanisms) w.string(m);
+    return w.release();
+  }
+
+  Frame authenticate(Session& s, const RequestHeader& h, Reader& r, bool& keep_open, bool& authenticated) {
+    protocol::Bytes auth = h.flexible ? r.compact_bytes() : r.bytes();
+    std::int16_t error = 0;
+    std::optional<std::string> message;
+    Outcome outcome;
+    if (!s.mechanism || !r.ok()) {
+      error = kIllegalSaslState;
+      message = "SaslAuthenticate without a successful SaslHandshake";
+    } else {
+      outcome = s.mechanism->step(protocol::as_string(auth));
+      if (!outcome.ok) {
+        error = kSaslAuthenticationFailed;
+        message = "Authentication failed: invalid credentials";
+      }
+    }
+    keep_open = error == 0;
+    authenticated = error == 0 && outcome.done;
+    if (error) ++stats->failed;
+    if (authenticated) ++stats->succeeded;
+    Writer w = response_start(h.correlation, h.flexible);
+    w.i16(error);
+    if (h.flexible) {
+      w.compact_nullable_string(message);
+      w.compact_bytes(protocol::as_bytes(outcome.reply));
+    } else {
+      w.nullable_string(message);
+      w.bytes(protocol::as_bytes(outcome.reply));
+    }
+    if (h.version >= 1) w.i64(0);  // session_lifetime_ms: no re-authentication
+    if (h.flexible) w.uvarint(0);
+    return w.release();
+  }
+
+  // After authentication: plain byte relay between client and upstream.
+  asio::awaitable<void> relay(std::shared_ptr<Session> session) {
+    asio::co_spawn(io, pump(session, session->upstream, session->client), asio::detached);
+    co_await pump(session, session->client, session->upstream);
+  }
+  static asio::awaitable<void> pump(std::shared_ptr<Session> session, tcp::socket& from, tcp::socket& to) {
+    Frame frame;
+    while (co_await read_frame(from, frame) && co_await write_frame(to, frame)) {
+    }
+    session->close();
+  }
+
+  SaslServerOptions options;
+  std::shared_ptr<Stats> stats;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+};
+
+SaslServer::SaslServer(SaslServerOptions options)
+    : stats_(std::make_shared<Stats>()), impl_(std::make_unique<Impl>(std::move(options), stats_)) {
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  thread_ = std::thread([this] { impl_->io.run(); });
+}
+
+SaslServer::~SaslServer() {
+  impl_->io.stop();
+  thread_.join();
+}
+
+std::uint16_t SaslServer::port() const noexcept { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace kwire::test

@@ -1,0 +1,65 @@
+// A Kafka SASL front end for tests (librdkafka's mock cluster has no SASL):
+// answers ApiVersions, SaslHandshake v0-1 and SaslAuthenticate v0-2 with the
+// server side of PLAIN and SCRAM-SHA-256/512 written here on the wire
+// primitives (not on kwire's generated messages, so a codec bug cannot hide).
+// With an upstream, ApiVersions is answered by the upstream (SASL APIs added)
+// and, once authenticated, frames are relayed to it. Runs its own io_context
+// thread; public members may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kwire::test {
+
+struct SaslUser {
+  std::string name;
+  std::string password;
+};
+
+struct SaslServerOptions {
+  std::vector<std::string> mechanisms{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  std::vector<SaslUser> users;
+  int scram_iterations = 4096;
+  // Plaintext broker to relay to; empty host = no upstream.
+  std::string upstream_host;
+  std::uint16_t upstream_port = 0;
+  // Misbehaviour: a server-final signature that does not verify (an impostor
+  // that accepted any proof).
+  bool forge_server_signature = false;
+};
+
+class SaslServer {
+ public:
+  explicit SaslServer(SaslServerOptions options);
+  ~SaslServer();
+  SaslServer(const SaslServer&) = delete;
+  SaslServer& operator=(const SaslServer&) = delete;
+
+  std::uint16_t port() const noexcept;
+  std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port()); }
+
+  int authentications_succeeded() const noexcept { return stats_->succeeded.load(); }
+  int authentications_failed() const noexcept { return stats_->failed.load(); }
+  // Requests other than ApiVersions/SaslHandshake/SaslAuthenticate that
+  // arrived before authentication finished (they are refused).
+  int unauthenticated_requests() const noexcept { return stats_->unauthenticated.load(); }
+
+  struct Stats {
+    std::atomic<int> succeeded{0};
+    std::atomic<int> failed{0};
+    std::atomic<int> unauthenticated{0};
+  };
+  struct Impl;
+
+ private:
+  std::shared_ptr<Stats> stats_;
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace kwire::test

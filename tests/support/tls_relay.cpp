@@ -1,0 +1,248 @@
+// TlsRelay: accept TLS, connect the upstream in plaintext, pump frames both
+// ways; Metadata responses get their broker addresses rewritten. Everything
+// runs on the relay's own io_context thread.
+#include "tls_relay.hpp"
+
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/ssl.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "kwire/protocol/wire/reader.hpp"
+#include "kwire/protocol/wire/writer.hpp"
+
+namespace kwire::test {
+namespace {
+
+using asio::ip::tcp;
+using Frame = std::vector<std::uint8_t>;
+constexpr std::int16_t kMetadata = 3;
+constexpr std::size_t kMaxFrame = 64 * 1024 * 1024;
+
+template <typename Stream>
+asio::awaitable<bool> read_frame(Stream& s, Frame& out) {
+  std::uint8_t len[4];
+  std::error_code ec;
+  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return false;
+  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
+  if (n > kMaxFrame) co_return false;
+  out.resize(n);
+  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+template <typename Stream>
+asio::awaitable<bool> write_frame(Stream& s, const Frame& body) {
+  auto n = static_cast<std::uint32_t>(body.size());
+  std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  std::error_code ec;
+  std::vector<asio::const_buffer> bufs{asio::buffer(len), asio::buffer(body)};
+  co_await asio::async_write(s, bufs, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec;
+}
+
+std::vector<RelayUpstream> parse_bootstrap(const std::string& bootstrap) {
+  std::vector<RelayUpstream> out;
+  std::stringstream ss(bootstrap);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto colon = item.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("bad bootstrap " + bootstrap);
+    out.push_back({item.substr(0, colon), static_cast<std::uint16_t>(std::stoi(item.substr(colon + 1)))});
+  }
+  return out;
+}
+
+void skip_tagged_fields(protocol::Reader& r) {
+  std::uint32_t n = r.uvarint();
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    r.uvarint();
+    r.skip(r.uvarint());
+  }
+}
+
+}  // namespace
+
+bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressMap& map) {
+  const bool flexible = version >= 9;
+  protocol::Reader r(frame);
+  protocol::Writer w;
+  r.i32();  // correlation id
+  if (flexible) skip_tagged_fields(r);
+  if (version >= 3) r.i32();  // throttle_time_ms
+  if (!r.ok()) return false;
+  w.raw(protocol::Bytes(frame).first(r.position()));
+  std::optional<std::size_t> count = flexible ? r.compact_array_length() : r.array_length();
+  if (!r.ok() || !count) return false;
+  if (flexible) w.compact_array_length(*count);
+  else w.array_length(*count);
+  for (std::size_t i = 0; i < *count; ++i) {
+    std::int32_t node = r.i32();
+    std::string host(flexible ? r.compact_string() : r.string());
+    std::int32_t port = r.i32();
+    std::optional<std::string_view> rack;
+    if (version >= 1) rack = flexible ? r.compact_nullable_string() : r.nullable_string();
+    std::size_t tags_start = r.position();
+    if (flexible) skip_tagged_fields(r);
+    if (!r.ok()) return false;
+    if (auto mapped = map(host, port)) {
+      host = mapped->first;
+      port = mapped->second;
+    }
+    w.i32(node);
+    if (flexible) w.compact_string(host);
+    else w.string(host);
+    w.i32(port);
+    if (version >= 1) {
+      if (flexible) w.compact_nullable_string(rack);
+      else w.nullable_string(rack);
+    }
+    if (flexible) w.raw(protocol::Bytes(frame).subspan(tags_start, r.position() - tags_start));
+  }
+  w.raw(r.rest());
+  frame = w.release();
+  return true;
+}
+
+struct TlsRelay::Impl {
+  Impl(std::vector<RelayUpstream> ups, TlsRelayOptions opts, std::shared_ptr<Stats> st)
+      : upstreams(std::move(ups)), options(std::move(opts)), stats(std::move(st)) {
+    ssl.use_certificate_chain_file(options.cert_file);
+    ssl.use_private_key_file(options.key_file, asio::ssl::context::pem);
+    if (!options.client_ca_file.empty()) {
+      ssl.load_verify_file(options.client_ca_file);
+      ssl.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+    for (std::size_t i = 0; i < upstreams.size(); ++i)
+      acceptors.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  }
+
+  std::optional<std::pair<std::string, std::int32_t>> map_address(const std::string& host, std::int32_t port) const {
+    for (std::size_t i = 0; i < upstreams.size(); ++i)
+      if (upstreams[i].port == port && (upstreams[i].host == host || host == "127.0.0.1" || host == "localhost"))
+        return std::pair{options.advertised_host, static_cast<std::int32_t>(acceptors[i].local_endpoint().port())};
+    return std::nullopt;
+  }
+
+  struct Session {
+    Session(asio::io_context& io, tcp::socket s, asio::ssl::context& ctx) : client(std::move(s), ctx), upstream(io) {}
+    asio::ssl::stream<tcp::socket> client;
+    tcp::socket upstream;
+    std::map<std::int32_t, std::int16_t> metadata_versions;  // correlation id -> Metadata version
+    void close() {
+      std::error_code ignored;
+      client.next_layer().close(ignored);
+      upstream.close(ignored);
+    }
+  };
+
+  asio::awaitable<void> accept_loop(std::size_t index) {
+    while (true) {
+      std::error_code ec;
+      tcp::socket s = co_await acceptors[index].async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      auto session = std::make_shared<Session>(io, std::move(s), ssl);
+      asio::co_spawn(io, serve(session, upstreams[index]), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Session> session, RelayUpstream up) {
+    std::error_code ec;
+    co_await session->client.async_handshake(asio::ssl::stream_base::server,
+                                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      ++stats->handshakes_failed;
+      session->close();
+      co_return;
+    }
+    ++stats->handshakes_completed;
+    tcp::resolver resolver(io);
+    auto endpoints = co_await resolver.async_resolve(up.host, std::to_string(up.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_await asio::async_connect(session->upstream, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      session->close();
+      co_return;
+    }
+    asio::co_spawn(io, client_to_upstream(session), asio::detached);
+    co_await upstream_to_client(session);
+  }
+
+  asio::awaitable<void> client_to_upstream(std::shared_ptr<Session> session) {
+    Frame frame;
+    while (co_await read_frame(session->client, frame)) {
+      protocol::Reader r(frame);
+      std::int16_t key = r.i16();
+      std::int16_t version = r.i16();
+      std::int32_t correlation = r.i32();
+      if (r.ok() && key == kMetadata) session->metadata_versions[correlation] = version;
+      if (!co_await write_frame(session->upstream, frame)) break;
+    }
+    session->close();
+  }
+
+  asio::awaitable<void> upstream_to_client(std::shared_ptr<Session> session) {
+    Frame frame;
+    while (co_await read_frame(session->upstream, frame)) {
+      protocol::Reader r(frame);
+      std::int32_t correlation = r.i32();
+      auto it = session->metadata_versions.find(correlation);
+      if (r.ok() && it != session->metadata_versions.end()) {
+        auto map = [this](const std::string& h, std::int32_t p) { return map_address(h, p); };
+        if (rewrite_metadata_brokers(frame, it->second, map)) ++stats->metadata_rewrites;
+        session->metadata_versions.erase(it);
+      }
+      if (!co_await write_frame(session->client, frame)) break;
+    }
+    session->close();
+  }
+
+  std::vector<RelayUpstream> upstreams;
+  TlsRelayOptions options;
+  std::shared_ptr<Stats> stats;
+  asio::ssl::context ssl{asio::ssl::context::tls_server};
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::vector<tcp::acceptor> acceptors;
+};
+
+TlsRelay::TlsRelay(std::vector<RelayUpstream> upstreams, TlsRelayOptions options)
+    : stats_(std::make_shared<Stats>()), impl_(std::make_unique<Impl>(std::move(upstreams), std::move(options), stats_)) {
+  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i)
+    asio::co_spawn(impl_->io, impl_->accept_loop(i), asio::detached);
+  thread_ = std::thread([this] { impl_->io.run(); });
+}
+
+TlsRelay::TlsRelay(const std::string& bootstrap, TlsRelayOptions options)
+    : TlsRelay(parse_bootstrap(bootstrap), std::move(options)) {}
+
+TlsRelay::~TlsRelay() {
+  impl_->io.stop();
+  thread_.join();
+}
+
+std::uint16_t TlsRelay::port(std::size_t index) const { return impl_->acceptors.at(index).local_endpoint().port(); }
+
+std::string TlsRelay::bootstrap() const {
+  std::string out;
+  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
+    if (i) out += ",";
+    out += impl_->options.advertised_host + ":" + std::to_string(port(i));
+  }
+  return out;
+}
+
+}  // namespace kwire::test
