@@ -227,5 +227,6 @@ TEST_CASE("idempotence off: no producer state, order still kept under retries", 
   CHECK_FALSE(tm.can_send("t", 0, batch(2)));
   CHECK(tm.can_send("t", 0, batch(0)));
   tm.on_send("t", 0, batch(0), 1);
-  CHECK_FALSE(tm.can_send("t", 0, batch(2)));  // one retry at a time
+  CHECK(tm.in_flight("t", 0) == 1);
+  CHECK_FALSE(tm.has_pending_retry("t", 0));
 }
