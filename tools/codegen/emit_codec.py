@@ -158,7 +158,8 @@ class StructCodec:
         if t.kind == "struct":
             if nul:
                 return [f"{ind}if (codec::read_i8({rd}) < 0) {{", f"{ind}  {x}.reset();", f"{ind}}} else {{",
-                        f"{ind}  {x}.emplace();", f"{ind}  {x}->decode({rd}, version);", f"{ind}}}"]
+                        f"{ind}  // Not emplace(): clang 14 caches nested structs as not default-constructible.",
+                        f"{ind}  {x} = std::remove_reference_t<decltype({x})>::value_type{{}};", f"{ind}  {x}->decode({rd}, version);", f"{ind}}}"]
             return [f"{ind}{x}.decode({rd}, version);"]
         if t.kind == "array":
             el = t.element

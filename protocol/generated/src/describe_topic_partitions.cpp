@@ -46,7 +46,8 @@ std::error_code DescribeTopicPartitionsRequest::decode([[maybe_unused]] kwire::p
   if (codec::read_i8(r) < 0) {
     this->cursor.reset();
   } else {
-    this->cursor.emplace();
+    // Not emplace(): clang 14 caches nested structs as not default-constructible.
+    this->cursor = std::remove_reference_t<decltype(this->cursor)>::value_type{};
     this->cursor->decode(r, version);
   }
   if (flex) {
@@ -208,7 +209,8 @@ std::error_code DescribeTopicPartitionsResponse::decode([[maybe_unused]] kwire::
   if (codec::read_i8(r) < 0) {
     this->next_cursor.reset();
   } else {
-    this->next_cursor.emplace();
+    // Not emplace(): clang 14 caches nested structs as not default-constructible.
+    this->next_cursor = std::remove_reference_t<decltype(this->next_cursor)>::value_type{};
     this->next_cursor->decode(r, version);
   }
   if (flex) {

@@ -178,7 +178,8 @@ std::error_code ShareGroupHeartbeatResponse::decode([[maybe_unused]] kwire::prot
   if (codec::read_i8(r) < 0) {
     this->assignment.reset();
   } else {
-    this->assignment.emplace();
+    // Not emplace(): clang 14 caches nested structs as not default-constructible.
+    this->assignment = std::remove_reference_t<decltype(this->assignment)>::value_type{};
     this->assignment->decode(r, version);
   }
   if (flex) {
