@@ -44,7 +44,7 @@ double run(int appenders, long per_thread, bool with_handler) {
   std::vector<std::thread> threads;
   for (int t = 0; t < appenders; ++t) {
     threads.emplace_back([&, t] {
-      char key[16];
+      char key[32];
       for (long i = 0; i < per_thread; ++i) {
         std::snprintf(key, sizeof key, "key-%011ld", i);
         DeliveryEntry e;
