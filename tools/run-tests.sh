@@ -17,4 +17,7 @@ if [ -f tools/codegen/generate.py ]; then
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Short libFuzzer runs (clang) of every decoder and decompressor entry point.
+tools/run-fuzz.sh "${KWIRE_FUZZ_SECONDS:-10}"
+# Last, so its summary closes the output: every test under ASan+UBSan.
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
