@@ -13,25 +13,20 @@ namespace {
 
 constexpr OptionSpec kOptions[] = {kBrokersOption, kPropertyOption};
 constexpr const char* kSynopsis = "api-versions [-b BROKERS] [-X prop=value]...";
+constexpr CommandSpec kCommand{"api-versions", kSynopsis, kOptions};
 
 }  // namespace
 }  // namespace kwire::tool
 
 int run_api_versions(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return bad_usage("api-versions", parsed.error, kSynopsis, kOptions);
-  if (!parsed.args.positionals().empty())
-    return bad_usage("api-versions", "unexpected argument '" + parsed.args.positionals()[0] + "'", kSynopsis,
-                     kOptions);
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
   SessionOptions options;
   std::string why;
-  if (!session_options_from(parsed.args, options, why)) return bad_usage("api-versions", why, kSynopsis, kOptions);
-  auto target = resolve_cluster(parsed.args, "api-versions");
+  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
+  auto target = resolve_cluster(a, "api-versions");
   if (!target) return 1;
 
   BrokerSession session(target->bootstrap, options);

@@ -15,24 +15,18 @@ constexpr OptionSpec kOptions[] = {
     {'n', "brokers", "BROKERS", "number of brokers (default 1)"},
     {'T', "topic", "TOPIC[:PARTITIONS]", "create a topic up front (repeatable; topics are also auto-created)", true},
 };
+constexpr const char* kSynopsis = "cluster [-n BROKERS] [-T TOPIC[:PARTITIONS]]...";
+constexpr CommandSpec kCommand{"cluster", kSynopsis, kOptions};
 
 }  // namespace
 }  // namespace kwire::tool
 
 int run_cluster(int argc, char** argv) {
   using namespace kwire::tool;
-  const char* synopsis = "cluster [-n BROKERS] [-T TOPIC[:PARTITIONS]]...";
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(synopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty() || !parsed.args.positionals().empty()) {
-    std::fprintf(stderr, "kwire cluster: %s\n%s",
-                 parsed.error.empty() ? "unexpected argument" : parsed.error.c_str(), usage(synopsis, kOptions).c_str());
-    return 2;
-  }
-  auto n = parse_int(parsed.args.get_or("brokers", "1"), 1, 64);
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
+  auto n = parse_int(a.get_or("brokers", "1"), 1, 64);
   if (!n) {
     std::fprintf(stderr, "kwire cluster: -n must be a number of brokers from 1 to 64\n");
     return 2;
@@ -51,7 +45,7 @@ int run_cluster(int argc, char** argv) {
     std::fprintf(stderr, "kwire cluster: %s\n", error.c_str());
     return 1;
   }
-  for (const auto& spec : parsed.args.all("topic")) {
+  for (const auto& spec : a.all("topic")) {
     auto colon = spec.rfind(':');
     std::string name = spec.substr(0, colon);
     std::int64_t partitions = 1;

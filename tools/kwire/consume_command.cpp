@@ -32,37 +32,32 @@ constexpr const char* kSynopsis =
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
-int usage_error(const std::string& why) { return bad_usage("consume", why, kSynopsis, kOptions); }
+constexpr CommandSpec kCommand{"consume", kSynopsis, kOptions};
 
 }  // namespace
 }  // namespace kwire::tool
 
 int run_consume(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return usage_error(parsed.error);
-  const auto& a = parsed.args;
-  if (!a.positionals().empty()) return usage_error("unexpected argument '" + a.positionals()[0] + "'");
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
   ReadSpec spec;
   spec.topic = a.get_or("t", "");
-  if (spec.topic.empty()) return usage_error("-t TOPIC is required");
+  if (spec.topic.empty()) return usage_error(kCommand, "-t TOPIC is required");
   if (auto p = a.get("p")) {
     auto v = parse_int(*p, 0, INT32_MAX);
-    if (!v) return usage_error("-p must be a partition number");
+    if (!v) return usage_error(kCommand, "-p must be a partition number");
     spec.partition = static_cast<std::int32_t>(*v);
   }
   auto start = parse_start_offset(a.get_or("o", "end"));
-  if (!start) return usage_error("-o must be beginning, end, an offset or -N");
+  if (!start) return usage_error(kCommand, "-o must be beginning, end, an offset or -N");
   spec.start = *start;
   spec.exit_at_end = a.has("e");
   std::int64_t limit = -1;
   if (auto c = a.get("c")) {
     auto v = parse_int(*c, 1, INT64_MAX);
-    if (!v) return usage_error("-c must be a positive count");
+    if (!v) return usage_error(kCommand, "-c must be a positive count");
     limit = *v;
   }
   std::string format_text = "%s\\n";
@@ -70,17 +65,17 @@ int run_consume(int argc, char** argv) {
   if (auto f = a.get("f")) format_text = *f;
   std::string error;
   auto format = RecordFormat::parse(format_text, error);
-  if (!error.empty()) return usage_error("-f: " + error);
+  if (!error.empty()) return usage_error(kCommand, "-f: " + error);
   for (const auto& x : a.all("X")) {
     auto kv = split_property(x);
     if (kv && kv->first == "isolation.level") {
       if (kv->second == "read_committed") spec.read_committed = true;
       else if (kv->second != "read_uncommitted")
-        return usage_error("isolation.level must be read_committed or read_uncommitted");
+        return usage_error(kCommand, "isolation.level must be read_committed or read_uncommitted");
     }
   }
   SessionOptions options;
-  if (!session_options_from(a, options, error)) return usage_error(error);
+  if (!session_options_from(a, options, error)) return usage_error(kCommand, error);
   auto target = resolve_cluster(a, "consume");
   if (!target) return 1;
 

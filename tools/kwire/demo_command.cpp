@@ -28,7 +28,7 @@ constexpr OptionSpec kOptions[] = {
 };
 constexpr const char* kSynopsis = "demo [-b BROKERS] [-t TOPIC] [-n COUNT] [-s SIZE] [-X prop=value]...";
 
-int usage_error(const std::string& why) { return bad_usage("demo", why, kSynopsis, kOptions); }
+constexpr CommandSpec kCommand{"demo", kSynopsis, kOptions};
 
 // Record i's value: "<run id> <i>" then filler derived from i, SIZE bytes in all.
 std::string demo_value(const std::string& run_id, std::uint64_t i, std::size_t size) {
@@ -59,18 +59,13 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 int run_demo(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return usage_error(parsed.error);
-  const auto& a = parsed.args;
-  if (!a.positionals().empty()) return usage_error("unexpected argument '" + a.positionals()[0] + "'");
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
   auto count = parse_int(a.get_or("n", "10000"), 1, 100'000'000);
-  if (!count) return usage_error("-n must be a positive number of records");
+  if (!count) return usage_error(kCommand, "-n must be a positive number of records");
   auto size = parse_int(a.get_or("s", "100"), 32, 1'000'000);
-  if (!size) return usage_error("-s must be a size from 32 to 1000000 bytes");
+  if (!size) return usage_error(kCommand, "-s must be a size from 32 to 1000000 bytes");
   const auto n = static_cast<std::uint64_t>(*count);
   const auto value_size = static_cast<std::size_t>(*size);
 
@@ -81,7 +76,7 @@ int run_demo(int argc, char** argv) {
   if (!target) return 1;
   kwire::Properties props;
   std::string why;
-  if (!producer_properties(a, target->bootstrap, props, why)) return usage_error(why);
+  if (!producer_properties(a, target->bootstrap, props, why)) return usage_error(kCommand, why);
   props.emplace("acks", "all");
   props.emplace("enable.idempotence", "true");
 
@@ -149,7 +144,7 @@ int run_demo(int argc, char** argv) {
 
   // 2. Read the whole topic back and check each record against its report.
   SessionOptions options;
-  if (!session_options_from(a, options, why)) return usage_error(why);
+  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
   BrokerSession session(target->bootstrap, options);
   ReadSpec spec;
   spec.topic = topic;

@@ -17,6 +17,7 @@ constexpr OptionSpec kOptions[] = {
     kPropertyOption,
 };
 constexpr const char* kSynopsis = "metadata [-b BROKERS] [-t TOPIC]... [-X prop=value]...";
+constexpr CommandSpec kCommand{"metadata", kSynopsis, kOptions};
 
 std::string join(const std::vector<std::int32_t>& ids) {
   std::string out;
@@ -29,23 +30,18 @@ std::string join(const std::vector<std::int32_t>& ids) {
 
 int run_metadata(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return bad_usage("metadata", parsed.error, kSynopsis, kOptions);
-  if (!parsed.args.positionals().empty())
-    return bad_usage("metadata", "unexpected argument '" + parsed.args.positionals()[0] + "'", kSynopsis, kOptions);
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
   SessionOptions options;
   std::string why;
-  if (!session_options_from(parsed.args, options, why)) return bad_usage("metadata", why, kSynopsis, kOptions);
-  auto target = resolve_cluster(parsed.args, "metadata");
+  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
+  auto target = resolve_cluster(a, "metadata");
   if (!target) return 1;
 
   BrokerSession session(target->bootstrap, options);
   std::optional<std::vector<std::string>> topics;
-  if (parsed.args.has("t")) topics = parsed.args.all("t");
+  if (a.has("t")) topics = a.all("t");
   std::string detail;
   auto [ec, md] = session.run(session.metadata(topics, detail));
   if (ec) {

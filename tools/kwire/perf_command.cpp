@@ -28,10 +28,7 @@ constexpr const char* kSynopsis =
     "perf produce -b BROKERS -t TOPIC -n COUNT -s SIZE [--rate R] [-X prop=value]... [--client kwire|librdkafka] "
     "[--json]";
 
-int bad_usage(const std::string& why) {
-  std::fprintf(stderr, "kwire perf produce: %s\n%s", why.c_str(), usage(kSynopsis, kOptions).c_str());
-  return 2;
-}
+constexpr CommandSpec kCommand{"perf produce", kSynopsis, kOptions};
 
 }  // namespace
 
@@ -51,40 +48,36 @@ int run_perf(int argc, char** argv) {
       std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
       return 0;
     }
-    return bad_usage(argc < 3 ? "which benchmark? (perf produce)" : "unknown benchmark '" + std::string(argv[2]) + "'");
+    return usage_error(kCommand,
+                       argc < 3 ? "which benchmark? (perf produce)" : "unknown benchmark '" + std::string(argv[2]) + "'");
   }
-  auto parsed = parse_args(kOptions, argc, argv, 3);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return bad_usage(parsed.error);
-  if (!parsed.args.positionals().empty()) return bad_usage("unexpected argument '" + parsed.args.positionals()[0] + "'");
-  const auto& a = parsed.args;
+  auto parsed = parse_or_usage(kCommand, argc, argv, 3);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
 
   PerfSettings s;
   s.client = a.get_or("client", "kwire");
   s.topic = a.get_or("t", "");
-  if (s.topic.empty()) return bad_usage("-t TOPIC is required");
+  if (s.topic.empty()) return usage_error(kCommand, "-t TOPIC is required");
   auto count = parse_int(a.get_or("n", "100000"), 1, 1'000'000'000'000);
-  if (!count) return bad_usage("-n must be a positive number of records");
+  if (!count) return usage_error(kCommand, "-n must be a positive number of records");
   s.count = static_cast<std::uint64_t>(*count);
   auto size = parse_int(a.get_or("s", "100"), 0, 64 * 1024 * 1024);
-  if (!size) return bad_usage("-s must be a size in bytes from 0 to 67108864");
+  if (!size) return usage_error(kCommand, "-s must be a size in bytes from 0 to 67108864");
   s.size = static_cast<std::size_t>(*size);
   if (auto p = a.get("p")) {
     auto v = parse_int(*p, 0, INT32_MAX);
-    if (!v) return bad_usage("-p must be a partition number");
+    if (!v) return usage_error(kCommand, "-p must be a partition number");
     s.partition = static_cast<std::int32_t>(*v);
   }
   if (auto r = a.get("rate")) {
     auto v = parse_int(*r, 1, 1'000'000'000);
-    if (!v) return bad_usage("--rate must be a positive number of records per second");
+    if (!v) return usage_error(kCommand, "--rate must be a positive number of records per second");
     s.rate = static_cast<double>(*v);
   }
   for (const auto& x : a.all("X")) {
     auto kv = split_property(x);
-    if (!kv) return bad_usage("-X needs prop=value, got '" + x + "'");
+    if (!kv) return usage_error(kCommand, "-X needs prop=value, got '" + x + "'");
     s.properties.push_back(*kv);
   }
   s.json = a.has("json");

@@ -29,7 +29,7 @@ constexpr OptionSpec kOptions[] = {
 constexpr const char* kSynopsis =
     "produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY] [-K DELIM] [-H name=value]... [-X prop=value]... [FILE]";
 
-int usage_error(const std::string& why) { return bad_usage("produce", why, kSynopsis, kOptions); }
+constexpr CommandSpec kCommand{"produce", kSynopsis, kOptions, /*takes_positionals=*/true};
 
 // Delivery reports arrive on the producer's thread.
 struct DeliveryTally {
@@ -44,29 +44,25 @@ struct DeliveryTally {
 
 int run_produce(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_args(kOptions, argc, argv, 2);
-  if (parsed.help) {
-    std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
-    return 0;
-  }
-  if (!parsed.error.empty()) return usage_error(parsed.error);
-  const auto& a = parsed.args;
-  if (a.positionals().size() > 1) return usage_error("at most one input FILE");
+  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
+  if (!parsed.args) return parsed.exit_code;
+  const auto& a = *parsed.args;
+  if (a.positionals().size() > 1) return usage_error(kCommand, "at most one input FILE");
   std::string topic = a.get_or("t", "");
-  if (topic.empty()) return usage_error("-t TOPIC is required");
+  if (topic.empty()) return usage_error(kCommand, "-t TOPIC is required");
   std::optional<std::int32_t> partition;
   if (auto p = a.get("p")) {
     auto v = parse_int(*p, 0, INT32_MAX);
-    if (!v) return usage_error("-p must be a partition number");
+    if (!v) return usage_error(kCommand, "-p must be a partition number");
     partition = static_cast<std::int32_t>(*v);
   }
-  if (a.has("k") && a.has("K")) return usage_error("-k and -K cannot be used together");
+  if (a.has("k") && a.has("K")) return usage_error(kCommand, "-k and -K cannot be used together");
   std::string delim = a.get_or("K", "");
-  if (a.has("K") && delim.empty()) return usage_error("-K needs a non-empty delimiter");
+  if (a.has("K") && delim.empty()) return usage_error(kCommand, "-K needs a non-empty delimiter");
   std::vector<std::pair<std::string, std::string>> header_strings;
   for (const auto& h : a.all("H")) {
     auto kv = split_property(h);
-    if (!kv) return usage_error("-H needs name=value, got '" + h + "'");
+    if (!kv) return usage_error(kCommand, "-H needs name=value, got '" + h + "'");
     header_strings.push_back(*kv);
   }
   std::vector<kwire::Header> headers;
@@ -86,7 +82,7 @@ int run_produce(int argc, char** argv) {
   if (!target) return 1;
   kwire::Properties props;
   std::string why;
-  if (!producer_properties(a, target->bootstrap, props, why)) return usage_error(why);
+  if (!producer_properties(a, target->bootstrap, props, why)) return usage_error(kCommand, why);
 
   DeliveryTally tally;
   std::uint64_t sent = 0, rejected = 0;

@@ -2,6 +2,7 @@
 #include "cli/args.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace kwire::tool {
 namespace {
@@ -125,6 +126,32 @@ std::string usage(std::string_view synopsis, std::span<const OptionSpec> specs) 
     out += left + std::string(s.help) + "\n";
   }
   out += "  -h, --help                  this help\n";
+  return out;
+}
+
+int usage_error(const CommandSpec& command, std::string_view why) {
+  std::fprintf(stderr, "kwire %.*s: %.*s\n%s", static_cast<int>(command.name.size()), command.name.data(),
+               static_cast<int>(why.size()), why.data(), usage(command.synopsis, command.options).c_str());
+  return 2;
+}
+
+ParseOutcome parse_or_usage(const CommandSpec& command, int argc, char** argv, int first) {
+  ParseOutcome out;
+  auto parsed = parse_args(command.options, argc, argv, first);
+  if (parsed.help) {
+    std::fputs(usage(command.synopsis, command.options).c_str(), stdout);
+    out.exit_code = 0;
+    return out;
+  }
+  if (!parsed.error.empty()) {
+    out.exit_code = usage_error(command, parsed.error);
+    return out;
+  }
+  if (!command.takes_positionals && !parsed.args.positionals().empty()) {
+    out.exit_code = usage_error(command, "unexpected argument '" + parsed.args.positionals()[0] + "'");
+    return out;
+  }
+  out.args = std::move(parsed.args);
   return out;
 }
 

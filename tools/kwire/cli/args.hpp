@@ -49,6 +49,14 @@ struct ParseResult {
   bool help = false;  // -h/--help was given
 };
 
+// What a subcommand tells its user on --help and on a usage error.
+struct CommandSpec {
+  std::string_view name;                  // "consume", "perf produce": after "kwire " in messages
+  std::string_view synopsis;              // after "Usage: kwire "
+  std::span<const OptionSpec> options;
+  bool takes_positionals = false;         // false: any positional argument is a usage error
+};
+
 // Parses argv[first..argc). Accepts "-b X", "-bX", "--long X", "--long=X",
 // and "--" to end options. A flag not in specs, a missing value or a
 // non-repeatable flag given twice is an error.
@@ -56,6 +64,19 @@ ParseResult parse_args(std::span<const OptionSpec> specs, int argc, char** argv,
 
 // "Usage: kwire <synopsis>" followed by one line per option.
 std::string usage(std::string_view synopsis, std::span<const OptionSpec> specs);
+
+// Prints "kwire <name>: <why>" and the usage on stderr; returns 2 (bad usage).
+int usage_error(const CommandSpec& command, std::string_view why);
+
+// The preamble every subcommand shares: parses argv[first..argc); on -h/--help
+// prints the usage on stdout and yields exit code 0; on a bad flag (or a
+// positional argument the command does not take) reports a usage error and
+// yields exit code 2. `args` is set only when the command should go on.
+struct ParseOutcome {
+  std::optional<ParsedArgs> args;
+  int exit_code = 0;  // meaningful only when args is empty
+};
+ParseOutcome parse_or_usage(const CommandSpec& command, int argc, char** argv, int first);
 
 // Parses a whole decimal number in [min, max]; nullopt for anything else.
 std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t min, std::int64_t max);
