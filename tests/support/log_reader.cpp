@@ -14,10 +14,26 @@ std::optional<std::string> bytes_of(const void* data, std::size_t size) {
   return std::string(static_cast<const char*>(data), size);
 }
 
+ReadResult read_partition_with(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
+                               const char* isolation_level, std::chrono::milliseconds timeout);
+
 }  // namespace
 
 ReadResult read_partition(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
                           std::chrono::milliseconds timeout) {
+  return read_partition_with(bootstrap, topic, partition, nullptr, timeout);
+}
+
+ReadResult read_partition(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
+                          Isolation isolation, std::chrono::milliseconds timeout) {
+  return read_partition_with(bootstrap, topic, partition,
+                             isolation == Isolation::read_committed ? "read_committed" : "read_uncommitted", timeout);
+}
+
+namespace {
+
+ReadResult read_partition_with(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
+                               const char* isolation_level, std::chrono::milliseconds timeout) {
   ReadResult out;
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -29,6 +45,7 @@ ReadResult read_partition(const std::string& bootstrap, const std::string& topic
   set("enable.auto.commit", "false");
   set("enable.partition.eof", "true");
   set("auto.offset.reset", "earliest");
+  if (isolation_level != nullptr) set("isolation.level", isolation_level);
   if (!out.error.empty()) {
     rd_kafka_conf_destroy(conf);
     return out;
@@ -86,5 +103,7 @@ ReadResult read_partition(const std::string& bootstrap, const std::string& topic
   rd_kafka_consumer_close(rk.get());
   return out;
 }
+
+}  // namespace
 
 }  // namespace kwire::test

@@ -28,8 +28,17 @@ struct ReadResult {
 };
 
 // Every record of `topic`/`partition`, up to the end of the log as it is when
-// the read starts, or until `timeout`.
+// the read starts, or until `timeout`. Uses librdkafka's default isolation
+// level (read_committed).
 ReadResult read_partition(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The same with an explicit isolation.level: read_committed stops at the last
+// stable offset and skips aborted transactions (librdkafka does the
+// filtering, from the broker's control batches and aborted-transaction list);
+// read_uncommitted returns every data record up to the high watermark.
+enum class Isolation { read_uncommitted, read_committed };
+ReadResult read_partition(const std::string& bootstrap, const std::string& topic, std::int32_t partition,
+                          Isolation isolation, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace kwire::test

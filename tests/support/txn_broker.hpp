@@ -1,0 +1,106 @@
+// TxnBroker: an in-process, single-node Kafka broker for tests that need what
+// librdkafka's mock cluster lacks (see ../shared/MOCK-CLUSTER.md): EndTxn
+// writes COMMIT/ABORT control batches, read_committed Fetch stops at the last
+// stable offset and lists aborted transactions, InitProducerId fences the
+// previous epoch of a transactional id (aborting its open transaction), and
+// Produce checks idempotent sequences per producer id and partition like
+// Kafka (a duplicate of one of the last 5 batches answers the original
+// offset). Node 1 is leader of every partition and coordinator of every group
+// and transactional id. Built on kwire's generated messages and records layer.
+//
+// APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
+// v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
+// EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7.
+// Anything else closes the connection.
+//
+// Threads: the broker runs one thread with its own asio::io_context; every
+// public member may be called from any thread (the state is behind a mutex).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kwire::test {
+
+struct TxnBrokerOptions {
+  // Partitions of a topic created by a Metadata request (auto-creation).
+  int default_partitions = 1;
+  bool auto_create_topics = true;
+};
+
+// One aborted transaction in a partition's aborted index: the producer's
+// records in [first_offset, last_offset] are aborted (last_offset is the
+// ABORT marker's offset).
+struct TxnAbortedRange {
+  std::int64_t producer_id = -1;
+  std::int64_t first_offset = -1;
+  std::int64_t last_offset = -1;
+};
+
+// A producer id and epoch as the coordinator holds them for a transactional id.
+struct TxnProducerIdentity {
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+  bool transaction_open = false;  // partitions or offsets were added and not yet ended
+};
+
+class TxnBroker {
+ public:
+  explicit TxnBroker(TxnBrokerOptions options = {});
+  ~TxnBroker();
+  TxnBroker(const TxnBroker&) = delete;
+  TxnBroker& operator=(const TxnBroker&) = delete;
+
+  std::uint16_t port() const noexcept;
+  // "127.0.0.1:<port>"
+  std::string bootstrap() const;
+
+  // Creates a topic with this many partitions (no-op if it exists).
+  void create_topic(const std::string& name, int partitions);
+
+  // ---- introspection --------------------------------------------------------
+  // The group's committed offset for a partition, as set by a committed
+  // transaction (TxnOffsetCommit, then EndTxn commit); nullopt if none.
+  std::optional<std::int64_t> committed_offset(const std::string& group, const std::string& topic,
+                                               std::int32_t partition) const;
+  // Control batches (transaction markers) written to a partition so far.
+  int control_batches(const std::string& topic, std::int32_t partition) const;
+  // All batches (data and control) stored in the partition.
+  int stored_batches(const std::string& topic, std::int32_t partition) const;
+  // Next offset to be assigned (0 for an unknown partition).
+  std::int64_t high_watermark(const std::string& topic, std::int32_t partition) const;
+  // First offset of the oldest open transaction, or the high watermark.
+  std::int64_t last_stable_offset(const std::string& topic, std::int32_t partition) const;
+  // The partition's aborted index, oldest first.
+  std::vector<TxnAbortedRange> aborted_transactions(const std::string& topic, std::int32_t partition) const;
+  // The stored batches of a partition, exactly as a Fetch would serve them
+  // (base offsets assigned, CRCs valid), oldest first.
+  std::vector<std::vector<std::uint8_t>> batches(const std::string& topic, std::int32_t partition) const;
+  // What the coordinator holds for a transactional id; nullopt if unknown.
+  std::optional<TxnProducerIdentity> transactional_producer(const std::string& transactional_id) const;
+
+  // ---- faults and counters --------------------------------------------------
+  // The next n Produce requests are written to the log (and checked as
+  // usual), but their responses are never sent: a lost acknowledgement. With
+  // close_connection the connection is also closed right after the write, so
+  // the client notices at once instead of waiting for its request timeout.
+  void drop_next_produce_responses(int n, bool close_connection = false);
+  int produce_requests_seen() const;
+  int produce_responses_dropped() const;
+  // Produce partition results answered with these errors so far (Kafka codes):
+  // how many duplicates, gaps and fenced epochs the sequence checks caught.
+  int duplicate_batches_seen() const;
+  int produce_errors_seen(std::int16_t error_code) const;
+  int init_producer_id_requests() const;
+  int end_txn_requests() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kwire::test

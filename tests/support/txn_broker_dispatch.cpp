@@ -1,0 +1,91 @@
+// Request header parsing, version checks, ApiVersions and dispatch for the
+// TxnBroker (see txn_broker_handlers.hpp). Io thread only.
+#include <iterator>
+
+#include "kwire/protocol/errors.hpp"
+#include "kwire/protocol/messages/api_versions_request.hpp"
+#include "kwire/protocol/messages/api_versions_response.hpp"
+#include "kwire/protocol/messages/request_header.hpp"
+#include "txn_broker_handlers.hpp"
+
+namespace kwire::test::txn {
+namespace {
+
+namespace msg = kwire::protocol::messages;
+using kwire::protocol::Reader;
+
+struct ApiRange {
+  std::int16_t key, min, max;
+  Reply (*handler)(const RequestContext&, Reader&, BrokerState&);
+};
+
+constexpr std::int16_t kApiVersions = 18;
+
+// What the broker advertises in ApiVersions; requests outside close the connection.
+constexpr ApiRange kApis[] = {
+    {0, 3, 9, handle_produce},                 // Produce
+    {1, 4, 12, handle_fetch},                  // Fetch
+    {2, 1, 7, handle_list_offsets},            // ListOffsets
+    {3, 0, 9, handle_metadata},                // Metadata
+    {9, 1, 7, handle_offset_fetch},            // OffsetFetch
+    {10, 0, 3, handle_find_coordinator},       // FindCoordinator
+    {kApiVersions, 0, 3, nullptr},             // ApiVersions (answered here)
+    {22, 0, 4, handle_init_producer_id},       // InitProducerId
+    {24, 0, 3, handle_add_partitions_to_txn},  // AddPartitionsToTxn
+    {25, 0, 3, handle_add_offsets_to_txn},     // AddOffsetsToTxn
+    {26, 0, 3, handle_end_txn},                // EndTxn
+    {28, 0, 3, handle_txn_offset_commit},      // TxnOffsetCommit
+};
+
+const ApiRange* find_api(std::int16_t key) {
+  for (const auto& a : kApis)
+    if (a.key == key) return &a;
+  return nullptr;
+}
+
+Reply api_versions(const RequestContext& ctx, Reader& r) {
+  msg::ApiVersionsResponse resp;
+  if (ctx.version > 3) {
+    // KIP-511: UNSUPPORTED_VERSION in the v0 form, with our ApiVersions range,
+    // so the client retries with a version we speak.
+    resp.error_code = static_cast<std::int16_t>(kwire::protocol::kafka_errc::unsupported_version);
+    resp.api_keys.push_back({kApiVersions, 0, 3, {}});
+    RequestContext v0 = ctx;
+    v0.version = 0;
+    return respond(v0, resp);
+  }
+  msg::ApiVersionsRequest req;
+  if (!decode_request(r, ctx.version, req)) return {};
+  for (const auto& a : kApis) resp.api_keys.push_back({a.key, a.min, a.max, {}});
+  return respond(ctx, resp);
+}
+
+}  // namespace
+
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt) {
+  RequestContext ctx;
+  ctx.final_attempt = final_attempt;
+  {
+    // Key, version and correlation id sit at fixed places in every header version.
+    Reader peek(frame);
+    ctx.api_key = peek.i16();
+    ctx.version = peek.i16();
+    ctx.correlation_id = peek.i32();
+    if (!peek.ok()) return {};
+  }
+  const ApiRange* api = find_api(ctx.api_key);
+  if (api == nullptr) return {};
+  if (ctx.api_key == kApiVersions && ctx.version > api->max) {
+    Reader none(kwire::protocol::Bytes{});
+    return api_versions(ctx, none);
+  }
+  if (ctx.version < api->min || ctx.version > api->max) return {};
+  Reader r(frame);
+  msg::RequestHeader header;
+  auto header_version = kwire::protocol::request_header_version(ctx.api_key, ctx.version);
+  if (header_version < 0 || header.decode(r, header_version) || !r.ok()) return {};
+  if (ctx.api_key == kApiVersions) return api_versions(ctx, r);
+  return api->handler(ctx, r, state);
+}
+
+}  // namespace kwire::test::txn

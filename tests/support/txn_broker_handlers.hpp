@@ -1,0 +1,76 @@
+// The TxnBroker's request handlers: one function per API, each decoding its
+// request with kwire's generated messages and answering from BrokerState
+// (handlers lock its mutex themselves). handle_request() parses the header,
+// checks the advertised versions and dispatches. Called on the broker's io
+// thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "kwire/protocol/api_table.hpp"
+#include "kwire/protocol/messages/response_header.hpp"
+#include "kwire/protocol/wire/bytes.hpp"
+#include "kwire/protocol/wire/reader.hpp"
+#include "kwire/protocol/wire/writer.hpp"
+#include "txn_broker_state.hpp"
+
+namespace kwire::test::txn {
+
+struct Reply {
+  enum class Kind {
+    respond,  // send `frame`
+    silent,   // no response (acks=0, or a dropped acknowledgement)
+    close,    // close the connection (unknown API or version, malformed request)
+    wait,     // Fetch with nothing to return yet: ask again until `wait` passes
+  } kind = Kind::close;
+  std::vector<std::uint8_t> frame;  // length prefix included
+  bool close_after = false;         // close once this reply is handled
+  std::chrono::milliseconds wait{0};
+};
+
+struct RequestContext {
+  std::int16_t api_key = 0;
+  std::int16_t version = 0;
+  std::int32_t correlation_id = 0;
+  bool final_attempt = true;  // a waiting Fetch must answer now
+};
+
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt);
+
+Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_find_coordinator(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_produce(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_list_offsets(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_init_producer_id(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_add_partitions_to_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_add_offsets_to_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+
+// Decodes the request body; false if malformed (the connection is closed).
+template <typename Request>
+bool decode_request(kwire::protocol::Reader& r, std::int16_t version, Request& out) {
+  return !out.decode(r, version) && r.ok();
+}
+
+// Frames a response: length, response header, body at the request's version.
+template <typename Response>
+Reply respond(const RequestContext& ctx, const Response& body) {
+  kwire::protocol::Writer w;
+  auto at = w.reserve_i32();
+  kwire::protocol::messages::ResponseHeader header;
+  header.correlation_id = ctx.correlation_id;
+  header.encode(w, kwire::protocol::response_header_version(ctx.api_key, ctx.version));
+  body.encode(w, ctx.version);
+  w.patch_i32(at, static_cast<std::int32_t>(w.size() - 4));
+  Reply reply;
+  reply.kind = Reply::Kind::respond;
+  reply.frame = w.release();
+  return reply;
+}
+
+}  // namespace kwire::test::txn

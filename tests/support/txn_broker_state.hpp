@@ -1,0 +1,100 @@
+// Everything the TxnBroker (txn_broker.hpp) knows: topics and their partition
+// logs, the transaction coordinator's state per transactional id, committed
+// group offsets, counters and the fault switch. The coordinator operations
+// (txn_broker_coordinator.cpp) keep Kafka's rules: epochs fence, EndTxn writes
+// markers into every partition of the transaction, committed offsets become
+// visible only on commit.
+// Threads: the io thread and test threads; hold `mu` for every access.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "txn_broker.hpp"
+#include "txn_broker_log.hpp"
+
+namespace kwire::test::txn {
+
+using PartitionKey = std::pair<std::string, std::int32_t>;
+
+struct CommittedOffset {
+  std::int64_t offset = -1;
+  std::optional<std::string> metadata;
+};
+
+struct Transaction {
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+  bool open = false;  // partitions or offsets added, EndTxn not yet received
+  std::set<PartitionKey> partitions;
+  std::set<std::string> groups;
+  // TxnOffsetCommit offsets, per group, visible only after a commit.
+  std::map<std::string, std::map<PartitionKey, CommittedOffset>> pending_offsets;
+  enum class Outcome { none, committed, aborted } last_outcome = Outcome::none;
+};
+
+struct BrokerState {
+  explicit BrokerState(TxnBrokerOptions opts) : options(opts) {}
+
+  std::mutex mu;  // guards every member below
+  TxnBrokerOptions options;
+  std::string host = "127.0.0.1";
+  std::int32_t port = 0;
+  static constexpr std::int32_t node_id = 1;
+
+  std::map<std::string, std::vector<PartitionLog>> topics;
+  std::map<std::string, Transaction> transactions;           // by transactional id
+  std::map<std::int64_t, std::string> transactional_id_of;   // producer id -> transactional id
+  std::map<std::string, std::map<PartitionKey, CommittedOffset>> group_offsets;
+  std::int64_t next_producer_id = 1000;
+
+  // Counters and faults.
+  int produce_requests = 0;
+  int produce_responses_dropped = 0;
+  int drop_produce_responses = 0;
+  bool drop_closes_connection = false;
+  int duplicate_batches = 0;
+  std::map<std::int16_t, int> produce_errors;
+  int init_producer_id_requests = 0;
+  int end_txn_requests = 0;
+
+  // nullptr for an unknown topic or partition.
+  PartitionLog* partition(const std::string& topic, std::int32_t index);
+  // Creates the topic with `partitions` partitions unless it exists.
+  void ensure_topic(const std::string& name, int partitions);
+};
+
+// ---- transaction coordinator (mu held) --------------------------------------
+struct ProducerIdResult {
+  std::int16_t error = 0;
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+};
+// A new id (idempotent producer) or, for a transactional id, the next epoch,
+// aborting the previous epoch's open transaction (fencing that producer).
+// expected_*: the caller's current id and epoch (v3+), -1 when it has none.
+ProducerIdResult init_producer_id(BrokerState& s, const std::optional<std::string>& transactional_id,
+                                  std::int64_t expected_producer_id, std::int16_t expected_epoch);
+// Finds the transaction and checks the producer id and epoch: 0 and `out`
+// set, or INVALID_PRODUCER_ID_MAPPING / PRODUCER_FENCED.
+std::int16_t find_transaction(BrokerState& s, const std::string& transactional_id, std::int64_t producer_id,
+                              std::int16_t epoch, Transaction*& out);
+// Commits or aborts: markers into every partition, offsets on commit.
+std::int16_t end_transaction(BrokerState& s, const std::string& transactional_id, std::int64_t producer_id,
+                             std::int16_t epoch, bool commit);
+// Does the producer's open transaction include this partition?
+bool transaction_has_partition(const BrokerState& s, std::int64_t producer_id, const std::string& topic,
+                               std::int32_t partition);
+// Is an offset for this group partition waiting in an open transaction?
+bool offset_pending(const BrokerState& s, const std::string& group, const std::string& topic,
+                    std::int32_t partition);
+
+std::int64_t now_ms();
+
+}  // namespace kwire::test::txn
