@@ -1,5 +1,6 @@
-// Record batch (magic 2) encoding: records written once into one buffer,
-// header, compression and CRC finalised at close().
+// Record batch (magic 2) encoding: records written once into one buffer
+// (large borrowed values referenced, not copied), header, compression and CRC
+// finalised at close().
 #include "kwire/protocol/records/batch_builder.hpp"
 
 #include <algorithm>
@@ -53,6 +54,13 @@ std::vector<std::uint8_t>& compression_scratch() {
   return scratch;
 }
 
+// The codecs take one contiguous input: a segmented records section is
+// gathered here first (reused per thread, so steady state allocates nothing).
+std::vector<std::uint8_t>& gather_scratch() {
+  thread_local std::vector<std::uint8_t> scratch;
+  return scratch;
+}
+
 }  // namespace
 
 BatchBuilder::BatchBuilder(std::vector<std::uint8_t> buffer, std::size_t size_limit, std::int64_t base_timestamp_ms)
@@ -75,7 +83,7 @@ std::size_t BatchBuilder::record_size_upper_bound(std::size_t key_len, std::size
 }
 
 bool BatchBuilder::append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
-                          std::span<const Header> headers) {
+                          std::span<const Header> headers, ValuePlacement placement) {
   if (closed_ || count_ == std::numeric_limits<std::int32_t>::max()) return false;
   std::int64_t ts_delta = timestamp_ms - base_ts_;
   std::size_t body = body_size(ts_delta, count_, key, value, headers);
@@ -83,16 +91,27 @@ bool BatchBuilder::append(std::int64_t timestamp_ms, std::optional<Bytes> key, s
   std::size_t total = varint_size(static_cast<std::int32_t>(body)) + body;
   if (!has_room_for(total)) return false;
 
+  // A referenced value leaves only its length prefix in the own buffer.
+  const bool by_reference = placement == ValuePlacement::reference && value && !value->empty();
+  const std::size_t own = by_reference ? total - value->size() : total;
+  if (by_reference && refs_.size() == refs_.capacity()) refs_.reserve(std::max<std::size_t>(8, refs_.size() * 2));
+
   std::size_t at = buf_.size();
-  if (buf_.capacity() < at + total) buf_.reserve(std::max(at + total, buf_.capacity() * 2));
-  buf_.resize(at + total);
+  if (buf_.capacity() < at + own) buf_.reserve(std::max(at + own, buf_.capacity() * 2));
+  buf_.resize(at + own);
   std::uint8_t* p = buf_.data() + at;
   p = put_varint(p, static_cast<std::int32_t>(body));
   *p++ = 0;  // record attributes: unused
   p = put_varlong(p, ts_delta);
   p = put_varint(p, count_);
   p = put_field(p, key);
-  p = put_field(p, value);
+  if (by_reference) {
+    p = put_varlong(p, static_cast<std::int64_t>(value->size()));
+    refs_.push_back(ReferencedSpan{static_cast<std::size_t>(p - buf_.data()), *value});
+    ref_bytes_ += value->size();
+  } else {
+    p = put_field(p, value);
+  }
   p = put_varint(p, static_cast<std::int32_t>(headers.size()));
   for (const Header& h : headers) {
     p = put_field(p, as_bytes(h.key));
@@ -130,17 +149,26 @@ std::span<std::uint8_t> BatchBuilder::close(Codec codec, int level) {
     error_ = kwire::compression::compression_errc::invalid_level;
     return {};
   }
-  uncompressed_records_ = buf_.size() - batch_header_size;
+  uncompressed_records_ = size_bytes() - batch_header_size;
   if (codec != Codec::none) {
     auto& scratch = compression_scratch();
     scratch.clear();
-    Bytes records(buf_.data() + batch_header_size, uncompressed_records_);
+    Bytes records(buf_.data() + batch_header_size, buf_.size() - batch_header_size);
+    if (!refs_.empty()) {
+      auto& gathered = gather_scratch();
+      gathered.clear();
+      flatten(Bytes(buf_), refs_, gathered);
+      records = Bytes(gathered).subspan(batch_header_size);
+    }
     if (auto ec = kwire::compression::compress(codec, level, records, scratch)) {
       error_ = ec;
       return {};
     }
     buf_.resize(batch_header_size + scratch.size());
     std::memcpy(buf_.data() + batch_header_size, scratch.data(), scratch.size());
+    // The compressed batch owns every byte: the referenced values are no longer needed.
+    refs_.clear();
+    ref_bytes_ = 0;
   }
   std::int16_t attrs = static_cast<std::int16_t>(codec);
   if (log_append_time_) attrs |= batch_attributes::log_append_time;
@@ -149,7 +177,7 @@ std::span<std::uint8_t> BatchBuilder::close(Codec codec, int level) {
 
   std::uint8_t* p = buf_.data();
   store_be<std::uint64_t>(p + batch_offsets::base_offset, static_cast<std::uint64_t>(base_offset_));
-  store_be<std::uint32_t>(p + batch_offsets::batch_length, static_cast<std::uint32_t>(buf_.size() - batch_log_overhead));
+  store_be<std::uint32_t>(p + batch_offsets::batch_length, static_cast<std::uint32_t>(size_bytes() - batch_log_overhead));
   store_be<std::uint32_t>(p + batch_offsets::partition_leader_epoch, static_cast<std::uint32_t>(leader_epoch_));
   p[batch_offsets::magic] = 2;
   store_be<std::uint16_t>(p + batch_offsets::attributes, static_cast<std::uint16_t>(attrs));
@@ -160,14 +188,23 @@ std::span<std::uint8_t> BatchBuilder::close(Codec codec, int level) {
   store_be<std::uint16_t>(p + batch_offsets::producer_epoch, static_cast<std::uint16_t>(producer_epoch_));
   store_be<std::uint32_t>(p + batch_offsets::base_sequence, static_cast<std::uint32_t>(base_sequence_));
   store_be<std::uint32_t>(p + batch_offsets::record_count, static_cast<std::uint32_t>(count_));
-  update_crc(buf_);
+  update_crc(std::span<std::uint8_t>(buf_), std::span<const ReferencedSpan>(refs_));
   closed_ = true;
   return buf_;
+}
+
+std::vector<ReferencedSpan> BatchBuilder::take_references() noexcept {
+  std::vector<ReferencedSpan> out = std::move(refs_);
+  refs_.clear();
+  ref_bytes_ = 0;
+  return out;
 }
 
 std::vector<std::uint8_t> BatchBuilder::take_buffer() noexcept {
   std::vector<std::uint8_t> out = std::move(buf_);
   buf_.clear();
+  refs_.clear();
+  ref_bytes_ = 0;
   count_ = 0;
   closed_ = true;  // spent: append() refuses and close() returns an empty span
   return out;

@@ -1,8 +1,12 @@
 // Builds one record batch (magic 2). Each record is encoded once, straight
 // into a single growing buffer that the caller lends (so buffers can be
-// pooled): no per-record heap allocation. size_bytes() is the exact
-// uncompressed encoded size at every step; close() compresses the records,
-// fills the header and the CRC. Not thread-safe: one owner at a time.
+// pooled): no per-record heap allocation. A value appended with
+// ValuePlacement::reference is not copied: the buffer gets its framing and the
+// value is kept as a span spliced in at that point (batch_segments.hpp), so
+// the finished batch is own bytes + references(). size_bytes() is the exact
+// uncompressed wire size at every step; close() compresses the records (a
+// compressed batch owns all its bytes), fills the header and the CRC (over
+// the segments). Not thread-safe: one owner at a time.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +17,7 @@
 
 #include "kwire/compression/codec.hpp"
 #include "kwire/protocol/records/batch_format.hpp"
+#include "kwire/protocol/records/batch_segments.hpp"
 #include "kwire/protocol/records/record.hpp"
 #include "kwire/protocol/wire/bytes.hpp"
 
@@ -30,9 +35,11 @@ class BatchBuilder {
   // Encodes one record. False, and nothing written, when the batch would
   // exceed size_limit (the first record is always accepted, so an oversized
   // single record can still be sent), after close(), or when the record
-  // cannot be encoded at all (over 2 GiB).
+  // cannot be encoded at all (over 2 GiB). With ValuePlacement::reference
+  // the value's memory must stay valid and unchanged until the batch is
+  // closed with a codec, or, uncompressed, until its bytes were sent.
   bool append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
-              std::span<const Header> headers = {});
+              std::span<const Header> headers = {}, ValuePlacement placement = ValuePlacement::copy);
 
   // Appends a transaction marker and makes this a control batch (used by test
   // brokers; a producer never writes these).
@@ -48,9 +55,11 @@ class BatchBuilder {
                                  std::span<const Header> headers) noexcept;
   static constexpr std::size_t overhead_bytes = batch_header_size;
 
-  // Header plus records as encoded so far (uncompressed); after close(), the
-  // finished batch's size.
-  std::size_t size_bytes() const noexcept { return buf_.size(); }
+  // Header plus records as encoded so far (uncompressed, referenced values
+  // included); after close(), the finished batch's size.
+  std::size_t size_bytes() const noexcept { return buf_.size() + ref_bytes_; }
+  // Bytes held in the builder's own buffer (referenced values excluded).
+  std::size_t own_bytes() const noexcept { return buf_.size(); }
   std::int32_t record_count() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
   std::size_t size_limit() const noexcept { return limit_; }
@@ -58,7 +67,7 @@ class BatchBuilder {
   std::int64_t max_timestamp() const noexcept { return max_ts_; }
   // Would a record of this exact encoded size still fit?
   bool has_room_for(std::size_t record_bytes) const noexcept {
-    return count_ == 0 || buf_.size() + record_bytes <= limit_;
+    return count_ == 0 || size_bytes() + record_bytes <= limit_;
   }
 
   // Header fields written at close(); may be changed after close with
@@ -70,13 +79,14 @@ class BatchBuilder {
   void set_log_append_time(bool on) noexcept { log_append_time_ = on; }
 
   // Compresses the records with `codec` at `level`, writes the header and the
-  // CRC, and returns the finished batch (a view of the builder's buffer).
+  // CRC, and returns the finished batch (a view of the builder's buffer; when
+  // references() is not empty, only the own bytes: see batch_segments.hpp).
   // Returns an empty span on failure (an invalid level or a codec failure;
   // see error()); the builder is then unchanged and close() may be retried.
   std::span<std::uint8_t> close(Codec codec = Codec::none, int level = kwire::compression::default_level);
   bool closed() const noexcept { return closed_; }
   std::error_code error() const noexcept { return error_; }
-  // The finished batch (after close()), or an empty span.
+  // The finished batch's own bytes (after close()), or an empty span.
   std::span<std::uint8_t> batch() noexcept { return closed_ ? std::span<std::uint8_t>(buf_) : std::span<std::uint8_t>(); }
   // Uncompressed size of the records section (for compression ratio metrics).
   std::size_t uncompressed_records_bytes() const noexcept { return uncompressed_records_; }
@@ -85,8 +95,16 @@ class BatchBuilder {
   // sending or pooling. The builder is spent afterwards (append() refuses).
   std::vector<std::uint8_t> take_buffer() noexcept;
 
+  // Spans of caller memory spliced into the batch, in order (empty after a
+  // close() with a codec). take_references() moves them out (before or with
+  // take_buffer()).
+  std::span<const ReferencedSpan> references() const noexcept { return refs_; }
+  std::vector<ReferencedSpan> take_references() noexcept;
+
  private:
   std::vector<std::uint8_t> buf_;
+  std::vector<ReferencedSpan> refs_;
+  std::size_t ref_bytes_ = 0;
   std::size_t limit_;
   std::int64_t base_ts_;
   std::int64_t max_ts_;
