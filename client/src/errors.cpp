@@ -23,6 +23,11 @@ class ClientCategory final : public std::error_category {
       case errc::batch_full: return "batch full";
       case errc::flush_timeout: return "flush timed out";
       case errc::would_deadlock: return "blocking call on the producer's own thread";
+      case errc::invalid_transaction_state: return "operation not allowed in the current transaction state";
+      case errc::transaction_aborted: return "the record's transaction was aborted";
+      case errc::transaction_abortable: return "the transaction failed and must be aborted";
+      case errc::transaction_timeout: return "transactional operation timed out; call it again";
+      case errc::transactions_unavailable: return "transactions are not available on this producer";
     }
     return "unknown kwire error";
   }

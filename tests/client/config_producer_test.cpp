@@ -186,11 +186,32 @@ TEST_CASE("config: security properties, JAAS credentials") {
   CHECK(code == kwire::errc::conflicting_config);
 }
 
-TEST_CASE("config: transactional.id is refused clearly until transactions exist") {
+TEST_CASE("config: transactional.id makes the producer idempotent; conflicting settings are refused") {
   Properties p = base();
   p["transactional.id"] = "tx";
+  p["transaction.timeout.ms"] = "15000";
+  kwire::ProducerConfig c = kwire::ProducerConfig::from_properties(p);
+  REQUIRE(c.transactional_id);
+  CHECK(*c.transactional_id == "tx");
+  CHECK(c.transaction_timeout == std::chrono::milliseconds(15000));
+  CHECK(c.idempotence());
+
+  Properties q = base();
+  q["transactional.id"] = "tx";
+  q["enable.idempotence"] = "false";
   std::error_code code;
-  std::string why = error_of(p, code);
-  CHECK(code == kwire::errc::invalid_config_value);
+  std::string why = error_of(q, code);
+  CHECK(code == kwire::errc::conflicting_config);
   CHECK(why.find("transactional.id") != std::string::npos);
+
+  Properties r = base();
+  r["transactional.id"] = "tx";
+  r["acks"] = "1";
+  error_of(r, code);
+  CHECK(code == kwire::errc::conflicting_config);
+
+  Properties e = base();
+  e["transactional.id"] = "";
+  error_of(e, code);
+  CHECK(code == kwire::errc::invalid_config_value);
 }

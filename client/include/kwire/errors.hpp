@@ -26,6 +26,13 @@ enum class errc {
   batch_full,                 // direct batch control: append() found no room
   flush_timeout,              // flush(timeout) returned before everything was delivered
   would_deadlock,             // a blocking call made on the producer's own thread
+  // Transactions (transactional.id). A fenced producer or another fatal error
+  // is reported with the broker's Kafka error code (e.g. PRODUCER_FENCED).
+  invalid_transaction_state,  // e.g. begin twice, commit without begin, send outside a transaction
+  transaction_aborted,        // the record's transaction was aborted before it was sent
+  transaction_abortable,      // an earlier failure in this transaction: abort_transaction() it
+  transaction_timeout,        // init/commit/abort/send_offsets did not finish in time: call it again
+  transactions_unavailable,   // no transactional.id configured, or a backend without transactions
 };
 
 const std::error_category& client_category() noexcept;

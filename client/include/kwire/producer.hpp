@@ -25,6 +25,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
@@ -78,6 +79,26 @@ class Batch {
   std::unique_ptr<detail::ProducerBatch> batch_;
   std::int64_t first_timestamp_ms_ = -1;
   bool closed_ = false;
+};
+
+// Transactions: a consumed partition's offset to commit with a transaction
+// (the offset of the NEXT record to read, as a consumer commits it).
+struct TopicPartitionOffset {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::optional<std::string> metadata;
+  std::int32_t leader_epoch = -1;  // -1 = unknown
+};
+
+// The consumer group the offsets belong to. generation_id, member_id and
+// group_instance_id let the group coordinator fence zombie consumers (KIP-447);
+// leave them unset to commit with the group id alone.
+struct ConsumerGroupMetadata {
+  std::string group_id;
+  std::int32_t generation_id = -1;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
 };
 
 class Producer {
@@ -147,6 +168,31 @@ class Producer {
   }
 
   const ProducerConfig& config() const noexcept;
+
+  // ---- Transactions (KIP-98; needs transactional.id) ----
+  // init_transactions() once, then per transaction: begin_transaction(),
+  // sends (and send_offsets_to_transaction()), then commit_transaction() or
+  // abort_transaction(). Errors:
+  // - errc::transaction_timeout: the call did not finish in time; call it again.
+  // - errc::invalid_transaction_state: a call out of order (begin twice,
+  //   commit without begin, send outside a transaction).
+  // - errc::transaction_abortable: something in this transaction failed (a
+  //   record, an offset commit); only abort_transaction() is allowed next.
+  // - Kafka errors such as PRODUCER_FENCED, INVALID_PRODUCER_EPOCH or
+  //   TRANSACTIONAL_ID_AUTHORIZATION_FAILED are fatal: every later call
+  //   returns the same error; close the producer.
+  // Blocking; not from a delivery report on the producer's thread.
+  std::error_code init_transactions(std::chrono::milliseconds timeout);
+  std::error_code begin_transaction();
+  std::error_code send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                              const ConsumerGroupMetadata& group, std::chrono::milliseconds timeout);
+  std::error_code send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                              std::string_view group_id, std::chrono::milliseconds timeout);
+  // Flushes, then commits. On errc::transaction_abortable, abort.
+  std::error_code commit_transaction(std::chrono::milliseconds timeout);
+  // Fails the records not yet sent with errc::transaction_aborted (each report
+  // fires once), waits for those in flight, then aborts.
+  std::error_code abort_transaction(std::chrono::milliseconds timeout);
 
  private:
   template <typename Handler>

@@ -82,6 +82,10 @@ struct ProducerConfig {
   // fails send() at once with errc::queue_full instead of blocking.
   bool enable_manual_events_poll = false;
   SecurityConfig security;
+  // Transactions (KIP-98): a transactional.id makes the producer transactional
+  // (and idempotent); transaction.timeout.ms is sent to the coordinator.
+  std::optional<std::string> transactional_id;
+  ms transaction_timeout{60000};
 
   // Parses Java-style properties over the defaults above. Throws ConfigError.
   static ProducerConfig from_properties(const Properties& props);
@@ -91,6 +95,7 @@ struct ProducerConfig {
   // Checks ranges and combinations (also run by parse and by the Producer).
   std::error_code validate(std::string& why) const;
   bool idempotence() const noexcept {
+    if (transactional_id) return enable_idempotence.value_or(true);
     return enable_idempotence.value_or(acks == -1 && max_in_flight_requests_per_connection <= 5);
   }
 };

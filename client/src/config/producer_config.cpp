@@ -129,6 +129,15 @@ const std::map<std::string_view, Setter>& setters() {
       {"connections.max.idle.ms", ms_field(&ProducerConfig::connections_max_idle, -1, long_max)},
       {"send.buffer.bytes", int32_field(&ProducerConfig::send_buffer_bytes, -1, int_max)},
       {"receive.buffer.bytes", int32_field(&ProducerConfig::receive_buffer_bytes, -1, int_max)},
+      {"transactional.id", [](ProducerConfig& c, const std::string& v, std::string& why) {
+         if (v.empty()) {
+           why = "must not be empty";
+           return false;
+         }
+         c.transactional_id = v;
+         return true;
+       }},
+      {"transaction.timeout.ms", ms_field(&ProducerConfig::transaction_timeout, 1, int_max)},
       {"enable.manual.events.poll", [](ProducerConfig& c, const std::string& v, std::string& why) {
          auto b = parse_bool(v, why);
          if (b) c.enable_manual_events_poll = *b;
@@ -168,9 +177,6 @@ std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& o
       case config::PropertyResult::bad_value:
         return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
       case config::PropertyResult::unknown: break;
-    }
-    if (key == "transactional.id") {
-      return fail(why, errc::invalid_config_value, "transactional.id: transactions are not supported yet");
     }
     return fail(why, errc::unknown_config_key, "unknown producer property '" + key + "'");
   }
@@ -225,6 +231,23 @@ std::error_code ProducerConfig::validate(std::string& why) const {
                   "enable.idempotence=true requires max.in.flight.requests.per.connection <= 5");
     }
     if (retries == 0) return fail(why, errc::conflicting_config, "enable.idempotence=true requires retries > 0");
+  }
+  if (transactional_id) {
+    if (enable_idempotence == false) {
+      return fail(why, errc::conflicting_config, "transactional.id requires enable.idempotence=true (got false)");
+    }
+    if (acks != -1) {
+      return fail(why, errc::conflicting_config,
+                  "transactional.id requires acks=all (got acks=" + std::to_string(acks) + ")");
+    }
+    if (max_in_flight_requests_per_connection > 5) {
+      return fail(why, errc::conflicting_config,
+                  "transactional.id requires max.in.flight.requests.per.connection <= 5");
+    }
+    if (retries == 0) return fail(why, errc::conflicting_config, "transactional.id requires retries > 0");
+    if (transaction_timeout.count() <= 0 || transaction_timeout.count() > 2147483647) {
+      return fail(why, errc::invalid_config_value, "transaction.timeout.ms must be in 1..2147483647");
+    }
   }
   if (compression_level) {
     int l = *compression_level;

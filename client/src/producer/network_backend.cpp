@@ -124,6 +124,7 @@ ProducerBackend make_network_backend(asio::any_io_executor executor, const Produ
   ProducerBackend backend;
   backend.transport = std::make_unique<NetSenderTransport>(pool, cache);
   backend.metadata = std::move(topics);
+  backend.pool = pool;
   backend.shutdown = [pool, cache, refresher] {
     refresher->cancel();
     cache->stop();

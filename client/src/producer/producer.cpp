@@ -119,6 +119,54 @@ std::int32_t Batch::record_count() const noexcept { return batch_ ? batch_->reco
 
 std::size_t Batch::size_bytes() const noexcept { return batch_ ? batch_->size_bytes() : 0; }
 
+// ---- Transactions ----
+
+namespace {
+detail::TransactionalProducer* transactional(detail::ProducerImpl& impl) { return impl.transactions(); }
+}  // namespace
+
+std::error_code Producer::init_transactions(std::chrono::milliseconds timeout) {
+  auto* t = transactional(*impl_);
+  if (t == nullptr) return errc::transactions_unavailable;
+  if (impl_->on_io_thread()) return errc::would_deadlock;
+  return t->init(timeout);
+}
+
+std::error_code Producer::begin_transaction() {
+  auto* t = transactional(*impl_);
+  return t ? t->begin() : make_error_code(errc::transactions_unavailable);
+}
+
+std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                                      const ConsumerGroupMetadata& group,
+                                                      std::chrono::milliseconds timeout) {
+  auto* t = transactional(*impl_);
+  if (t == nullptr) return errc::transactions_unavailable;
+  if (impl_->on_io_thread()) return errc::would_deadlock;
+  return t->send_offsets(offsets, group, timeout);
+}
+
+std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                                      std::string_view group_id, std::chrono::milliseconds timeout) {
+  ConsumerGroupMetadata group;
+  group.group_id = std::string(group_id);
+  return send_offsets_to_transaction(offsets, group, timeout);
+}
+
+std::error_code Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  auto* t = transactional(*impl_);
+  if (t == nullptr) return errc::transactions_unavailable;
+  if (impl_->on_io_thread()) return errc::would_deadlock;
+  return t->commit(timeout);
+}
+
+std::error_code Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  auto* t = transactional(*impl_);
+  if (t == nullptr) return errc::transactions_unavailable;
+  if (impl_->on_io_thread()) return errc::would_deadlock;
+  return t->abort(timeout);
+}
+
 namespace detail {
 
 Producer ProducerTestAccess::make(ProducerConfig config, const BackendFactory& factory) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "kwire/net/connection_pool.hpp"
 #include "kwire/producer_config.hpp"
 #include "producer/sender_transport.hpp"
 
@@ -36,6 +37,9 @@ class TopicMetadata {
 struct ProducerBackend {
   std::unique_ptr<SenderTransport> transport;
   std::unique_ptr<TopicMetadata> metadata;
+  // The connection pool, for the transaction and group coordinators' requests;
+  // null on backends without one (transactions are then unavailable).
+  std::shared_ptr<net::ConnectionPool> pool;
   // Run on the io thread at close, after the sender finished: stop background
   // work (metadata refresh, connections) so the io_context can stop.
   std::function<void()> shutdown;

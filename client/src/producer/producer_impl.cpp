@@ -34,6 +34,10 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
       work_(asio::make_work_guard(io_)) {
   backend_ = factory(io_.get_executor(), config_);
   sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
+  if (config_.transactional_id) {
+    txn_ = std::make_unique<TransactionalProducer>(io_, accumulator_, *sender_, backend_.pool, config_);
+    sender_->set_partition_gate([this](std::string_view t, std::int32_t p) { return txn_->may_send(t, p); });
+  }
   sender_->start();
   io_thread_ = std::thread([this] {
     io_thread_id_.store(std::this_thread::get_id());
@@ -72,6 +76,9 @@ std::error_code ProducerImpl::check_size(const Record& r) const {
 std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler) {
   if (r.topic.empty()) return errc::invalid_record;
   if (accumulator_.closed()) return errc::producer_closed;
+  if (txn_) {
+    if (std::error_code ec = txn_->check_send()) return ec;
+  }
   if (std::error_code ec = check_size(r)) return ec;
   const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
   std::int32_t count = 0;
@@ -158,6 +165,9 @@ std::error_code ProducerImpl::enqueue_batch(BatchPtr batch, std::int64_t first_t
   if (!batch || batch->record_count() == 0) return errc::invalid_record;
   if (topic.empty()) return errc::invalid_record;
   if (accumulator_.closed()) return errc::producer_closed;
+  if (txn_) {
+    if (std::error_code ec = txn_->check_send()) return ec;
+  }
   if (batch->size_bytes() > static_cast<std::size_t>(config_.max_request_size)) return errc::record_too_large;
   std::int32_t count = 0;
   const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;

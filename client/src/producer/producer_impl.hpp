@@ -21,6 +21,7 @@
 #include "producer/producer_backend.hpp"
 #include "producer/record_accumulator.hpp"
 #include "producer/sender.hpp"
+#include "producer/transactional_producer.hpp"
 
 namespace kwire::detail {
 
@@ -42,6 +43,9 @@ class ProducerImpl {
   std::error_code enqueue_batch(BatchPtr batch, std::int64_t first_timestamp_ms, std::string_view topic,
                                 std::int32_t partition, DeliveryHandler& handler);
 
+  // Transactions; null without transactional.id.
+  TransactionalProducer* transactions() noexcept { return txn_.get(); }
+
   const ProducerConfig& config() const noexcept { return config_; }
   RecordAccumulator& accumulator() noexcept { return accumulator_; }
   SenderTransport& transport() noexcept { return *backend_.transport; }
@@ -61,6 +65,7 @@ class ProducerImpl {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   ProducerBackend backend_;
   std::unique_ptr<Sender> sender_;
+  std::unique_ptr<TransactionalProducer> txn_;
   std::thread io_thread_;
   std::atomic<std::thread::id> io_thread_id_{};
   std::mutex close_mu_;

@@ -31,6 +31,8 @@ SenderOptions SenderOptions::from(const ProducerConfig& config) {
   o.retry.retries = config.retries;
   o.retry.backoff = config.retry_backoff;
   o.retry.backoff_max = config.retry_backoff_max;
+  o.transactional_id = config.transactional_id;
+  o.transactional = config.transactional_id.has_value();
   return o;
 }
 
@@ -56,6 +58,11 @@ Sender::~Sender() = default;
 void Sender::start() {
   accumulator_.set_wakeup([this] { wake(); });
   asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void Sender::adopt_producer_id(ProducerIdAndEpoch pe) {
+  transactions_.set_producer_id_and_epoch(pe);
+  wake_on_io_thread();
 }
 
 void Sender::wake() {
@@ -117,7 +124,7 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   std::optional<Clock::time_point> next;
   auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
 
-  if (transactions_.needs_producer_id() && !init_running_) {
+  if (transactions_.needs_producer_id() && !init_running_ && !options_.transactional) {
     if (now >= init_not_before_) {
       init_running_ = true;
       asio::co_spawn(executor_, init_producer_id(), asio::detached);
@@ -142,7 +149,9 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   }
   if (!nodes.empty()) {
     const RecordAccumulator::BatchFilter can_send = [this, now](const ProducerBatch& batch) {
-      return batch.retry_not_before() <= now && transactions_.can_send(batch.topic(), batch.partition(), &batch);
+      // The gate goes first: it also notices a fenced transactional producer.
+      return (!gate_ || gate_(batch.topic(), batch.partition())) && batch.retry_not_before() <= now &&
+             transactions_.can_send(batch.topic(), batch.partition(), &batch);
     };
     auto drained = accumulator_.drain(leader_of, nodes, options_.max_request_size, can_send, now);
     bool sent = false;

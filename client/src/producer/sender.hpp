@@ -22,6 +22,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -45,7 +46,10 @@ struct SenderOptions {
   int max_in_flight_per_connection = 5;
   bool idempotent = true;
   RetryPolicy retry;
-  std::optional<std::string> transactional_id;  // only for tests of sequence checks; no transactions yet
+  std::optional<std::string> transactional_id;  // carried in Produce requests; batches get the transactional bit
+  // The producer id comes from the transaction coordinator (adopt_producer_id),
+  // never from the sender's own InitProducerId.
+  bool transactional = false;
 
   static SenderOptions from(const ProducerConfig& config);
 };
@@ -59,6 +63,13 @@ class Sender {
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
+
+  // Transactions: batches of a partition go only when gate(topic, partition)
+  // says so (it was added to the transaction). Set before start().
+  using PartitionGate = std::function<bool(std::string_view topic, std::int32_t partition)>;
+  void set_partition_gate(PartitionGate gate) { gate_ = std::move(gate); }
+  // Transactions, io thread: the producer id and epoch from InitProducerId.
+  void adopt_producer_id(ProducerIdAndEpoch pe);
 
   // Spawns the coroutine on the executor and hooks the accumulator's wake-up.
   void start();
@@ -98,6 +109,7 @@ class Sender {
   ProduceResponseHandler handler_;
   ProduceRequestOptions request_options_;
   asio::steady_timer timer_;
+  PartitionGate gate_;
 
   // io thread state
   std::map<std::int32_t, int> in_flight_;  // requests in flight per broker
