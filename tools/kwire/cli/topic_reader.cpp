@@ -245,19 +245,26 @@ asio::awaitable<ReadResult> read_topic(BrokerSession& session, ReadSpec spec, Re
             co_return out;
           }
           st.end = spec.read_committed && rp.last_stable_offset >= 0 ? rp.last_stable_offset : rp.high_watermark;
-          // Producers whose records from first_offset on were aborted (read_committed only).
-          std::map<std::int64_t, std::int64_t> aborted;
+          // Aborted transactions in this response, oldest first (read_committed
+          // only). As in Kafka's consumer: a producer's batches are skipped from
+          // the first offset of one of its aborted transactions until its ABORT
+          // marker; one producer may have several aborted ranges here.
+          std::multimap<std::int64_t, std::int64_t> aborted_starts;  // first offset -> producer id
           if (spec.read_committed && rp.aborted_transactions)
-            for (const auto& a : *rp.aborted_transactions) aborted[a.producer_id] = a.first_offset;
+            for (const auto& a : *rp.aborted_transactions) aborted_starts.emplace(a.first_offset, a.producer_id);
+          std::set<std::int64_t> aborting;  // producers inside an aborted range
           if (rp.records) {
             kwire::protocol::records::BatchReader reader(*rp.records, reader_options);
             while (reader.next_batch()) {
               const auto& b = reader.batch();
+              while (!aborted_starts.empty() && aborted_starts.begin()->first < b.next_offset()) {
+                aborting.insert(aborted_starts.begin()->second);
+                aborted_starts.erase(aborted_starts.begin());
+              }
               bool skip = b.control;
-              if (b.transactional && !aborted.empty()) {
-                auto ab = aborted.find(b.producer_id);
-                if (ab != aborted.end() && b.base_offset >= ab->second) skip = true;
-                if (b.control && ab != aborted.end()) aborted.erase(ab);  // the abort marker ends it
+              if (b.transactional && aborting.count(b.producer_id)) {
+                skip = true;
+                if (b.control) aborting.erase(b.producer_id);  // the ABORT marker ends the range
               }
               kwire::protocol::records::RecordView r;
               while (reader.next_record(r)) {
