@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Writes bench/RESULTS.md from bench/run.sh's measurements (stdout).
+"""Writes bench/RESULTS.md from bench/run.sh's measurements (on stdout).
 
-Usage: report.py RESULTS.jsonl CALLGRIND.tsv BUILD_DIR
-Each cell had two rounds of kwire and librdkafka, alternated; the figure per
-client is the better of its two rounds for throughput and the mean for CPU."""
+Usage: report.py RESULTS.jsonl CALLGRIND.tsv BUILD_DIR QUICK
+RESULTS.jsonl: one line per run: {"kind","cell","round","broker_cpu_s","load1","run":<perf --json>}.
+CALLGRIND.tsv: client, record size, codec, record count, total Ir.
+Each cell has two rounds of kwire and librdkafka, alternated (A/B/A/B).
+Per client: throughput is the better round; latency, CPU per record and the
+broker's CPU share are the mean of the rounds; peak RSS the larger.
+bench/reading.md (hand-written, about the latest run) is appended as is."""
 import json
+import os
 import platform
-import statistics
 import subprocess
 import sys
 from collections import OrderedDict
+
+CLIENTS = ("kwire", "librdkafka")
 
 
 def sh(cmd):
@@ -19,97 +25,164 @@ def sh(cmd):
         return ""
 
 
+def client_of(run):
+    return "kwire" if run["client"].startswith("kwire") else "librdkafka"
+
+
+def ok(run):
+    return not run.get("failed_run") and run.get("failed", 1) == 0 and run.get("acked", 0) > 0
+
+
+def summarize(rows):
+    """rows of one client in one cell -> dict of figures, or None if every run failed."""
+    good = [r for r in rows if ok(r["run"])]
+    if not good:
+        return None
+    mean = lambda xs: sum(xs) / len(xs)
+    runs = [r["run"] for r in good]
+    return {
+        "rps": max(r["records_per_s"] for r in runs),
+        "p50": mean([r["p50_ms"] for r in runs]),
+        "p99": mean([r["p99_ms"] for r in runs]),
+        "cpu_us": mean([r["cpu_s"] * 1e6 / r["acked"] for r in runs]),
+        "rss": max(r["peak_rss_mb"] for r in runs),
+        "broker": mean([100.0 * r["broker_cpu_s"] / r["run"]["seconds"] for r in good if r["run"]["seconds"] > 0]),
+    }
+
+
+def pair(k, l, key, fmt, better_low):
+    """'k / l (ratio)' with the ratio kwire/librdkafka."""
+    if not k or not l:
+        return "-"
+    kv, lv = k[key], l[key]
+    ratio = f"{kv / lv:.2f}" if lv else "-"
+    return f"{fmt.format(kv)} / {fmt.format(lv)} (**{ratio}**)"
+
+
 def main():
-    results_path, callgrind_path, build = sys.argv[1:4]
+    results_path, callgrind_path, build, quick = sys.argv[1:5]
+    rows = [json.loads(line) for line in open(results_path) if line.strip()]
     cells = OrderedDict()
-    for line in open(results_path):
-        row = json.loads(line)
-        run = row["run"]
-        client = "kwire" if run["client"].startswith("kwire") else "librdkafka"
-        cells.setdefault(row["cell"], {}).setdefault(client, []).append(run)
+    for row in rows:
+        cells.setdefault((row["kind"], row["cell"]), {}).setdefault(client_of(row["run"]), []).append(row)
+    loads = [row["load1"] for row in rows]
+    configs = {}
+    for row in rows:
+        if ok(row["run"]) and row["run"].get("config"):
+            configs.setdefault(client_of(row["run"]), (row["cell"], row["run"]["config"], row["run"]["client"]))
 
     out = []
-    out.append("# Producer benchmark: kwire against librdkafka\n")
-    out.append("Written by `bench/run.sh` (do not edit by hand; re-run it after producer changes). "
-               "Benchmarks are never part of the test pass/fail.\n")
-    out.append("## Machine\n")
+    w = out.append
+    w("# Producer benchmark: kwire against librdkafka\n")
+    w("Written by `bench/run.sh` through `bench/report.py` (re-run it after producer changes; only the "
+      "*Reading* section at the end is hand-written, in `bench/reading.md`). Benchmarks are never part of "
+      "the test pass/fail.\n")
+    if quick == "1":
+        w("> This was a `--quick` run: a fifth of the records and one callgrind workload.\n")
+    w("## Machine and conditions\n")
     cpu = sh("lscpu | grep 'Model name' | sed 's/Model name:\\s*//'")
-    out.append(f"- CPU: {cpu or platform.processor()} ({sh('nproc')} cores, shared with other work: figures are noisy)")
-    out.append(f"- Kernel: {platform.release()}; compiler: {sh('c++ --version | head -1')}")
-    out.append(f"- librdkafka: {sh('pkg-config --modversion rdkafka')}; kwire build: `{build}` (Release)")
-    out.append(f"- Date: {sh('date -u +%Y-%m-%dT%H:%MZ')}\n")
-    out.append("## How\n")
-    out.append("- Both clients are driven by the same loop in the same binary (`kwire perf produce --client kwire|librdkafka`), "
-               "with the same records (printable pseudo-random bytes, same seed) and the same properties: "
-               "`acks=all enable.idempotence=true linger.ms=5 batch.size=65536 compression.type=<codec>`.")
-    out.append("- Each cell runs kwire, librdkafka, kwire, librdkafka (A/B/A/B) against the same broker process. "
-               "Throughput is the better of the two rounds; CPU and latency are from that round.")
-    out.append("- Brokers: `kwire_sink_broker` (bench/sink_broker: answers ApiVersions, Metadata, InitProducerId, Produce "
-               "with increasing offsets, stores nothing, TCP_NODELAY) with 1 or 3 brokers, and librdkafka's mock cluster "
-               "(`kwire cluster`) which does not set TCP_NODELAY: its latency figures measure the mock.")
-    out.append("- Throughput runs send as fast as the client accepts records, so their latency includes queueing "
-               "in the client; the fixed-rate cell shows delivery latency proper.")
-    out.append("- CPU seconds are the client process's user+system time (the broker runs in another process).\n")
-    out.append("Commands: `bench/run.sh` (all of the below), or one run by hand:\n")
-    out.append("```sh\nbuild/bench-release/bench/kwire_sink_broker -n 1 -P 1   # prints its bootstrap address\n"
-               "build/bench-release/tools/kwire perf produce -b 127.0.0.1:PORT -t bench -n 300000 -s 100 \\\n"
-               "  --client kwire -X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536 \\\n"
-               "  -X compression.type=lz4 --json\n```\n")
+    w(f"- CPU: {cpu or platform.processor()}; `nproc` = {sh('nproc')}; kernel {platform.release()}")
+    w(f"- Compiler: {sh('c++ --version | head -1')}; kwire build: `{build}` (CMake Release, -O3, no sanitizers)")
+    w(f"- librdkafka: {sh('pkg-config --modversion rdkafka')} (Debian package, its own release build)")
+    meta = {}
+    meta_path = os.path.join(os.path.dirname(results_path), "meta.env")
+    if os.path.exists(meta_path):
+        meta = dict(l.split("=", 1) for l in open(meta_path).read().splitlines() if "=" in l)
+    dirty = meta.get("dirty", "?")
+    w(f"- Run started {meta.get('date', '?')}; kwire commit {meta.get('commit', '?')}"
+      + (f" plus {dirty} uncommitted tracked files of the shared working tree (other engineers' work in progress)"
+         if dirty not in ("0", "?") else ""))
+    if loads:
+        w(f"- **Shared machine**: other engineers were compiling during the run. 1-minute load average at the end of "
+          f"each run: min {min(loads):.1f}, mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} on "
+          f"{sh('nproc')} cores. Wall-clock figures (throughput, latency) are noisy; instruction counts "
+          "(callgrind) are not, and deserve the most weight.\n")
 
-    out.append("## Throughput and CPU\n")
-    out.append("| cell | kwire rec/s | librdkafka rec/s | ratio (kwire/librdkafka) | kwire CPU us/rec | librdkafka CPU us/rec | CPU ratio | kwire p50/p99 ms | librdkafka p50/p99 ms | kwire / librdkafka peak RSS MB |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    w("## How\n")
+    w("- One binary drives both clients through the same loop (`kwire perf produce --client kwire|librdkafka`, "
+      "tools/kwire/perf/): same records (printable pseudo-random bytes, same seed), same -X properties: "
+      "`acks=all enable.idempotence=true linger.ms=5 batch.size=65536 buffer.memory=33554432 "
+      "compression.type=<codec>`. kwire is driven through its public API (`kwire::Producer::send` with a "
+      "callback); librdkafka through its C API (`rd_kafka_produce`, `RD_KAFKA_MSG_F_COPY`, delivery reports "
+      "served by `rd_kafka_poll` in the loop). For librdkafka, `buffer.memory` becomes "
+      "`queue.buffering.max.kbytes` (and the message-count cap is lifted), and `socket.nagle.disable=true` "
+      "matches kwire, which always sets TCP_NODELAY.")
+    w("- Each cell runs kwire, librdkafka, kwire, librdkafka (A/B/A/B) against the same broker process. "
+      "Throughput: the better of the two rounds; latency, CPU per record, broker CPU: mean of the rounds; "
+      "peak RSS: the larger. Ratios are kwire / librdkafka: above 1 means kwire is faster (throughput) or "
+      "costs more (latency, CPU, memory).")
+    w("- Throughput runs send as fast as the client takes records, so their latency includes queueing in the "
+      "client (up to 32 MiB); the fixed-rate cells show delivery latency proper.")
+    w("- CPU is the client process's user+system time. *Broker CPU* is the broker process's CPU time during "
+      "the run as a share of one core: well under 100 % means the broker was not the bottleneck.")
+    w("- Brokers: `kwire_sink_broker` (bench/sink_broker: answers ApiVersions, Metadata, InitProducerId, "
+      "Produce with increasing offsets, stores nothing, TCP_NODELAY, one thread per connection) and "
+      "librdkafka's mock cluster (`kwire cluster`, restarted for every cell; it stores every record and does "
+      "not set TCP_NODELAY, so its latency figures measure the mock).\n")
+    w("```sh\nbench/run.sh            # everything below (about 15-20 min on this machine); --quick for a smoke run\n"
+      "# one run by hand:\nbuild/bench-release/bench/kwire_sink_broker -n 1 -P 1   # prints its bootstrap address\n"
+      "build/bench-release/tools/kwire perf produce -b 127.0.0.1:PORT -t bench -n 300000 -s 100 \\\n"
+      "  --client kwire -X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536 \\\n"
+      "  -X buffer.memory=33554432 -X compression.type=lz4        # --client librdkafka for the other side\n"
+      "valgrind --tool=callgrind build/bench-release/tools/kwire perf produce ...   # instructions\n```\n")
 
-    def best(runs):
-        ok = [r for r in runs if not r.get("failed_run") and r.get("failed", 1) == 0]
-        if not ok:
-            return None
-        return max(ok, key=lambda r: r["records_per_s"])
+    if configs:
+        w("### Effective configuration (printed by each client after its own defaults and adjustments)\n")
+        for c in CLIENTS:
+            if c in configs:
+                cell, conf, name = configs[c]
+                w(f"- **{name}** ({cell}): `{conf}`")
+        w("")
 
-    for cell, by_client in cells.items():
-        k = best(by_client.get("kwire", []))
-        l = best(by_client.get("librdkafka", []))
+    cg = [l.split("\t") for l in open(callgrind_path).read().splitlines() if l.strip()]
+    if cg:
+        w("## Instructions per record (callgrind)\n")
+        w("Sink broker x1, same settings; (Ir of a 25,000-record run - Ir of a 5,000-record run) / 20,000, so "
+          "start-up and shutdown cancel. All threads of the client process count.\n")
+        w("| workload | kwire Ir/record | librdkafka Ir/record | ratio kwire/librdkafka |")
+        w("|---|---|---|---|")
+        ir = OrderedDict()
+        for client, size, codec, n, total in cg:
+            ir.setdefault((size, codec), {}).setdefault(client, {})[int(n)] = int(total.replace(",", "") or 0)
+        for (size, codec), by_client in ir.items():
+            per = {}
+            for c in CLIENTS:
+                runs = by_client.get(c, {})
+                if runs.get(25000) and runs.get(5000):
+                    per[c] = (runs[25000] - runs[5000]) / 20000
+            cells_txt = [f"{per[c]:,.0f}" if c in per else "failed" for c in CLIENTS]
+            ratio = f"**{per['kwire'] / per['librdkafka']:.2f}**" if len(per) == 2 and per["librdkafka"] else "-"
+            label = f"{'100 B' if size == '100' else '1 KiB'}, {codec}"
+            w(f"| {label} | {cells_txt[0]} | {cells_txt[1]} | {ratio} |")
+        w("")
 
-        def fmt_rate(r):
-            return f"{r['records_per_s']:,.0f}" if r else "failed"
+    for kind, title in (("sink", "the sink broker"), ("mock", "librdkafka's mock cluster")):
+        mine = [(cell, by) for (k, cell), by in cells.items() if k == kind]
+        if not mine:
+            continue
+        w(f"## Against {title}\n")
+        w("Each column: kwire / librdkafka (**ratio**).\n")
+        w("| cell | records/s | p50 ms | p99 ms | CPU us/record | peak RSS MB | broker CPU % of a core |")
+        w("|---|---|---|---|---|---|---|")
+        for cell, by in mine:
+            k, l = summarize(by.get("kwire", [])), summarize(by.get("librdkafka", []))
+            broker = f"{k['broker']:.0f} / {l['broker']:.0f}" if k and l else "-"
+            w(f"| {cell} | {pair(k, l, 'rps', '{:,.0f}', False)} | {pair(k, l, 'p50', '{:.2f}', True)} | "
+              f"{pair(k, l, 'p99', '{:.2f}', True)} | {pair(k, l, 'cpu_us', '{:.2f}', True)} | "
+              f"{pair(k, l, 'rss', '{:.0f}', True)} | {broker} |")
+        w("")
 
-        def us(r):
-            return r["cpu_s"] * 1e6 / r["acked"] if r and r["acked"] else None
-
-        ratio = f"{k['records_per_s'] / l['records_per_s']:.2f}" if k and l and l["records_per_s"] else "-"
-        ku, lu = us(k), us(l)
-        cpu_ratio = f"{ku / lu:.2f}" if ku and lu else "-"
-        lat = lambda r: f"{r['p50_ms']:.2f} / {r['p99_ms']:.2f}" if r else "-"
-        rss = f"{k['peak_rss_mb']:.0f} / {l['peak_rss_mb']:.0f}" if k and l else "-"
-        out.append(f"| {cell} | {fmt_rate(k)} | {fmt_rate(l)} | {ratio} | "
-                   f"{ku:.2f} | {lu:.2f} | {cpu_ratio} | {lat(k)} | {lat(l)} | {rss} |".replace("None", "-")
-                   if ku and lu else
-                   f"| {cell} | {fmt_rate(k)} | {fmt_rate(l)} | {ratio} | - | - | - | {lat(k)} | {lat(l)} | {rss} |")
-    failures = [(c, r) for c, bc in cells.items() for runs in bc.values() for r in runs if r.get("failed_run")]
+    failures = [(row["cell"], row["run"]) for row in rows if not ok(row["run"])]
     if failures:
-        out.append("\nFailed runs:\n")
-        for c, r in failures:
-            out.append(f"- {c}, {r['client']}: `{r.get('why', '').strip().splitlines()[-1] if r.get('why') else ''}`")
+        w("## Failed runs\n")
+        for cell, r in failures:
+            why = (r.get("why") or r.get("first_error") or "").strip().splitlines()
+            w(f"- {cell}, {r['client']}: `{why[-1] if why else 'records not acknowledged'}`")
+        w("")
 
-    rows = [l.split("\t") for l in open(callgrind_path).read().splitlines() if l.strip()]
-    if rows:
-        out.append("\n## Instructions per record (callgrind)\n")
-        out.append("Sink broker x1, 100 B, no compression, same settings as above; "
-                   "(Ir of a 25,000-record run - Ir of a 5,000-record run) / 20,000, so start-up cost cancels.\n")
-        out.append("| client | instructions/record |")
-        out.append("|---|---|")
-        ir = {}
-        for client, n, total in rows:
-            ir.setdefault(client, {})[int(n)] = int(total.replace(",", "") or 0)
-        per = {}
-        for client, by_n in ir.items():
-            if by_n.get(25000) and by_n.get(5000):
-                per[client] = (by_n[25000] - by_n[5000]) / 20000
-                out.append(f"| {client} | {per[client]:,.0f} |")
-            else:
-                out.append(f"| {client} | run failed |")
-        if per.get("kwire") and per.get("librdkafka"):
-            out.append(f"\nRatio kwire/librdkafka: **{per['kwire'] / per['librdkafka']:.2f}**")
+    reading = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reading.md")
+    if os.path.exists(reading):
+        w(open(reading).read().rstrip() + "\n")
     print("\n".join(out))
 
 

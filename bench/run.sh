@@ -1,93 +1,135 @@
 #!/usr/bin/env bash
 # Producer benchmark, kwire against librdkafka (issue 7). Never part of the
-# test pass/fail. Builds Release, starts the brokers (kwire's sink broker,
-# 1 and 3 brokers, and librdkafka's mock cluster through `kwire cluster`),
-# runs `kwire perf produce --client kwire` and `--client librdkafka` with the
-# same settings alternately (A/B/A/B) against the same broker, measures
-# instructions per record under callgrind, and writes bench/RESULTS.md.
-#   bench/run.sh [--quick]      (--quick: fewer records, no callgrind)
+# test pass/fail. Builds the tool and the sink broker in Release, then for
+# every cell (broker kind x brokers x record size x codec) runs
+# `kwire perf produce --client kwire` and `--client librdkafka` with the same
+# settings alternately (A/B/A/B) against the same broker process, recording
+# the broker's CPU time and the load average around each run. Then counts
+# instructions per record of both clients under callgrind, and writes
+# bench/RESULTS.md through bench/report.py.
+#   bench/run.sh [--quick]   (--quick: a fifth of the records, fewer callgrind runs)
+# Brokers: kwire_sink_broker (bench/sink_broker, TCP_NODELAY, stores nothing)
+# and librdkafka's mock cluster (`kwire cluster`, restarted for every cell
+# because it keeps every record in memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
 build=${KWIRE_BENCH_BUILD_DIR:-build/bench-release}
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKWIRE_BUILD_TESTS=OFF > "$build.configure.log" 2>&1 \
-  || { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target kwire_tool kwire_sink_broker
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKWIRE_BUILD_BENCH=ON -DKWIRE_BUILD_TESTS=OFF \
+  > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target kwire_tool kwire_sink_broker > "$build.build.log" 2>&1 \
+  || { tail -40 "$build.build.log"; exit 1; }
 kwire=$build/tools/kwire
 sink=$build/bench/kwire_sink_broker
-out=$(mktemp -d)
+out=$build/bench-out   # kept after the run: raw JSON lines, callgrind files
+rm -rf "$out"
+mkdir -p "$out"
+ticks=$(getconf CLK_TCK)
+{ echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"; echo "commit=$(git rev-parse --short HEAD)"
+  echo "dirty=$(git status --porcelain --untracked-files=no | wc -l)"; } > "$out/meta.env"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 # start NAME COMMAND...: runs a broker in the background (in this shell, so
-# cleanup can stop it) and sets $addr to its bootstrap line.
+# cleanup can stop it); sets $addr to its bootstrap line and $bpid to its pid.
 start() {
   local name=$1; shift
   "$@" > "$out/$name.addr" 2> "$out/$name.log" &
-  pids+=($!)
+  bpid=$!
+  pids+=("$bpid")
   for _ in $(seq 100); do [ -s "$out/$name.addr" ] && break; sleep 0.1; done
   addr=$(head -1 "$out/$name.addr")
   [ -n "$addr" ] || { echo "bench: $name did not start: $(cat "$out/$name.log")" >&2; exit 1; }
 }
-start sink1 "$sink" -n 1 -P 1; sink1=$addr
-start sink3 "$sink" -n 3 -P 3; sink3=$addr
-start mock1 "$kwire" cluster -n 1 -T bench:1; mock1=$addr
-start mock3 "$kwire" cluster -n 3 -T bench:3; mock3=$addr
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# CPU seconds (user + system) a process has used so far.
+cpu_s() { awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
 
-common=(-X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536)
+common=(-X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536 -X buffer.memory=33554432)
 results=$out/results.jsonl
 : > "$results"
 
-# cell LABEL BROKERS COUNT SIZE COMPRESSION [extra perf flags]: A/B/A/B.
-cell() {
-  local label=$1 brokers=$2 count=$3 size=$4 codec=$5; shift 5
-  [ $quick = 1 ] && count=$((count / 5))
+# ab KIND LABEL BROKER_PID BOOTSTRAP COUNT SIZE CODEC [extra perf flags]: A/B/A/B.
+ab() {
+  local kind=$1 label=$2 pid=$3 brokers=$4 count=$5 size=$6 codec=$7; shift 7
+  if [ $quick = 1 ]; then count=$((count / 5)); fi
   for round in 1 2; do
     for client in kwire librdkafka; do
-      local line
+      local line before after
+      before=$(cpu_s "$pid")
       if line=$("$kwire" perf produce -b "$brokers" -t bench -n "$count" -s "$size" --client "$client" --json \
-                 "${common[@]}" -X compression.type="$codec" "$@" 2> "$out/last.err"); then
-        echo "{\"cell\":\"$label\",\"round\":$round,\"run\":$line}" >> "$results"
-      else
-        echo "{\"cell\":\"$label\",\"round\":$round,\"run\":{\"client\":\"$client\",\"failed_run\":true,\"why\":$(python3 -c 'import json,sys;print(json.dumps(open(sys.argv[1]).read()[-300:]))' "$out/last.err")}}" >> "$results"
+                 "${common[@]}" -X compression.type="$codec" "$@" 2> "$out/last.err"); then :; else
+        line="{\"client\":\"$client\",\"failed_run\":true,\"why\":$(python3 -c 'import json,sys;print(json.dumps(open(sys.argv[1]).read()[-300:]))' "$out/last.err")}"
       fi
-      echo "  $label round $round $client: $(tail -1 "$results" | cut -c1-160)"
+      after=$(cpu_s "$pid")
+      echo "{\"kind\":\"$kind\",\"cell\":\"$label\",\"round\":$round,\"broker_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')," \
+           "\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"run\":$line}" >> "$results"
+      python3 - "$results" <<'EOF'
+import json, sys
+row = json.loads(open(sys.argv[1]).read().splitlines()[-1]); r = row["run"]
+if r.get("failed_run"): print(f"  {row['cell']} #{row['round']} {r['client']}: FAILED {r['why'].strip()[-120:]}")
+else: print(f"  {row['cell']} #{row['round']} {r['client'][:10]:10} {r['records_per_s']:>9,.0f} rec/s  cpu {r['cpu_s']:.2f} s"
+           f"  p50 {r['p50_ms']:.2f} p99 {r['p99_ms']:.2f} ms  rss {r['peak_rss_mb']:.0f} MB  broker cpu {row['broker_cpu_s']:.2f} s")
+EOF
     done
   done
 }
 
-echo "== throughput (records as fast as the client takes them)"
-cell "sink x1, 100 B, none"   "$sink1" 300000 100  none
-cell "sink x1, 100 B, lz4"    "$sink1" 300000 100  lz4
-cell "sink x1, 100 B, zstd"   "$sink1" 300000 100  zstd
-cell "sink x1, 1 KiB, none"   "$sink1" 100000 1024 none
-cell "sink x1, 1 KiB, lz4"    "$sink1" 100000 1024 lz4
-cell "sink x1, 1 KiB, zstd"   "$sink1" 100000 1024 zstd
-cell "sink x3, 100 B, none"   "$sink3" 300000 100  none
-cell "sink x3, 1 KiB, none"   "$sink3" 100000 1024 none
-cell "mock x1, 100 B, none"   "$mock1" 200000 100  none
-cell "mock x3, 1 KiB, lz4"    "$mock3" 50000  1024 lz4
-echo "== latency at a fixed rate (sink sets TCP_NODELAY)"
-cell "sink x1, 100 B, none, 20k/s" "$sink1" 100000 100 none --rate 20000
+# The matrix: counts sized for about a second per run on this machine.
+start sink1 "$sink" -n 1 -P 1; sink1=$addr; sink1_pid=$bpid
+start sink3 "$sink" -n 3 -P 3; sink3=$addr; sink3_pid=$bpid
+for kind in sink mock; do
+  for n in 1 3; do
+    for size in 100 1024; do
+      for codec in none lz4 zstd; do
+        if [ $kind = sink ]; then
+          count=$([ $size = 100 ] && echo 300000 || echo 60000)
+          if [ $n = 1 ]; then pid=$sink1_pid; boot=$sink1; else pid=$sink3_pid; boot=$sink3; fi
+        else
+          count=$([ $size = 100 ] && echo 150000 || echo 30000)
+          start mock "$kwire" cluster -n "$n" -T "bench:$n"; pid=$bpid; boot=$addr
+        fi
+        label="$kind x$n, $([ $size = 100 ] && echo '100 B' || echo '1 KiB'), $codec"
+        echo "== $label"
+        ab "$kind" "$label" "$pid" "$boot" "$count" "$size" "$codec"
+        if [ $kind = mock ]; then stop "$pid"; fi
+      done
+    done
+  done
+done
+echo "== delivery latency at a fixed rate (20,000 records/s)"
+ab sink "sink x1, 100 B, none, 20k/s" "$sink1_pid" "$sink1" 100000 100 none --rate 20000
+start mock "$kwire" cluster -n 1 -T bench:1
+ab mock "mock x1, 100 B, none, 20k/s" "$bpid" "$addr" 100000 100 none --rate 20000
+stop "$bpid"
 
+# Instructions per record: the difference between a short and a long run of
+# the same workload, so start-up and shutdown cancel. Every thread of the
+# client process counts (callgrind runs them one at a time).
 callgrind=$out/callgrind.tsv
 : > "$callgrind"
-if [ $quick = 0 ] && command -v valgrind > /dev/null; then
-  echo "== instructions per record (callgrind; difference of a 5k and a 25k record run)"
-  for client in kwire librdkafka; do
-    for n in 5000 25000; do
-      valgrind --tool=callgrind --callgrind-out-file="$out/cg.$client.$n" "$kwire" perf produce -b "$sink1" -t bench \
-        -n $n -s 100 --client $client --json "${common[@]}" -X compression.type=none > /dev/null 2> "$out/cg.$client.$n.log" || true
-      ir=$(grep -E '^(summary|totals):' "$out/cg.$client.$n" | head -1 | awk '{print $2}')
-      printf '%s\t%s\t%s\n' "$client" "$n" "${ir:-0}" >> "$callgrind"
+if command -v valgrind > /dev/null; then
+  echo "== instructions per record (callgrind)"
+  cg_cells=("100 none" "1024 none" "1024 lz4" "1024 zstd")
+  if [ $quick = 1 ]; then cg_cells=("100 none"); fi
+  for cgcell in "${cg_cells[@]}"; do
+    read -r size codec <<< "$cgcell"
+    for client in kwire librdkafka; do
+      for n in 5000 25000; do
+        f=$out/cg.$client.$size.$codec.$n
+        valgrind --tool=callgrind --callgrind-out-file="$f" "$kwire" perf produce -b "$sink1" -t bench -n $n \
+          -s "$size" --client $client --json "${common[@]}" -X compression.type="$codec" > "$f.json" 2> "$f.log" || true
+        ir=$(grep -E '^(summary|totals):' "$f" 2>/dev/null | head -1 | awk '{print $2}')
+        printf '%s\t%s\t%s\t%s\t%s\n' "$client" "$size" "$codec" "$n" "${ir:-0}" >> "$callgrind"
+        echo "  $client $size B $codec n=$n: ${ir:-failed} Ir"
+      done
     done
   done
 fi
 
-python3 bench/report.py "$results" "$callgrind" "$build" > bench/RESULTS.md
-echo "== wrote bench/RESULTS.md"
-cat bench/RESULTS.md
+python3 bench/report.py "$results" "$callgrind" "$build" "$quick" > bench/RESULTS.md
+echo "== wrote bench/RESULTS.md (raw figures in $out)"

@@ -13,18 +13,26 @@ using kwire::protocol::Bytes;
 using kwire::protocol::Reader;
 using kwire::protocol::Writer;
 
-constexpr std::int16_t kProduce = 0, kFetch = 1, kMetadata = 3, kApiVersions = 18, kInitProducerId = 22;
+constexpr std::int16_t kProduce = 0, kFetch = 1, kMetadata = 3, kFindCoordinator = 10, kApiVersions = 18,
+                       kInitProducerId = 22;
 
 struct ApiRange {
   std::int16_t key, min, max;
 };
-// Fetch is advertised but never answered: librdkafka enables record batch v2
-// only for brokers that list Fetch v4+.
-constexpr ApiRange kAdvertised[] = {
-    {kProduce, 3, 8}, {kFetch, 4, 4}, {kMetadata, 1, 8}, {kApiVersions, 0, 3}, {kInitProducerId, 0, 1}};
+// Advertised like a real broker (Kafka 2.x+), because librdkafka decides what
+// it may send from these ranges and silently falls back otherwise:
+// - record batch v2 only when Fetch v4+ is listed;
+// - lz4 (and gzip, snappy) only when Produce v0 is in range and FindCoordinator
+//   is listed (its LZ4 feature flag), else it sends uncompressed batches;
+// - zstd only with Produce v7 and Fetch v10 listed.
+// Fetch and FindCoordinator are never answered, nor Produce below v3 (no
+// client that speaks record batch v2 sends them to a producer-only broker).
+constexpr ApiRange kAdvertised[] = {{kProduce, 0, 8},         {kFetch, 4, 11},       {kMetadata, 1, 8},
+                                    {kFindCoordinator, 0, 2}, {kApiVersions, 0, 3}, {kInitProducerId, 0, 1}};
 
 bool served(std::int16_t key, std::int16_t version) {
-  if (key == kFetch) return false;
+  if (key == kFetch || key == kFindCoordinator) return false;
+  if (key == kProduce && version < 3) return false;
   for (const auto& a : kAdvertised)
     if (a.key == key) return version >= a.min && version <= a.max;
   return false;

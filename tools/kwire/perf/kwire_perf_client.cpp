@@ -41,6 +41,28 @@ class KwirePerfClient final : public PerfClient {
 
   std::uint64_t in_flight() const override { return in_flight_.load(std::memory_order_relaxed); }
 
+  std::string effective_config() const override {
+    const auto& c = producer_->config();
+    static constexpr const char* kCodecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    auto codec = static_cast<std::size_t>(c.compression_type);
+    std::string out;
+    auto add = [&out](const char* k, const std::string& v) { out += (out.empty() ? "" : ", ") + (k + ("=" + v)); };
+    add("acks", c.acks == -1 ? "all" : std::to_string(c.acks));
+    add("enable.idempotence", c.idempotence() ? "true" : "false");
+    add("linger.ms", std::to_string(c.linger.count()));
+    add("batch.size", std::to_string(c.batch_size));
+    add("compression.type", codec < std::size(kCodecs) ? kCodecs[codec] : "?");
+    add("compression.level", c.compression_level ? std::to_string(*c.compression_level) : "codec default");
+    add("max.in.flight.requests.per.connection", std::to_string(c.max_in_flight_requests_per_connection));
+    add("buffer.memory", std::to_string(c.buffer_memory));
+    add("delivery.timeout.ms", std::to_string(c.delivery_timeout.count()));
+    add("retries", std::to_string(c.retries));
+    add("partitioner", c.partitioner == kwire::BuiltinPartitioner::uniform_sticky ? "uniform sticky"
+                                                                                    : "murmur2 / uniform sticky");
+    add("tcp.nodelay", "always");
+    return out;
+  }
+
  private:
   std::string topic_;
   std::int32_t partition_;

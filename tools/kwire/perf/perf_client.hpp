@@ -43,6 +43,10 @@ class PerfClient {
   // Waits until every queued record has a delivery report; false on timeout.
   virtual bool flush(std::chrono::milliseconds timeout) = 0;
   virtual std::uint64_t in_flight() const = 0;
+  // The settings the client really runs with after its own defaults and
+  // adjustments (idempotence caps, aliases), "name=value, ...", so an A/B run
+  // can show that both sides were configured alike.
+  virtual std::string effective_config() const = 0;
 };
 
 // Creates the client named by settings.client; nullptr with `error` when that

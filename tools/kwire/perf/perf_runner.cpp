@@ -103,6 +103,7 @@ PerfReport run_perf(const PerfSettings& s, PerfClient& client, PerfStats& stats)
   r.first_error = stats.first_error();
   if (r.first_error.empty()) r.first_error = first_send_error;
   if (r.first_error.empty() && r.acked + r.failed < r.records) r.first_error = "timed out waiting for delivery reports";
+  r.effective_config = client.effective_config();
   for (const auto& [k, v] : s.properties) r.settings += (r.settings.empty() ? "" : ",") + k + "=" + v;
   return r;
 }

@@ -85,12 +85,13 @@ std::string PerfReport::to_text() const {
                 "  cpu         %.3f s  (%.2f us/record)\n"
                 "  latency     p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n"
                 "  errors      %llu%s%s\n"
-                "  peak rss    %.1f MB\n",
+                "  peak rss    %.1f MB\n"
+                "  config      ",
                 static_cast<unsigned long long>(acked), static_cast<unsigned long long>(records), record_size,
                 topic.c_str(), seconds, client.c_str(), records_per_second(), mb_per_second(), cpu_seconds,
                 us_per_record, p50_ms, p99_ms, p999_ms, max_ms, static_cast<unsigned long long>(failed),
                 first_error.empty() ? "" : "  first: ", first_error.c_str(), peak_rss_mb);
-  return buf;
+  return buf + effective_config + "\n";
 }
 
 std::string PerfReport::to_json() const {
@@ -103,8 +104,8 @@ std::string PerfReport::to_json() const {
                 json_escape(client).c_str(), json_escape(topic).c_str(), static_cast<unsigned long long>(records),
                 static_cast<unsigned long long>(acked), static_cast<unsigned long long>(failed), record_size, seconds,
                 records_per_second(), mb_per_second(), cpu_seconds, p50_ms, p99_ms, p999_ms, max_ms, peak_rss_mb);
-  return std::string(buf) + "\"settings\":\"" + json_escape(settings) + "\",\"first_error\":\"" +
-         json_escape(first_error) + "\"}\n";
+  return std::string(buf) + "\"settings\":\"" + json_escape(settings) + "\",\"config\":\"" +
+         json_escape(effective_config) + "\",\"first_error\":\"" + json_escape(first_error) + "\"}\n";
 }
 
 }  // namespace kwire::tool

@@ -50,6 +50,7 @@ struct PerfReport {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   std::string first_error;
   std::string settings;       // the -X properties, "k=v,k=v"
+  std::string effective_config;  // what the client runs with (PerfClient::effective_config)
 
   double records_per_second() const noexcept { return seconds > 0 ? static_cast<double>(acked) / seconds : 0; }
   double mb_per_second() const noexcept {

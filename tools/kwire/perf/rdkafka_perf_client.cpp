@@ -6,6 +6,11 @@
 
 #ifdef KWIRE_TOOL_WITH_RDKAFKA
 #include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <string_view>
 #endif
 
 namespace kwire::tool {
@@ -29,8 +34,18 @@ class RdkafkaPerfClient final : public PerfClient {
       error = "librdkafka rejects -X " + k + "=" + v + ": " + errstr;
       return false;
     };
-    bool ok = set("bootstrap.servers", s.bootstrap) && set("log_level", "3");
-    for (const auto& [k, v] : s.properties) ok = ok && set(k, v);
+    // kwire always sets TCP_NODELAY; librdkafka leaves Nagle on unless told.
+    bool ok = set("bootstrap.servers", s.bootstrap) && set("log_level", "3") && set("socket.nagle.disable", "true");
+    for (const auto& [k, v] : s.properties) {
+      if (k == "buffer.memory") {
+        // Java's (and kwire's) bound on queued bytes; librdkafka bounds
+        // queued bytes and, separately, queued messages: lift the latter.
+        auto kib = std::to_string(std::max<long long>(1, std::atoll(v.c_str()) / 1024));
+        ok = ok && set("queue.buffering.max.kbytes", kib) && set("queue.buffering.max.messages", "10000000");
+      } else {
+        ok = ok && set(k, v);
+      }
+    }
     if (!ok) {
       rd_kafka_conf_destroy(conf);
       return false;
@@ -44,6 +59,7 @@ class RdkafkaPerfClient final : public PerfClient {
       return false;
     }
     topic_ = rd_kafka_topic_new(rk_, s.topic.c_str(), nullptr);
+    effective_config_ = describe_config();
     return true;
   }
 
@@ -69,6 +85,8 @@ class RdkafkaPerfClient final : public PerfClient {
 
   std::uint64_t in_flight() const override { return static_cast<std::uint64_t>(rd_kafka_outq_len(rk_)); }
 
+  std::string effective_config() const override { return effective_config_; }
+
  private:
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<RdkafkaPerfClient*>(opaque);
@@ -76,8 +94,58 @@ class RdkafkaPerfClient final : public PerfClient {
     self->stats_.delivered(sent, m->err ? rd_kafka_err2str(m->err) : "");
   }
 
+  // The finalized configuration (after rd_kafka_new's idempotence
+  // adjustments), under kwire's names where librdkafka's differ.
+  std::string describe_config() const {
+    static constexpr std::pair<const char*, const char*> kShown[] = {
+        {"request.required.acks", "acks"},
+        {"enable.idempotence", "enable.idempotence"},
+        {"queue.buffering.max.ms", "linger.ms"},
+        {"batch.size", "batch.size"},
+        {"batch.num.messages", "batch.num.messages"},
+        {"compression.codec", "compression.type"},
+        {"compression.level", "compression.level"},
+        {"max.in.flight.requests.per.connection", "max.in.flight.requests.per.connection"},
+        {"queue.buffering.max.kbytes", "queue.buffering.max.kbytes"},
+        {"queue.buffering.max.messages", "queue.buffering.max.messages"},
+        {"message.timeout.ms", "delivery.timeout.ms"},
+        {"message.send.max.retries", "retries"},
+        {"partitioner", "partitioner"},
+        {"sticky.partitioning.linger.ms", "sticky.partitioning.linger.ms"},
+        {"socket.nagle.disable", "socket.nagle.disable"},
+    };
+    std::map<std::string, std::string> values;
+    auto collect = [&values](const char** kv, std::size_t n) {
+      for (std::size_t i = 0; i + 1 < n; i += 2)
+        if (std::string_view(kv[i + 1]) != "inherit") values[kv[i]] = kv[i + 1];  // topic-level "use global"
+    };
+    // The instance's own configuration, not a copy: rd_kafka_conf_dup() would
+    // keep only the properties set explicitly, losing rd_kafka_new's
+    // adjustments. Dumping reads it only.
+    auto* conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(rk_));
+    std::size_t n = 0;
+    const char** kv = rd_kafka_conf_dump(conf, &n);
+    collect(kv, n);
+    rd_kafka_conf_dump_free(kv, n);
+    if (rd_kafka_topic_conf_t* tconf = rd_kafka_conf_get_default_topic_conf(conf)) {
+      kv = rd_kafka_topic_conf_dump(tconf, &n);
+      collect(kv, n);
+      rd_kafka_conf_dump_free(kv, n);
+    }
+    std::string out;
+    for (const auto& [name, shown] : kShown) {
+      auto it = values.find(name);
+      if (it == values.end()) continue;
+      std::string v = it->second;
+      if (std::string_view(name) == "request.required.acks" && v == "-1") v = "all";
+      out += (out.empty() ? "" : ", ") + std::string(shown) + "=" + v;
+    }
+    return out;
+  }
+
   PerfStats& stats_;
   std::int32_t partition_;
+  std::string effective_config_;
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* topic_ = nullptr;
 };
