@@ -6,53 +6,28 @@
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
+
+#include <map>
 
 #include <openssl/rand.h>
 
 #include "kwire/net/sasl/scram_crypto.hpp"
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
+#include "server_thread.hpp"
+#include "tls_relay.hpp"  // rewrite_metadata_brokers
 
 namespace kwire::test {
 namespace {
 
 using asio::ip::tcp;
-using Frame = std::vector<std::uint8_t>;
+using frames::Frame;
 using protocol::Reader;
 using protocol::Writer;
 
-constexpr std::int16_t kSaslHandshake = 17, kApiVersions = 18, kSaslAuthenticate = 36;
+constexpr std::int16_t kMetadata = 3, kSaslHandshake = 17, kApiVersions = 18, kSaslAuthenticate = 36;
 constexpr std::int16_t kUnsupportedSaslMechanism = 33, kIllegalSaslState = 34, kUnsupportedVersion = 35,
                        kSaslAuthenticationFailed = 58;
-
-asio::awaitable<bool> read_frame(tcp::socket& s, Frame& out) {
-  std::uint8_t len[4];
-  std::error_code ec;
-  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return false;
-  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
-  if (n > 64 * 1024 * 1024) co_return false;
-  out.resize(n);
-  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
-
-asio::awaitable<bool> write_frame(tcp::socket& s, const Frame& body) {
-  auto n = static_cast<std::uint32_t>(body.size());
-  std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  std::error_code ec;
-  std::vector<asio::const_buffer> bufs{asio::buffer(len), asio::buffer(body)};
-  co_await asio::async_write(s, bufs, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
 
 void skip_tagged_fields(Reader& r) {
   std::uint32_t n = r.uvarint();
@@ -185,21 +160,13 @@ struct SaslServer::Impl {
     tcp::socket client;
     tcp::socket upstream;
     std::unique_ptr<MechanismServer> mechanism;
+    std::map<std::int32_t, std::int16_t> metadata_versions;  // correlation id -> Metadata version, while relaying
     void close() {
       std::error_code ignored;
       client.close(ignored);
       upstream.close(ignored);
     }
   };
-
-  asio::awaitable<void> accept_loop() {
-    while (true) {
-      std::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      asio::co_spawn(io, serve(std::make_shared<Session>(io, std::move(s))), asio::detached);
-    }
-  }
 
   asio::awaitable<void> serve(std::shared_ptr<Session> session) {
     std::error_code ec;
@@ -211,7 +178,7 @@ struct SaslServer::Impl {
       if (ec) co_return session->close();
     }
     Frame frame;
-    while (co_await read_frame(session->client, frame)) {
+    while (co_await frames::read(session->client, frame)) {
       Reader r(frame);
       RequestHeader h;
       if (!parse_header(r, h)) break;
@@ -227,7 +194,7 @@ struct SaslServer::Impl {
         ++stats->unauthenticated;  // Kafka drops unauthenticated clients
         break;
       }
-      if (!co_await write_frame(session->client, reply) || !keep_open) break;
+      if (!co_await frames::write(session->client, reply) || !keep_open) break;
       if (authenticated && session->upstream.is_open()) co_return co_await relay(session);
     }
     session->close();
@@ -245,7 +212,7 @@ struct SaslServer::Impl {
       reply = w.release();
       co_return true;
     }
-    if (!co_await write_frame(s.upstream, request) || !co_await read_frame(s.upstream, reply)) co_return false;
+    if (!co_await frames::write(s.upstream, request) || !co_await frames::read(s.upstream, reply)) co_return false;
     if (h.version <= 2) add_sasl_apis(reply);
     co_return true;
   }
@@ -315,36 +282,58 @@ struct SaslServer::Impl {
     return w.release();
   }
 
-  // After authentication: plain byte relay between client and upstream.
+  // After authentication: frames relayed both ways; Metadata answers name
+  // this server instead of the upstream, so a client that follows them comes
+  // back through SASL.
   asio::awaitable<void> relay(std::shared_ptr<Session> session) {
-    asio::co_spawn(io, pump(session, session->upstream, session->client), asio::detached);
-    co_await pump(session, session->client, session->upstream);
-  }
-  static asio::awaitable<void> pump(std::shared_ptr<Session> session, tcp::socket& from, tcp::socket& to) {
+    asio::co_spawn(io, upstream_to_client(session), asio::detached);
     Frame frame;
-    while (co_await read_frame(from, frame) && co_await write_frame(to, frame)) {
+    while (co_await frames::read(session->client, frame)) {
+      Reader r(frame);
+      std::int16_t key = r.i16();
+      std::int16_t version = r.i16();
+      std::int32_t correlation = r.i32();
+      if (r.ok() && key == kMetadata) session->metadata_versions[correlation] = version;
+      if (!co_await frames::write(session->upstream, frame)) break;
+    }
+    session->close();
+  }
+  asio::awaitable<void> upstream_to_client(std::shared_ptr<Session> session) {
+    Frame frame;
+    while (co_await frames::read(session->upstream, frame)) {
+      Reader r(frame);
+      std::int32_t correlation = r.i32();
+      auto it = session->metadata_versions.find(correlation);
+      if (r.ok() && it != session->metadata_versions.end()) {
+        auto to_self = [this](const std::string&, std::int32_t port) -> std::optional<std::pair<std::string, std::int32_t>> {
+          if (port != options.upstream_port) return std::nullopt;
+          return std::pair{options.advertised_host, static_cast<std::int32_t>(server.port())};
+        };
+        if (rewrite_metadata_brokers(frame, it->second, to_self)) ++stats->metadata_rewrites;
+        session->metadata_versions.erase(it);
+      }
+      if (!co_await frames::write(session->client, frame)) break;
     }
     session->close();
   }
 
   SaslServerOptions options;
   std::shared_ptr<Stats> stats;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  ServerThread server;
+  asio::io_context& io = server.io();
 };
 
 SaslServer::SaslServer(SaslServerOptions options)
     : stats_(std::make_shared<Stats>()), impl_(std::make_unique<Impl>(std::move(options), stats_)) {
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
-  thread_ = std::thread([this] { impl_->io.run(); });
+  Impl* impl = impl_.get();
+  impl->server.accept(0, [impl](tcp::socket s) {
+    asio::co_spawn(impl->io, impl->serve(std::make_shared<Impl::Session>(impl->io, std::move(s))), asio::detached);
+  });
+  impl->server.start();
 }
 
-SaslServer::~SaslServer() {
-  impl_->io.stop();
-  thread_.join();
-}
+SaslServer::~SaslServer() { impl_->server.stop(); }
 
-std::uint16_t SaslServer::port() const noexcept { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t SaslServer::port() const noexcept { return impl_->server.port(); }
 
 }  // namespace kwire::test

@@ -3,7 +3,9 @@
 // server side of PLAIN and SCRAM-SHA-256/512 written here on the wire
 // primitives (not on kwire's generated messages, so a codec bug cannot hide).
 // With an upstream, ApiVersions is answered by the upstream (SASL APIs added)
-// and, once authenticated, frames are relayed to it. Runs its own io_context
+// and, once authenticated, frames are relayed to it; brokers in Metadata
+// answers that have the upstream's port are rewritten to this server, so a
+// one-broker cluster is reached only through SASL. Runs its own io_context
 // thread; public members may be called from any thread.
 #pragma once
 
@@ -11,7 +13,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace kwire::test {
@@ -28,6 +29,8 @@ struct SaslServerOptions {
   // Plaintext broker to relay to; empty host = no upstream.
   std::string upstream_host;
   std::uint16_t upstream_port = 0;
+  // Host written into rewritten Metadata answers.
+  std::string advertised_host = "127.0.0.1";
   // Misbehaviour: a server-final signature that does not verify (an impostor
   // that accepted any proof).
   bool forge_server_signature = false;
@@ -48,18 +51,20 @@ class SaslServer {
   // Requests other than ApiVersions/SaslHandshake/SaslAuthenticate that
   // arrived before authentication finished (they are refused).
   int unauthenticated_requests() const noexcept { return stats_->unauthenticated.load(); }
+  // Metadata answers relayed with the broker addresses rewritten.
+  int metadata_rewrites() const noexcept { return stats_->metadata_rewrites.load(); }
 
   struct Stats {
     std::atomic<int> succeeded{0};
     std::atomic<int> failed{0};
     std::atomic<int> unauthenticated{0};
+    std::atomic<int> metadata_rewrites{0};
   };
   struct Impl;
 
  private:
   std::shared_ptr<Stats> stats_;
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
 };
 
 }  // namespace kwire::test

@@ -10,49 +10,18 @@
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
-#include <asio/redirect_error.hpp>
 #include <asio/ssl.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
+#include "server_thread.hpp"
 
 namespace kwire::test {
 namespace {
 
 using asio::ip::tcp;
-using Frame = std::vector<std::uint8_t>;
+using frames::Frame;
 constexpr std::int16_t kMetadata = 3;
-constexpr std::size_t kMaxFrame = 64 * 1024 * 1024;
-
-template <typename Stream>
-asio::awaitable<bool> read_frame(Stream& s, Frame& out) {
-  std::uint8_t len[4];
-  std::error_code ec;
-  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return false;
-  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
-  if (n > kMaxFrame) co_return false;
-  out.resize(n);
-  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
-
-template <typename Stream>
-asio::awaitable<bool> write_frame(Stream& s, const Frame& body) {
-  auto n = static_cast<std::uint32_t>(body.size());
-  std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                         static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  std::error_code ec;
-  std::vector<asio::const_buffer> bufs{asio::buffer(len), asio::buffer(body)};
-  co_await asio::async_write(s, bufs, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
 
 std::vector<RelayUpstream> parse_bootstrap(const std::string& bootstrap) {
   std::vector<RelayUpstream> out;
@@ -119,21 +88,24 @@ bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressM
 
 struct TlsRelay::Impl {
   Impl(std::vector<RelayUpstream> ups, TlsRelayOptions opts, std::shared_ptr<Stats> st)
-      : upstreams(std::move(ups)), options(std::move(opts)), stats(std::move(st)) {
+      : upstreams(std::move(ups)), options(std::move(opts)), stats(std::move(st)), server(upstreams.size()) {
     ssl.use_certificate_chain_file(options.cert_file);
     ssl.use_private_key_file(options.key_file, asio::ssl::context::pem);
     if (!options.client_ca_file.empty()) {
       ssl.load_verify_file(options.client_ca_file);
       ssl.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
-    for (std::size_t i = 0; i < upstreams.size(); ++i)
-      acceptors.emplace_back(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    for (std::size_t i = 0; i < upstreams.size(); ++i) {
+      server.accept(i, [this, i](tcp::socket s) {
+        asio::co_spawn(io, serve(std::make_shared<Session>(io, std::move(s), ssl), upstreams[i]), asio::detached);
+      });
+    }
   }
 
   std::optional<std::pair<std::string, std::int32_t>> map_address(const std::string& host, std::int32_t port) const {
     for (std::size_t i = 0; i < upstreams.size(); ++i)
       if (upstreams[i].port == port && (upstreams[i].host == host || host == "127.0.0.1" || host == "localhost"))
-        return std::pair{options.advertised_host, static_cast<std::int32_t>(acceptors[i].local_endpoint().port())};
+        return std::pair{options.advertised_host, static_cast<std::int32_t>(server.port(i))};
     return std::nullopt;
   }
 
@@ -148,16 +120,6 @@ struct TlsRelay::Impl {
       upstream.close(ignored);
     }
   };
-
-  asio::awaitable<void> accept_loop(std::size_t index) {
-    while (true) {
-      std::error_code ec;
-      tcp::socket s = co_await acceptors[index].async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      auto session = std::make_shared<Session>(io, std::move(s), ssl);
-      asio::co_spawn(io, serve(session, upstreams[index]), asio::detached);
-    }
-  }
 
   asio::awaitable<void> serve(std::shared_ptr<Session> session, RelayUpstream up) {
     std::error_code ec;
@@ -183,20 +145,20 @@ struct TlsRelay::Impl {
 
   asio::awaitable<void> client_to_upstream(std::shared_ptr<Session> session) {
     Frame frame;
-    while (co_await read_frame(session->client, frame)) {
+    while (co_await frames::read(session->client, frame)) {
       protocol::Reader r(frame);
       std::int16_t key = r.i16();
       std::int16_t version = r.i16();
       std::int32_t correlation = r.i32();
       if (r.ok() && key == kMetadata) session->metadata_versions[correlation] = version;
-      if (!co_await write_frame(session->upstream, frame)) break;
+      if (!co_await frames::write(session->upstream, frame)) break;
     }
     session->close();
   }
 
   asio::awaitable<void> upstream_to_client(std::shared_ptr<Session> session) {
     Frame frame;
-    while (co_await read_frame(session->upstream, frame)) {
+    while (co_await frames::read(session->upstream, frame)) {
       protocol::Reader r(frame);
       std::int32_t correlation = r.i32();
       auto it = session->metadata_versions.find(correlation);
@@ -205,7 +167,7 @@ struct TlsRelay::Impl {
         if (rewrite_metadata_brokers(frame, it->second, map)) ++stats->metadata_rewrites;
         session->metadata_versions.erase(it);
       }
-      if (!co_await write_frame(session->client, frame)) break;
+      if (!co_await frames::write(session->client, frame)) break;
     }
     session->close();
   }
@@ -214,31 +176,25 @@ struct TlsRelay::Impl {
   TlsRelayOptions options;
   std::shared_ptr<Stats> stats;
   asio::ssl::context ssl{asio::ssl::context::tls_server};
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::vector<tcp::acceptor> acceptors;
+  ServerThread server;
+  asio::io_context& io = server.io();
 };
 
 TlsRelay::TlsRelay(std::vector<RelayUpstream> upstreams, TlsRelayOptions options)
     : stats_(std::make_shared<Stats>()), impl_(std::make_unique<Impl>(std::move(upstreams), std::move(options), stats_)) {
-  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i)
-    asio::co_spawn(impl_->io, impl_->accept_loop(i), asio::detached);
-  thread_ = std::thread([this] { impl_->io.run(); });
+  impl_->server.start();
 }
 
 TlsRelay::TlsRelay(const std::string& bootstrap, TlsRelayOptions options)
     : TlsRelay(parse_bootstrap(bootstrap), std::move(options)) {}
 
-TlsRelay::~TlsRelay() {
-  impl_->io.stop();
-  thread_.join();
-}
+TlsRelay::~TlsRelay() { impl_->server.stop(); }
 
-std::uint16_t TlsRelay::port(std::size_t index) const { return impl_->acceptors.at(index).local_endpoint().port(); }
+std::uint16_t TlsRelay::port(std::size_t index) const { return impl_->server.port(index); }
 
 std::string TlsRelay::bootstrap() const {
   std::string out;
-  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
+  for (std::size_t i = 0; i < impl_->server.listeners(); ++i) {
     if (i) out += ",";
     out += impl_->options.advertised_host + ":" + std::to_string(port(i));
   }

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace kwire::test {
@@ -56,7 +55,6 @@ class TlsRelay {
  private:
   std::shared_ptr<Stats> stats_;
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
 };
 
 }  // namespace kwire::test

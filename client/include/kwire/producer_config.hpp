@@ -35,6 +35,11 @@ struct SecurityConfig {
   std::string keystore_certificate_chain;  // ssl.keystore.certificate.chain: PEM text
   std::string keystore_key;             // ssl.keystore.key: PEM text
   std::string key_password;             // ssl.key.password
+  // librdkafka's names for separate files (ssl.ca.location is an alias of
+  // ssl.truststore.location, ssl.ca.pem of ssl.truststore.certificates...).
+  std::string certificate_location;     // ssl.certificate.location: client certificate chain (PEM)
+  std::string key_location;             // ssl.key.location: its private key (PEM)
+  bool verify_certificate = true;       // enable.ssl.certificate.verification
   bool verify_hostname = true;          // ssl.endpoint.identification.algorithm = https (default) or ""
   // SASL.
   std::string sasl_mechanism = "GSSAPI";  // sasl.mechanism; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 are supported
@@ -69,6 +74,9 @@ struct ProducerConfig {
   CompressionType compression_type = CompressionType::none;
   std::optional<int> compression_level;        // nullopt = the codec's default
   std::int32_t max_request_size = 1048576;
+  // Borrowed values (ValueOwnership::borrow) longer than this are not copied
+  // into the batch but written from the caller's memory (librdkafka's name and default).
+  std::int32_t message_copy_max_bytes = 65535;
   BuiltinPartitioner partitioner = BuiltinPartitioner::default_partitioner;
   PartitionerFunction custom_partitioner;      // set in code only; wins over `partitioner` when set
   ms metadata_max_age{300000};

@@ -69,6 +69,13 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
     std::string_view name;
     std::string SecurityConfig::*field;
   };
+  if (key == "enable.ssl.certificate.verification") {
+    auto on = parse_bool(value, why);
+    if (!on) return PropertyResult::bad_value;
+    sec.verify_certificate = *on;
+    return PropertyResult::applied;
+  }
+  // Java's names, then librdkafka's (what kcat users pass with -X).
   static const StringKey strings[] = {
       {"ssl.truststore.location", &SecurityConfig::truststore_location},
       {"ssl.truststore.certificates", &SecurityConfig::truststore_certificates},
@@ -76,6 +83,12 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
       {"ssl.keystore.certificate.chain", &SecurityConfig::keystore_certificate_chain},
       {"ssl.keystore.key", &SecurityConfig::keystore_key},
       {"ssl.key.password", &SecurityConfig::key_password},
+      {"ssl.ca.location", &SecurityConfig::truststore_location},
+      {"ssl.ca.pem", &SecurityConfig::truststore_certificates},
+      {"ssl.certificate.location", &SecurityConfig::certificate_location},
+      {"ssl.certificate.pem", &SecurityConfig::keystore_certificate_chain},
+      {"ssl.key.location", &SecurityConfig::key_location},
+      {"ssl.key.pem", &SecurityConfig::keystore_key},
       {"sasl.username", &SecurityConfig::sasl_username},
       {"sasl.password", &SecurityConfig::sasl_password},
   };
@@ -106,22 +119,50 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
 }
 
 std::error_code validate_security(const SecurityConfig& sec, std::string& why) {
-  bool sasl = sec.protocol == SecurityProtocol::sasl_plaintext || sec.protocol == SecurityProtocol::sasl_ssl;
+  auto conflict = [&why](std::string text) {
+    why = std::move(text);
+    return make_error_code(errc::conflicting_config);
+  };
+  const bool sasl = sec.protocol == SecurityProtocol::sasl_plaintext || sec.protocol == SecurityProtocol::sasl_ssl;
+  const bool tls = sec.protocol == SecurityProtocol::ssl || sec.protocol == SecurityProtocol::sasl_ssl;
+  const char* protocol_name = sec.protocol == SecurityProtocol::plaintext  ? "PLAINTEXT"
+                              : sec.protocol == SecurityProtocol::ssl      ? "SSL"
+                              : sec.protocol == SecurityProtocol::sasl_ssl ? "SASL_SSL"
+                                                                           : "SASL_PLAINTEXT";
   if (sasl) {
-    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512") {
-      why = "sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with " +
-            std::string(sec.protocol == SecurityProtocol::sasl_ssl ? "SASL_SSL" : "SASL_PLAINTEXT");
-      return errc::conflicting_config;
-    }
-    if (sec.sasl_username.empty()) {
-      why = "SASL needs a username (sasl.jaas.config or sasl.username)";
-      return errc::conflicting_config;
-    }
+    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512")
+      return conflict("sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with " +
+                      std::string(protocol_name));
+    if (sec.sasl_username.empty()) return conflict("SASL needs a username (sasl.jaas.config or sasl.username)");
+    if (sec.sasl_password.empty()) return conflict("SASL needs a password (sasl.jaas.config or sasl.password)");
+  } else if (!sec.sasl_username.empty() || !sec.sasl_password.empty()) {
+    // Credentials that would silently go unused: the data would travel unauthenticated.
+    return conflict("SASL credentials are set but security.protocol is " + std::string(protocol_name) +
+                    ": use SASL_SSL or SASL_PLAINTEXT");
   }
-  if (!sec.keystore_key.empty() && sec.keystore_certificate_chain.empty()) {
-    why = "ssl.keystore.key needs ssl.keystore.certificate.chain";
-    return errc::conflicting_config;
-  }
+  const bool tls_material = !sec.truststore_location.empty() || !sec.truststore_certificates.empty() ||
+                            !sec.keystore_location.empty() || !sec.keystore_certificate_chain.empty() ||
+                            !sec.keystore_key.empty() || !sec.certificate_location.empty() ||
+                            !sec.key_location.empty();
+  if (!tls && tls_material)
+    return conflict("ssl.* trust or key material is set but security.protocol is " + std::string(protocol_name) +
+                    ": use SSL or SASL_SSL");
+  if (!sec.truststore_location.empty() && !sec.truststore_certificates.empty())
+    return conflict("set ssl.truststore.location (ssl.ca.location) or ssl.truststore.certificates (ssl.ca.pem), not both");
+  if (!sec.keystore_key.empty() && sec.keystore_certificate_chain.empty())
+    return conflict("ssl.keystore.key needs ssl.keystore.certificate.chain");
+  if (sec.keystore_key.empty() && !sec.keystore_certificate_chain.empty())
+    return conflict("ssl.keystore.certificate.chain needs ssl.keystore.key");
+  if (sec.certificate_location.empty() != sec.key_location.empty())
+    return conflict("ssl.certificate.location and ssl.key.location must both be set, or neither");
+  const int identities = static_cast<int>(!sec.keystore_location.empty()) +
+                         static_cast<int>(!sec.keystore_certificate_chain.empty()) +
+                         static_cast<int>(!sec.certificate_location.empty());
+  if (identities > 1)
+    return conflict("more than one client certificate is configured: use one of ssl.keystore.location, "
+                    "ssl.keystore.certificate.chain/key, ssl.certificate.location/ssl.key.location");
+  if (!sec.key_password.empty() && identities == 0)
+    return conflict("ssl.key.password is set but no client key is configured");
   return {};
 }
 

@@ -1,6 +1,7 @@
-// The Producer's backend on the real network: kwire::net's connection pool,
-// the metadata cache and the sender's net transport, plus a thread-safe view
-// of partition counts for user threads (the cache itself is io-thread only).
+// The Producer's backend on the real network: kwire::net's connection pool
+// (with TLS/SASL from the security settings), the metadata cache and the
+// sender's net transport, plus a thread-safe view of partition counts for user
+// threads (the cache itself is io-thread only).
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -17,6 +18,7 @@
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
 #include "metadata/metadata_cache.hpp"
+#include "producer/net_security.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/sender_net_transport.hpp"
 
@@ -33,19 +35,21 @@ net::NetConfig net_config(const ProducerConfig& c) {
   n.connections_max_idle = c.connections_max_idle.count() < 0 ? std::chrono::milliseconds(0) : c.connections_max_idle;
   n.metadata_max_age = c.metadata_max_age;
   n.metadata_refresh_backoff = c.retry_backoff;
-  if (c.security.protocol != SecurityProtocol::plaintext) {
-    throw ConfigError(make_error_code(errc::invalid_config_value),
-                      "security.protocol: only PLAINTEXT is wired into the producer so far");
-  }
+  n.security = make_net_security(c.security);
   return n;
 }
 
 // Partition counts for user threads: a mutex-guarded copy of what the cache
 // knew at the last lookup on the io thread.
+// While a user thread waits for a topic, a secured producer also probes the
+// bootstrap connections: a wrong password or an untrusted certificate then
+// fails the wait at once with that error, as the Java client's
+// AuthenticationException does, instead of ending in a metadata timeout.
 class NetTopicMetadata final : public TopicMetadata {
  public:
-  NetTopicMetadata(asio::any_io_executor ex, std::shared_ptr<client_internal::MetadataCache> cache)
-      : ex_(std::move(ex)), cache_(std::move(cache)) {}
+  NetTopicMetadata(asio::any_io_executor ex, std::shared_ptr<net::ConnectionPool> pool,
+                   std::shared_ptr<client_internal::MetadataCache> cache, bool probe_security)
+      : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)), probe_security_(probe_security) {}
 
   std::optional<std::int32_t> partition_count(std::string_view topic) override {
     std::lock_guard lock(mu_);
@@ -57,8 +61,8 @@ class NetTopicMetadata final : public TopicMetadata {
   std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) remaining = std::chrono::milliseconds(0);
-    auto done = std::make_shared<std::promise<std::error_code>>();
-    auto result = done->get_future();
+    auto done = std::make_shared<WaitOutcome>();
+    auto result = done->promise.get_future();
     asio::co_spawn(
         ex_,
         [this, name = std::string(topic), remaining, done]() -> asio::awaitable<void> {
@@ -72,9 +76,10 @@ class NetTopicMetadata final : public TopicMetadata {
               ec = errc::metadata_timeout;
             }
           }
-          done->set_value(ec);
+          done->finish(ec);
         },
         asio::detached);
+    if (probe_security_) asio::co_spawn(ex_, probe_bootstrap(pool_, done, deadline), asio::detached);
     // The cache's own timeout ends the wait; the slack covers a stalled io thread.
     if (result.wait_until(deadline + std::chrono::seconds(2)) != std::future_status::ready) {
       return errc::metadata_timeout;
@@ -93,8 +98,42 @@ class NetTopicMetadata final : public TopicMetadata {
   }
 
  private:
+  // Completed once, on the io thread, by whichever of the wait and the probe ends first.
+  struct WaitOutcome {
+    std::promise<std::error_code> promise;
+    bool finished = false;
+    void finish(std::error_code ec) {
+      if (finished) return;
+      finished = true;
+      promise.set_value(ec);
+    }
+  };
+
+  // io thread: tries the bootstrap servers in turn (each attempt after the
+  // pool's reconnect backoff) until one is usable, the wait is over, or one
+  // fails for a security reason.
+  static asio::awaitable<void> probe_bootstrap(std::shared_ptr<net::ConnectionPool> pool,
+                                               std::shared_ptr<WaitOutcome> done, Clock::time_point deadline) {
+    while (!done->finished && Clock::now() < deadline) {
+      for (std::int32_t id = net::kFirstBootstrapId;; --id) {
+        auto [ec, conn] = co_await pool->connection(id);
+        if (ec == net::net_errc::unknown_broker) {
+          if (id == net::kFirstBootstrapId) co_return;  // no bootstrap servers left to probe
+          break;
+        }
+        if (!ec || ec == net::net_errc::shutting_down || done->finished) co_return;
+        if (is_security_failure(ec)) {
+          done->finish(ec);
+          co_return;
+        }
+      }
+    }
+  }
+
   asio::any_io_executor ex_;
+  std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<client_internal::MetadataCache> cache_;
+  const bool probe_security_;
   std::mutex mu_;
   std::map<std::string, std::int32_t, std::less<>> counts_;
 };
@@ -104,7 +143,8 @@ class NetTopicMetadata final : public TopicMetadata {
 ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
   auto pool = net::ConnectionPool::create(executor, net_config(config));
   auto cache = client_internal::MetadataCache::create(pool);
-  auto topics = std::make_unique<NetTopicMetadata>(executor, cache);
+  auto topics = std::make_unique<NetTopicMetadata>(executor, pool, cache,
+                                                   config.security.protocol != SecurityProtocol::plaintext);
   NetTopicMetadata* topics_raw = topics.get();
   auto refresher = std::make_shared<asio::steady_timer>(executor);
   asio::post(executor, [cache] { cache->start(); });

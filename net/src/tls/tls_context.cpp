@@ -23,6 +23,15 @@ std::string quoted(const std::string& path) { return "'" + path + "'"; }
 // Loads trust anchors: a PEM bundle, a hashed directory, or the system store.
 std::error_code load_trust(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
   std::error_code ec;
+  if (!s.ca_pem.empty()) {
+    if (!s.ca_location.empty()) {
+      detail = "ssl.ca.location and ssl.ca.pem are both set: use one";
+      return make_error_code(tls_errc::invalid_settings);
+    }
+    ctx.add_certificate_authority(asio::buffer(s.ca_pem), ec);
+    if (ec) detail = "ssl.ca.pem: " + ec.message();
+    return ec ? make_error_code(tls_errc::ca_location_unreadable) : std::error_code{};
+  }
   if (s.ca_location.empty()) {
     ctx.set_default_verify_paths(ec);
     if (ec) detail = "the system CA store could not be loaded: " + ec.message();
@@ -43,7 +52,51 @@ std::error_code load_trust(asio::ssl::context& ctx, const TlsSettings& s, std::s
   return {};
 }
 
+// The client identity from PEM text (ssl.certificate.pem / ssl.key.pem).
+std::error_code load_client_identity_pem(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
+  if (!s.certificate_location.empty() || !s.key_location.empty()) {
+    detail = "a client certificate is set both as files and as PEM text: use one";
+    return make_error_code(tls_errc::invalid_settings);
+  }
+  if (s.certificate_pem.empty() || s.key_pem.empty()) {
+    detail = "ssl.certificate.pem and ssl.key.pem must both be set, or neither";
+    return make_error_code(tls_errc::invalid_settings);
+  }
+  std::error_code ec;
+  ctx.use_certificate_chain(asio::buffer(s.certificate_pem), ec);
+  if (ec) {
+    detail = "ssl.certificate.pem: " + ec.message();
+    return make_error_code(tls_errc::certificate_unreadable);
+  }
+  if (!s.key_password.empty()) {
+    ctx.set_password_callback(
+        [password = s.key_password](std::size_t, asio::ssl::context::password_purpose) {
+          return std::string(password.reveal());
+        },
+        ec);
+    if (ec) {
+      detail = "the key pass phrase callback could not be installed";
+      return make_error_code(tls_errc::context_setup_failed);
+    }
+  }
+  ctx.use_private_key(asio::buffer(s.key_pem.reveal().data(), s.key_pem.reveal().size()), asio::ssl::context::pem,
+                      ec);
+  const bool mismatch = ec ? ec.category() == asio::error::get_ssl_category() &&
+                                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH
+                          : SSL_CTX_check_private_key(ctx.native_handle()) != 1;
+  if (mismatch) {
+    detail = "ssl.key.pem does not match ssl.certificate.pem";
+    return make_error_code(tls_errc::private_key_mismatch);
+  }
+  if (ec) {
+    detail = "ssl.key.pem: " + ec.message();
+    return make_error_code(tls_errc::private_key_unreadable);
+  }
+  return {};
+}
+
 std::error_code load_client_identity(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
+  if (!s.certificate_pem.empty() || !s.key_pem.empty()) return load_client_identity_pem(ctx, s, detail);
   if (s.certificate_location.empty() && s.key_location.empty()) return {};
   if (s.certificate_location.empty() || s.key_location.empty()) {
     detail = "ssl.certificate.location and ssl.key.location must both be set, or neither";

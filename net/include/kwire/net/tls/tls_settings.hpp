@@ -18,6 +18,12 @@ struct TlsSettings {
   // and its private key (PEM), both or neither.
   std::string certificate_location;
   std::string key_location;
+  // ssl.ca.pem / ssl.certificate.pem / ssl.key.pem: the same as PEM text
+  // instead of files (Java's ssl.truststore.certificates, ssl.keystore.*).
+  // A location and the PEM text of the same item are not both allowed.
+  std::string ca_pem;
+  std::string certificate_pem;
+  Secret key_pem;
   // ssl.key.password: pass phrase of an encrypted private key.
   Secret key_password;
   // enable.ssl.certificate.verification
