@@ -249,3 +249,22 @@ TEST_CASE("transactions (mock): abortable errors need an abort; then the produce
     CHECK(read_ids(cluster.bootstrap(), "txb", 1) == std::vector<std::uint64_t>{10, 12});
   }
 }
+
+TEST_CASE("transactions (mock): a call that runs out of time says so and can be made again", "[txn][fault]") {
+  kwire::test::MockCluster cluster(1, {{"txt", 1, 1}});
+  // The coordinator keeps loading for longer than the first call waits.
+  cluster.push_request_errors(kInitProducerId, std::vector<std::int16_t>(200, kCoordinatorLoadInProgress));
+  kwire::Producer producer(props(cluster, "tx-timeout"));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(producer.init_transactions(300ms) == kwire::errc::transaction_timeout);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);  // bounded by the timeout (plus one answer)
+  CHECK(producer.begin_transaction() == kwire::errc::invalid_transaction_state);
+  cluster.clear_request_errors(kInitProducerId);
+  REQUIRE(producer.init_transactions(10s) == std::error_code());
+  REQUIRE(producer.begin_transaction() == std::error_code());
+  Reports reports;
+  REQUIRE(reports.send(producer, "txt", 0, 1) == std::error_code());
+  REQUIRE(producer.commit_transaction(10s) == std::error_code());
+  producer.close(5s);
+  CHECK(read_ids(cluster.bootstrap(), "txt", 0) == std::vector<std::uint64_t>{1});
+}
