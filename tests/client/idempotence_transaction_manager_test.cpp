@@ -230,3 +230,51 @@ TEST_CASE("idempotence off: no producer state, order still kept under retries", 
   CHECK(tm.in_flight("t", 0) == 1);
   CHECK_FALSE(tm.has_pending_retry("t", 0));
 }
+
+TEST_CASE("idempotence: new batches wait until a retried batch is resolved", "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);  // 0..1, its answer is lost
+  tm.on_no_response("t", 0, batch(0));
+  CHECK_FALSE(tm.can_send("t", 0, batch(1)));  // a retry is pending
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 0, 0});  // same sequence again
+  // The retry is in flight, but its outcome is still unknown: nothing new may
+  // be written behind it, or the first write could leave the broker's window.
+  CHECK_FALSE(tm.can_send("t", 0, batch(1)));
+  CHECK(tm.can_send("t", 1, batch(2)));  // other partitions are not held up
+  tm.on_acknowledged("t", 0, batch(0));
+  CHECK(tm.can_send("t", 0, batch(1)));
+  CHECK(tm.on_send("t", 0, batch(1), 1) == ProducerState{9, 0, 2});
+}
+
+TEST_CASE("idempotence: a later acknowledgement proves an older batch written", "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 3);  // 0..2: written, answer lost
+  tm.on_send("t", 0, batch(1), 3);  // 3..5: acknowledged
+  tm.on_no_response("t", 0, batch(0));
+  CHECK_FALSE(tm.known_written("t", 0, batch(0)));
+  tm.on_acknowledged("t", 0, batch(1));
+  CHECK(tm.known_written("t", 0, batch(0)));
+  tm.on_send("t", 0, batch(0), 3);
+  // The broker forgot the first write and calls the retry out of order: it is
+  // a success (already written), not a reason to bump the epoch.
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence) == ErrorAction::already_written);
+  CHECK(tm.unacknowledged("t", 0) == 0);
+  CHECK(tm.in_flight("t", 0) == 0);
+  tm.apply_pending_resequencing();
+  CHECK(tm.epoch_bumps() == 0);
+  CHECK(tm.next_sequence("t", 0) == 6);
+}
+
+TEST_CASE("idempotence: a plain retriable error on a written batch is still retried", "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 1);
+  tm.on_send("t", 0, batch(1), 1);
+  tm.on_no_response("t", 0, batch(0));
+  tm.on_acknowledged("t", 0, batch(1));
+  tm.on_send("t", 0, batch(0), 1);
+  // NOT_LEADER and the like say nothing about the earlier write: try again
+  // (the new leader will answer it as a duplicate).
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::retriable) == ErrorAction::retry);
+  CHECK(tm.known_written("t", 0, batch(0)));
+}

@@ -140,6 +140,11 @@ void ProduceResponseHandler::on_abandoned(BatchPtr batch, std::error_code error)
 
 void ProduceResponseHandler::retry_or_fail(BatchPtr batch, ErrorAction action, std::error_code error,
                                            Clock::time_point now) {
+  if (action == ErrorAction::already_written) {
+    ++counters_.duplicates;
+    batch->complete(-1, -1, {});  // written, but the broker no longer knows where
+    return;
+  }
   if (action == ErrorAction::fail) {
     fail(std::move(batch), error);
     return;

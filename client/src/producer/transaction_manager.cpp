@@ -60,8 +60,12 @@ bool TransactionManager::can_send(std::string_view topic, std::int32_t partition
     // as with the Java client); never wait on one stuck behind another.
     return !it->in_flight && p->in_flight == 0 && (!idempotent_ || it == p->unacked.begin());
   }
-  // A new batch never overtakes a pending retry.
-  bool retry_pending = std::any_of(p->unacked.begin(), p->unacked.end(), [](const Unacked& u) { return !u.in_flight; });
+  // A new batch never overtakes a pending retry, and waits until a retried
+  // batch is resolved: were new batches written behind it, a batch whose
+  // first write succeeded unseen could fall out of the broker's window of
+  // the last 5 batches, and its retry would no longer be recognised.
+  bool retry_pending = std::any_of(p->unacked.begin(), p->unacked.end(),
+                                   [](const Unacked& u) { return !u.in_flight || u.retried; });
   if (retry_pending || p->in_flight >= max_in_flight_) return false;
   // After an epoch bump, older batches finish under the old epoch first.
   if (idempotent_ && p->sequenced_under != current_ && !p->unacked.empty()) return false;
@@ -104,6 +108,9 @@ void TransactionManager::on_acknowledged(std::string_view topic, std::int32_t pa
   if (it == p.unacked.end()) return;
   if (it->in_flight) --p.in_flight;
   p.last_acked_sequence = increment_sequence(it->base_sequence, it->record_count - 1);
+  // The broker accepts a sequence only right after the previous one, so every
+  // older batch of this epoch is in the log, whatever its own answer said.
+  for (auto older = p.unacked.begin(); older != it; ++older) older->written = true;
   p.unacked.erase(it);
 }
 
@@ -117,6 +124,14 @@ ErrorAction TransactionManager::on_error(std::string_view topic, std::int32_t pa
     --p.in_flight;
   }
   if (!idempotent_ && error != SequenceError::retriable) error = SequenceError::fatal;
+  if (it->written && error != SequenceError::retriable) {
+    // A later batch was acknowledged, so this one was written by an earlier
+    // attempt even though the broker no longer recognises the retry (it
+    // remembers only its last 5 batches).
+    p.unacked.erase(it);
+    return ErrorAction::already_written;
+  }
+  it->retried = true;
   switch (error) {
     case SequenceError::retriable:
       return ErrorAction::retry;
@@ -147,6 +162,13 @@ ErrorAction TransactionManager::on_error(std::string_view topic, std::int32_t pa
 
 void TransactionManager::on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch) {
   (void)on_error(topic, partition, batch, SequenceError::retriable);
+}
+
+bool TransactionManager::known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+  const Partition* p = find(topic, partition);
+  if (p == nullptr) return false;
+  auto it = find_batch(*p, batch);
+  return it != p->unacked.end() && it->written;
 }
 
 void TransactionManager::on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch) {
@@ -186,6 +208,9 @@ void TransactionManager::resequence(Partition& p) {
   p.sequenced_under = current_;
   std::int32_t sequence = 0;
   for (Unacked& u : p.unacked) {
+    // Under the new epoch the broker has seen none of these: they are new.
+    u.retried = false;
+    u.written = false;
     u.base_sequence = sequence;
     sequence = increment_sequence(sequence, u.record_count);
   }

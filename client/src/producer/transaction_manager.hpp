@@ -18,6 +18,11 @@
 //   bumped epoch and retry. INVALID_PRODUCER_EPOCH: the broker knows a newer
 //   epoch than ours; fetch a fresh producer id and re-sequence (the Java
 //   client fails the batch here; we retry, which loses nothing).
+// - While a batch waits for or is in a retry, no new batch of its partition is
+//   sent: the broker recognises a retry only among its last 5 batches.
+// - An acknowledged batch proves every older batch of the same epoch written
+//   (the broker accepts only the next sequence); an older batch whose retry
+//   then fails on sequence checks is reported written (already_written).
 // - A batch that fails for good after it was sent leaves a hole in the
 //   sequence space, so its partition is re-sequenced under a bumped epoch.
 // - The idempotent producer bumps its epoch locally (epoch + 1, a fresh id
@@ -63,7 +68,10 @@ enum class SequenceError {
   fatal,                  // not retriable: the batch fails
 };
 
-enum class ErrorAction { retry, fail };
+// already_written: the batch failed its retry only because the broker forgot
+// the first write (a later batch was acknowledged, which proves it): success
+// with an unknown offset. The manager has forgotten the batch.
+enum class ErrorAction { retry, fail, already_written };
 
 // Adds `increment` to a sequence, wrapping past INT32_MAX to 0 as brokers do.
 std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept;
@@ -104,6 +112,9 @@ class TransactionManager {
   // The request carrying the batch got no answer (timeout, disconnect): it
   // may or may not be written, so it is retried with the same sequence.
   void on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch);
+  // True when a later batch of the same epoch was acknowledged, which proves
+  // this one is in the log.
+  bool known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const;
   // The batch is given up (delivery timeout, retries exhausted, closing).
   // Whether it was sent or not, the manager forgets it.
   void on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch);
@@ -128,6 +139,8 @@ class TransactionManager {
     std::int32_t base_sequence;
     std::int32_t record_count;
     bool in_flight;
+    bool retried = false;  // came back once with an unknown or failed outcome
+    bool written = false;  // a later batch of the same epoch was acknowledged
   };
   struct Partition {
     ProducerIdAndEpoch sequenced_under;  // the id/epoch its sequences belong to
