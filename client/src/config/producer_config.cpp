@@ -117,6 +117,7 @@ const std::map<std::string_view, Setter>& setters() {
       {"compression.lz4.level", set_level},
       {"compression.zstd.level", set_level},
       {"max.request.size", int32_field(&ProducerConfig::max_request_size, 1, int_max)},
+      {"message.copy.max.bytes", int32_field(&ProducerConfig::message_copy_max_bytes, 0, int_max)},
       {"partitioner", set_partitioner},
       {"partitioner.ignore.keys", [](ProducerConfig& c, const std::string& v, std::string& why) {
          auto b = parse_bool(v, why);

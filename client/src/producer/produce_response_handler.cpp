@@ -91,6 +91,8 @@ void ProduceResponseHandler::on_partition_response(BatchPtr batch, const Partiti
     batch->complete(response->base_offset, response->log_append_time_ms, {});
     return;
   }
+  const auto code = static_cast<kafka_errc>(response->error_code);
+  if ((code == kafka_errc::message_too_large || code == kafka_errc::record_list_too_large) && split(batch)) return;
   const std::error_code error = protocol::kafka_error(response->error_code);
   if (cls.refresh_metadata) refresh_metadata_(topic);
   if (!response->record_errors.empty()) {
@@ -165,6 +167,34 @@ void ProduceResponseHandler::retry_or_fail(BatchPtr batch, ErrorAction action, s
   ++counters_.retries;
   batch->prepare_retry(not_before);
   requeue_(std::move(batch));
+}
+
+bool ProduceResponseHandler::split(BatchPtr& batch) {
+  // One record cannot be split: it fails alone with the broker's error.
+  if (splitter_ == nullptr || batch->record_count() < 2) return false;
+  std::vector<BatchPtr> parts = splitter_->split_batch(*batch);
+  if (parts.empty()) return false;
+  const std::string& topic = batch->topic();
+  const std::int32_t partition = batch->partition();
+  std::vector<std::pair<BatchKey, std::int32_t>> keys;
+  keys.reserve(parts.size());
+  for (const BatchPtr& part : parts) keys.emplace_back(part.get(), part->record_count());
+  transactions_.on_split(topic, partition, batch.get(), keys);
+  // The parts carry their sequences from now on, so a retried batch coming
+  // back later is queued behind them (the sender stamps them again if the
+  // partition is re-sequenced meanwhile).
+  const Bytes refused = batch->records();
+  const bool transactional =
+      refused.size() >= protocol::records::batch_header_size &&
+      (refused[protocol::records::batch_offsets::attributes + 1] & protocol::records::batch_attributes::transactional) != 0;
+  for (BatchPtr& part : parts) {
+    const ProducerState state = transactions_.state_of(topic, partition, part.get());
+    if (state.base_sequence >= 0) part->set_producer_state(state.producer_id, state.epoch, state.base_sequence, transactional);
+  }
+  ++counters_.splits;
+  batch->complete(-1, -1, {});  // its entries moved to the parts: reports nothing
+  splitter_->reenqueue_split(std::move(parts));
+  return true;
 }
 
 void ProduceResponseHandler::fail(BatchPtr batch, std::error_code error) {

@@ -1,7 +1,9 @@
 // What the sender does with each batch once its Produce request is answered
 // (or failed at the transport, or was written with acks=0): complete it, or
 // give it back to the accumulator for a retry after a backoff, keeping the
-// idempotence state (TransactionManager) in step. Also classifies Kafka
+// idempotence state (TransactionManager) in step. A batch of several records
+// refused as too large (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE) is split in
+// halves that go back in its place (set_splitter). Also classifies Kafka
 // error codes for the producer: retriable or fatal, and whether the
 // partition's leader must be looked up again.
 // io thread only.
@@ -15,6 +17,7 @@
 
 #include "kwire/protocol/messages/produce_response.hpp"
 #include "producer/producer_batch.hpp"
+#include "producer/record_accumulator.hpp"
 #include "producer/transaction_manager.hpp"
 
 namespace kwire::detail {
@@ -41,6 +44,7 @@ struct ProduceOutcomeCounters {
   std::uint64_t retries = 0;
   std::uint64_t failed = 0;
   std::uint64_t expired = 0;
+  std::uint64_t splits = 0;  // refused batches split into smaller ones
 };
 
 class ProduceResponseHandler {
@@ -66,6 +70,8 @@ class ProduceResponseHandler {
   void on_abandoned(BatchPtr batch, std::error_code error);
 
   const ProduceOutcomeCounters& counters() const noexcept { return counters_; }
+  // Where split batches are made and queued; without it a refused batch fails.
+  void set_splitter(RecordAccumulator* accumulator) noexcept { splitter_ = accumulator; }
 
   // Finds a partition's entry in a response.
   static const PartitionResponse* find(const protocol::messages::ProduceResponse& response, std::string_view topic,
@@ -74,12 +80,15 @@ class ProduceResponseHandler {
  private:
   void retry_or_fail(BatchPtr batch, ErrorAction action, std::error_code error, Clock::time_point now);
   void fail(BatchPtr batch, std::error_code error);
+  // Splits a too-large batch and queues the parts; false (batch untouched) when it cannot.
+  bool split(BatchPtr& batch);
 
   TransactionManager& transactions_;
   RetryPolicy policy_;
   Requeue requeue_;
   RefreshMetadata refresh_metadata_;
   ProduceOutcomeCounters counters_;
+  RecordAccumulator* splitter_ = nullptr;
 };
 
 }  // namespace kwire::detail

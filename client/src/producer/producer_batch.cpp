@@ -19,6 +19,7 @@ ProducerBatch::ProducerBatch(std::string topic, std::int32_t partition, std::vec
       delivery_timeout_(options.delivery_timeout),
       size_limit_(options.size_limit),
       reserved_bytes_(options.reserved_bytes),
+      copy_max_bytes_(options.copy_max_bytes),
       sink_(sink),
       spare_buffer_(std::move(buffer)) {
   entries_.reserve(options.expected_records);
@@ -30,10 +31,15 @@ ProducerBatch::~ProducerBatch() {
 }
 
 bool ProducerBatch::try_append_unreported(std::int64_t timestamp_ms, std::optional<Bytes> key,
-                                          std::optional<Bytes> value, std::span<const Header> headers) {
+                                          std::optional<Bytes> value, std::span<const Header> headers,
+                                          bool value_borrowed) {
   if (closed_ || done_) return false;
   if (!builder_) builder_.emplace(std::move(spare_buffer_), size_limit_, timestamp_ms);
-  if (!builder_->append(timestamp_ms, key, value, headers)) {
+  // Below the threshold a copy is cheaper than one more segment to checksum and write.
+  const auto placement = value && would_reference(value_borrowed, value->size())
+                             ? records::ValuePlacement::reference
+                             : records::ValuePlacement::copy;
+  if (!builder_->append(timestamp_ms, key, value, headers, placement)) {
     full_ = true;
     return false;
   }
@@ -45,7 +51,7 @@ bool ProducerBatch::try_append_unreported(std::int64_t timestamp_ms, std::option
 bool ProducerBatch::try_append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
                                std::span<const Header> headers, DeliveryEntry& entry) {
   std::int32_t index = record_count_;
-  if (!try_append_unreported(timestamp_ms, key, value, headers)) return false;
+  if (!try_append_unreported(timestamp_ms, key, value, headers, entry.borrowed_value.has_value())) return false;
   entry.offset_delta = index;
   entry.timestamp_ms = timestamp_ms;
   // Records nobody waits for need no entry (e.g. fire-and-forget sends).
@@ -54,9 +60,15 @@ bool ProducerBatch::try_append(std::int64_t timestamp_ms, std::optional<Bytes> k
 }
 
 std::size_t ProducerBatch::size_bytes() const noexcept {
-  if (closed_) return finished_.size();
+  if (closed_) return records::segmented_size(Bytes(finished_), finished_refs_);
   if (builder_) return builder_->size_bytes();
   return records::BatchBuilder::overhead_bytes;
+}
+
+std::size_t ProducerBatch::own_bytes() const noexcept {
+  if (closed_) return finished_.size();
+  if (builder_) return builder_->own_bytes();
+  return 0;
 }
 
 std::error_code ProducerBatch::close(CompressionType codec, std::optional<int> level) {
@@ -67,10 +79,11 @@ std::error_code ProducerBatch::close(CompressionType codec, std::optional<int> l
     full_ = true;
     return {};
   }
-  if (producer_id_ >= 0) builder_->set_producer_state(producer_id_, producer_epoch_, base_sequence_, false);
+  if (producer_id_ >= 0) builder_->set_producer_state(producer_id_, producer_epoch_, base_sequence_, transactional_);
   auto finished = builder_->close(static_cast<compression::Codec>(codec),
                                   level.value_or(compression::default_level));
   if (finished.empty()) return builder_->error() ? builder_->error() : make_error_code(errc::invalid_record);
+  finished_refs_ = builder_->take_references();
   finished_ = builder_->take_buffer();
   builder_.reset();
   closed_ = true;
@@ -83,8 +96,10 @@ void ProducerBatch::set_producer_state(std::int64_t producer_id, std::int16_t ep
   producer_id_ = producer_id;
   producer_epoch_ = epoch;
   base_sequence_ = base_sequence;
+  transactional_ = transactional;
   if (closed_ && !finished_.empty()) {
-    records::set_producer_state(std::span<std::uint8_t>(finished_), producer_id, epoch, base_sequence, transactional);
+    records::set_producer_state(std::span<std::uint8_t>(finished_), finished_refs_, producer_id, epoch, base_sequence,
+                                transactional);
   } else if (builder_) {
     builder_->set_producer_state(producer_id, epoch, base_sequence, transactional);
   }
@@ -110,6 +125,8 @@ bool ProducerBatch::complete_with_record_errors(std::int64_t base_offset, std::e
 bool ProducerBatch::finish(BatchReports&& reports) {
   if (done_) return false;
   done_ = true;
+  // From the reports on, the borrowed values may be freed: drop every view of them.
+  finished_refs_.clear();
   reports.topic = topic_;
   reports.partition = partition_;
   reports.entries = std::move(entries_);

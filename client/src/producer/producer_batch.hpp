@@ -15,7 +15,9 @@
 //   with exactly one complete*() call. A batch destroyed without complete*()
 //   reports errc::producer_closed, so no report is ever lost.
 // - After drain the batch is closed: records() are the finished RecordBatch
-//   bytes (compressed, CRC set). set_producer_state() rewrites producer id,
+//   bytes (compressed, CRC set); when has_references() the batch is records()
+//   with references() spliced in (borrowed values above message.copy.max.bytes
+//   stay in the caller's memory until the delivery report). set_producer_state() rewrites producer id,
 //   epoch, base sequence and the transactional bit in those bytes (CRC
 //   recomputed, no re-compression), e.g. after a KIP-360 epoch bump.
 #pragma once
@@ -28,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "kwire/producer_config.hpp"
@@ -61,6 +64,8 @@ class ProducerBatch {
     Clock::time_point created{};
     Clock::duration delivery_timeout{};
     std::uint64_t sequence_number = 0;     // creation order, for flush()
+    // Borrowed values longer than this are referenced, not copied (message.copy.max.bytes).
+    std::size_t copy_max_bytes = 65535;
   };
 
   ProducerBatch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
@@ -97,8 +102,15 @@ class ProducerBatch {
   bool try_append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
                   std::span<const Header> headers, DeliveryEntry& entry);
   // For send_batch(): a record whose report is carried by another entry.
+  // `value_borrowed`: the caller keeps the value alive until the batch is
+  // reported, so a value above copy_max_bytes may be referenced.
   bool try_append_unreported(std::int64_t timestamp_ms, std::optional<Bytes> key,
-                             std::optional<Bytes> value, std::span<const Header> headers);
+                             std::optional<Bytes> value, std::span<const Header> headers,
+                             bool value_borrowed = false);
+  // Whether a value of this size, borrowed or not, would be referenced.
+  bool would_reference(bool value_borrowed, std::size_t value_size) const noexcept {
+    return value_borrowed && value_size > copy_max_bytes_;
+  }
   void add_entry(DeliveryEntry&& entry) { entries_.push_back(std::move(entry)); }
   // Whether an append of this size would still fit (batch.size), cheap check.
   bool is_full() const noexcept { return full_; }
@@ -115,7 +127,13 @@ class ProducerBatch {
   std::error_code close(CompressionType codec, std::optional<int> level);
   bool is_closed() const noexcept { return closed_; }
   // The finished RecordBatch bytes; valid after close() until complete().
+  // With references, only the batch's own bytes: see references().
   Bytes records() const noexcept { return {finished_.data(), finished_.size()}; }
+  // Borrowed values spliced into records() (uncompressed batches only).
+  bool has_references() const noexcept { return !finished_refs_.empty(); }
+  std::span<const protocol::records::ReferencedSpan> references() const noexcept { return finished_refs_; }
+  // Bytes held in the batch's own buffer (referenced values excluded).
+  std::size_t own_bytes() const noexcept;
 
   // --- idempotence (sender) ---
   void set_producer_state(std::int64_t producer_id, std::int16_t epoch, std::int32_t base_sequence,
@@ -135,6 +153,12 @@ class ProducerBatch {
                                    std::span<const RecordError> record_errors);
   bool is_done() const noexcept { return done_; }
 
+  // --- splitting (io thread, a refused batch) ---
+  // Moves the delivery entries out (the parts carry them on).
+  std::vector<DeliveryEntry> take_entries() noexcept { return std::move(entries_); }
+  // Hands the buffer.memory reservation over to another batch.
+  std::size_t take_reservation() noexcept { return std::exchange(reserved_bytes_, 0); }
+
   // The accumulator takes the byte buffer back for reuse when the batch is done.
   std::vector<std::uint8_t> take_buffer() noexcept;
 
@@ -150,6 +174,7 @@ class ProducerBatch {
   int attempts_ = 0;
   std::size_t size_limit_;
   std::size_t reserved_bytes_;
+  std::size_t copy_max_bytes_;
   BatchCompletionSink* sink_;
 
   // Before the first record: the lent buffer. While open: the builder (it
@@ -157,6 +182,7 @@ class ProducerBatch {
   std::vector<std::uint8_t> spare_buffer_;
   std::optional<protocol::records::BatchBuilder> builder_;
   std::vector<std::uint8_t> finished_;
+  std::vector<protocol::records::ReferencedSpan> finished_refs_;
   std::int32_t record_count_ = 0;
   bool full_ = false;
   bool closed_ = false;
@@ -165,6 +191,7 @@ class ProducerBatch {
   std::int64_t producer_id_ = -1;
   std::int16_t producer_epoch_ = -1;
   std::int32_t base_sequence_ = -1;
+  bool transactional_ = false;
 
   std::vector<DeliveryEntry> entries_;
 };

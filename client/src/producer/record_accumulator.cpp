@@ -19,6 +19,7 @@ AccumulatorOptions AccumulatorOptions::from(const ProducerConfig& c) {
   o.block_when_full = !c.enable_manual_events_poll;
   o.compression = c.compression_type;
   o.compression_level = c.compression_level;
+  o.copy_max_bytes = static_cast<std::size_t>(std::max<std::int32_t>(c.message_copy_max_bytes, 0));
   return o;
 }
 
@@ -64,10 +65,11 @@ BatchPtr RecordAccumulator::make_batch(std::string topic, std::int32_t partition
   o.created = Clock::now();
   o.delivery_timeout = options_.delivery_timeout;
   o.expected_records = std::clamp<std::size_t>(size_limit / 64, 1, 1024);
+  o.copy_max_bytes = options_.copy_max_bytes;
   {
     std::lock_guard lock(incomplete_mu_);
     o.sequence_number = next_sequence_number_++;
-    if (track_for_flush) incomplete_.emplace(o.sequence_number, true);
+    if (track_for_flush) incomplete_.emplace(o.sequence_number, 1);
   }
   return std::make_unique<ProducerBatch>(std::move(topic), partition, std::move(buffer), o, this);
 }
@@ -99,8 +101,11 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
 
   // A new batch: reserve its memory without holding the partition lock, so the
   // sender can keep draining (and freeing memory) while we wait.
+  // A referenced (borrowed, large) value stays in the caller's memory: only
+  // its framing needs room in the batch buffer.
   std::size_t key_len = key ? key->size() : 0;
   std::size_t value_len = value ? value->size() : 0;
+  if (value_len > options_.copy_max_bytes && entry.borrowed_value) value_len = 0;
   std::size_t record_bound = protocol::records::BatchBuilder::record_size_upper_bound(key_len, value_len, headers);
   std::size_t need = std::max(options_.batch_size, record_bound + protocol::records::BatchBuilder::overhead_bytes);
   if (std::error_code ec = pool_.reserve(need, options_.block_when_full, deadline)) {
@@ -153,7 +158,7 @@ void RecordAccumulator::enqueue_batch(BatchPtr batch) {
   }
   {
     std::lock_guard lock(incomplete_mu_);
-    incomplete_.emplace(batch->sequence_number(), true);
+    incomplete_.emplace(batch->sequence_number(), 1);
   }
   PartitionQueue& q = queue_for(batch->topic(), batch->partition());
   batch->mark_full();  // nothing else may be appended to a user's batch
@@ -219,7 +224,8 @@ void RecordAccumulator::batch_completed(ProducerBatch& batch, BatchReports&& rep
   dispatcher_.dispatch(std::move(reports));
   {
     std::lock_guard lock(incomplete_mu_);
-    incomplete_.erase(batch.sequence_number());
+    auto it = incomplete_.find(batch.sequence_number());
+    if (it != incomplete_.end() && --it->second <= 0) incomplete_.erase(it);
   }
   incomplete_cv_.notify_all();
 }

@@ -57,6 +57,7 @@ struct AccumulatorOptions {
   bool block_when_full = true;  // false in manual-poll mode: queue_full at once
   CompressionType compression = CompressionType::none;
   std::optional<int> compression_level;
+  std::size_t copy_max_bytes = 65535;  // message.copy.max.bytes: larger borrowed values are referenced
 
   static AccumulatorOptions from(const ProducerConfig& config);
 };
@@ -122,6 +123,18 @@ class RecordAccumulator final : public BatchCompletionSink {
   // a partition, ordered by base sequence when they have one.
   void reenqueue(BatchPtr batch);
 
+  // A closed batch of several records the broker refused as too large
+  // (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE): its records, decoded from the
+  // closed bytes, re-encoded into open batches of at most half its size with
+  // their timestamps, keys, values, headers and delivery entries (the refused
+  // batch keeps none, and its buffer.memory reservation moves to the first
+  // part). The parts keep its creation time and count as one more attempt;
+  // the caller completes the refused batch (it reports nothing) and queues
+  // the parts with reenqueue_split(). Empty when it cannot be split.
+  std::vector<BatchPtr> split_batch(ProducerBatch& refused);
+  // Queues split parts, in order, where reenqueue() would put the first.
+  void reenqueue_split(std::vector<BatchPtr> parts);
+
   // Batches still queued here whose delivery deadline passed; the caller
   // completes them (errc::delivery_timeout) after any sequence bookkeeping.
   std::vector<BatchPtr> take_expired(Clock::time_point now);
@@ -180,7 +193,9 @@ class RecordAccumulator final : public BatchCompletionSink {
   // Incomplete batches by creation order, for flush().
   mutable std::mutex incomplete_mu_;
   std::condition_variable incomplete_cv_;
-  std::map<std::uint64_t, bool> incomplete_;  // sequence_number -> present
+  // sequence_number -> batches not yet reported (the parts of a split batch
+  // share the refused batch's number, so a flush waits for all of them).
+  std::map<std::uint64_t, int> incomplete_;
   std::uint64_t next_sequence_number_ = 0;
 
   std::size_t drain_rotation_ = 0;

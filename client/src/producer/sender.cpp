@@ -47,6 +47,7 @@ Sender::Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, S
           transactions_, options_.retry, [this](BatchPtr batch) { accumulator_.reenqueue(std::move(batch)); },
           [this](std::string_view topic) { transport_.request_metadata_refresh(topic); }),
       timer_(executor) {
+  handler_.set_splitter(&accumulator_);  // too-large batches are split, as the Java client does
   request_options_.acks = options_.acks;
   request_options_.timeout_ms = static_cast<std::int32_t>(
       std::min<std::int64_t>(options_.request_timeout.count(), std::numeric_limits<std::int32_t>::max()));
@@ -194,7 +195,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   const auto request = build_produce_request(raw, request_options_);
 
   if (options_.acks == 0) {
-    const std::error_code ec = co_await transport_.produce_without_ack(broker, request);
+    const std::error_code ec = co_await transport_.produce_outgoing_without_ack(broker, request);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {
@@ -206,7 +207,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
       }
     }
   } else {
-    auto result = co_await transport_.produce(broker, request);
+    auto result = co_await transport_.produce_outgoing(broker, request);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {

@@ -30,6 +30,16 @@ asio::awaitable<std::error_code> NetSenderTransport::produce_without_ack(
   co_return co_await pool_->send_no_response(broker, request);
 }
 
+asio::awaitable<net::Result<protocol::messages::ProduceResponse>> NetSenderTransport::produce_outgoing(
+    std::int32_t broker, const OutgoingProduceRequest& request) {
+  co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request);
+}
+
+asio::awaitable<std::error_code> NetSenderTransport::produce_outgoing_without_ack(
+    std::int32_t broker, const OutgoingProduceRequest& request) {
+  co_return co_await pool_->send_no_response(broker, request);
+}
+
 asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> NetSenderTransport::init_producer_id(
     const protocol::messages::InitProducerIdRequest& request) {
   co_return co_await pool_->send_any<protocol::messages::InitProducerIdResponse>(request);

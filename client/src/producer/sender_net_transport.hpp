@@ -22,6 +22,11 @@ class NetSenderTransport final : public SenderTransport {
       std::int32_t broker, const protocol::messages::ProduceRequest& request) override;
   asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
                                                        const protocol::messages::ProduceRequest& request) override;
+  // Segmented batches go to the connection as they are (gather write).
+  asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce_outgoing(
+      std::int32_t broker, const OutgoingProduceRequest& request) override;
+  asio::awaitable<std::error_code> produce_outgoing_without_ack(std::int32_t broker,
+                                                                const OutgoingProduceRequest& request) override;
   asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) override;
   void cancel_all() override;

@@ -171,6 +171,25 @@ bool TransactionManager::known_written(std::string_view topic, std::int32_t part
   return it != p->unacked.end() && it->written;
 }
 
+void TransactionManager::on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
+                                  std::span<const std::pair<BatchKey, std::int32_t>> parts) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, refused);
+  if (it == p.unacked.end()) return;  // unknown: the parts get sequences when first sent
+  if (it->in_flight) --p.in_flight;
+  std::int32_t sequence = it->base_sequence;
+  it = p.unacked.erase(it);
+  for (const auto& [key, count] : parts) {
+    Unacked part{};
+    part.batch = key;
+    part.base_sequence = sequence;
+    part.record_count = count;
+    part.in_flight = false;
+    it = std::next(p.unacked.insert(it, part));
+    sequence = increment_sequence(sequence, count);
+  }
+}
+
 void TransactionManager::on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);

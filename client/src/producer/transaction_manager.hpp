@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -115,6 +116,13 @@ class TransactionManager {
   // True when a later batch of the same epoch was acknowledged, which proves
   // this one is in the log.
   bool known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const;
+  // The broker refused the batch as too large and wrote nothing; it was
+  // split into `parts` (batch, record count), in order. The manager forgets
+  // the refused batch and puts the parts, not in flight, in its place with
+  // its sequence range (base sequences consecutive from its own), so they
+  // are sent as new batches ahead of everything newer of the partition.
+  void on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
+                std::span<const std::pair<BatchKey, std::int32_t>> parts);
   // The batch is given up (delivery timeout, retries exhausted, closing).
   // Whether it was sent or not, the manager forgets it.
   void on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch);
