@@ -289,18 +289,22 @@ TEST_CASE("TxnBroker with librdkafka: a second producer with the same transactio
   CHECK(broker.aborted_transactions(topic, 0)[0].first_offset == 0);
 }
 
-TEST_CASE("TxnBroker with librdkafka: lost acknowledgements leave no duplicates (idempotent producer)",
-          "[txn_broker][librdkafka]") {
+namespace {
+
+// librdkafka's idempotent producer sends 200 records while the broker writes
+// but does not acknowledge the first `dropped` Produce requests: librdkafka
+// must resend those batches, and the broker's sequence checks must recognise
+// the resends as duplicates, so the log holds each record exactly once.
+void run_lost_acks(const std::string& topic, bool close_connection,
+                   std::vector<std::pair<std::string, std::string>> settings) {
   TxnBroker broker;
-  const std::string topic = "txb-lost-acks";
   broker.create_topic(topic, 1);
   Deliveries deliveries;
-  auto rk = make_producer(broker.bootstrap(),
-                          {{"enable.idempotence", "true"}, {"linger.ms", "2"}, {"batch.num.messages", "10"}},
-                          &deliveries);
-  // Written, then the acknowledgement is lost with the connection: librdkafka
-  // must resend the same batches, which the sequence checks must recognise.
-  broker.drop_next_produce_responses(3, true);
+  settings.insert(settings.end(),
+                  {{"enable.idempotence", "true"}, {"linger.ms", "2"}, {"batch.num.messages", "10"}});
+  auto rk = make_producer(broker.bootstrap(), settings, &deliveries);
+  const int dropped = 3;
+  broker.drop_next_produce_responses(dropped, close_connection);
   const int count = 200;
   for (int i = 0; i < count; ++i) {
     produce(rk.get(), topic, 0, "idempotent-" + std::to_string(i));
@@ -310,11 +314,23 @@ TEST_CASE("TxnBroker with librdkafka: lost acknowledgements leave no duplicates 
   INFO("first delivery error: " << deliveries.first_error);
   CHECK(deliveries.failed == 0);
   CHECK(deliveries.ok == count);
-  CHECK(broker.produce_responses_dropped() == 3);
+  CHECK(broker.produce_responses_dropped() == dropped);
   CHECK(broker.duplicate_batches_seen() >= 1);  // the resends reached the broker
   CHECK(broker.high_watermark(topic, 0) == count);
 
   auto read = read_partition(broker.bootstrap(), topic, 0, Isolation::read_uncommitted);
   REQUIRE(read.error == "");
   CHECK(values_of(read) == numbered("idempotent-", 0, count));
+}
+
+}  // namespace
+
+TEST_CASE("TxnBroker with librdkafka: acknowledgements lost with the connection leave no duplicates",
+          "[txn_broker][librdkafka]") {
+  run_lost_acks("txb-lost-acks-closed", true, {});
+}
+
+TEST_CASE("TxnBroker with librdkafka: acknowledgements that never come (request timeout) leave no duplicates",
+          "[txn_broker][librdkafka]") {
+  run_lost_acks("txb-lost-acks-timeout", false, {{"request.timeout.ms", "1000"}, {"socket.timeout.ms", "1500"}});
 }
