@@ -4,6 +4,7 @@
 
 #include "bounded_output.hpp"
 #include "codecs.hpp"
+#include "compress_scratch.hpp"
 #include "kwire/compression/compression_error.hpp"
 
 namespace kwire::compression::detail {
@@ -43,20 +44,18 @@ std::error_code gzip_compress(int level, Bytes in, std::vector<std::uint8_t>& ou
   thread_local Deflater deflater;
   z_stream* zs = deflater.get(level == default_level ? Z_DEFAULT_COMPRESSION : level);
   if (!zs) return compression_errc::codec_failure;
-  std::size_t base = out.size();
   // deflateBound() covers the zlib wrapper; the gzip one is 12 bytes longer.
-  out.resize(base + deflateBound(zs, static_cast<uLong>(in.size())) + 32);
+  // Into the uninitialised per-thread buffer, then append only what was produced.
+  std::size_t cap = deflateBound(zs, static_cast<uLong>(in.size())) + 32;
+  std::uint8_t* dst = compress_scratch(cap);
   zs->next_in = const_cast<Bytef*>(in.data());
   zs->avail_in = static_cast<uInt>(in.size());
-  zs->next_out = out.data() + base;
-  zs->avail_out = static_cast<uInt>(out.size() - base);
+  zs->next_out = dst;
+  zs->avail_out = static_cast<uInt>(cap);
   int ret = deflate(zs, Z_FINISH);
   std::size_t written = zs->total_out;
-  if (ret != Z_STREAM_END) {
-    out.resize(base);
-    return compression_errc::codec_failure;
-  }
-  out.resize(base + written);
+  if (ret != Z_STREAM_END) return compression_errc::codec_failure;
+  out.insert(out.end(), dst, dst + written);
   return {};
 }
 

@@ -11,6 +11,7 @@
 
 #include "bounded_output.hpp"
 #include "codecs.hpp"
+#include "compress_scratch.hpp"
 #include "kwire/compression/compression_error.hpp"
 #include "xxhash32.hpp"
 
@@ -135,10 +136,13 @@ std::error_code lz4_compress(int level, Bytes in, std::vector<std::uint8_t>& out
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
   prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
   prefs.compressionLevel = (level == default_level || level == kJavaDefaultLz4Level) ? kFastLz4 : level;
-  std::size_t base = out.size();
-  out.resize(base + LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(in.size(), &prefs));
-  std::uint8_t* dst = out.data() + base;
-  std::size_t cap = out.size() - base;
+  // autoFlush: every block is compressed as soon as its input is given, so
+  // LZ4F needs no staging buffer (without it, it callocs and zeroes 64 KiB in
+  // compressBegin and copies the last partial block into it). The whole input
+  // is given in one update, so the frame is the same: blocks cut every 64 KiB.
+  prefs.autoFlush = 1;
+  std::size_t cap = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(in.size(), &prefs);
+  std::uint8_t* dst = compress_scratch(cap);
   std::size_t at = LZ4F_compressBegin(cctx, dst, cap, &prefs);
   if (!LZ4F_isError(at)) {
     std::size_t n = LZ4F_compressUpdate(cctx, dst + at, cap - at, in.data(), in.size(), nullptr);
@@ -148,11 +152,8 @@ std::error_code lz4_compress(int level, Bytes in, std::vector<std::uint8_t>& out
     std::size_t n = LZ4F_compressEnd(cctx, dst + at, cap - at, nullptr);
     at = LZ4F_isError(n) ? n : at + n;
   }
-  if (LZ4F_isError(at)) {
-    out.resize(base);
-    return compression_errc::codec_failure;
-  }
-  out.resize(base + at);
+  if (LZ4F_isError(at)) return compression_errc::codec_failure;
+  out.insert(out.end(), dst, dst + at);
   return {};
 }
 

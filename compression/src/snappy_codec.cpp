@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "codecs.hpp"
+#include "compress_scratch.hpp"
 #include "kwire/compression/compression_error.hpp"
 
 namespace kwire::compression::detail {
@@ -48,26 +49,24 @@ std::error_code raw_block(Bytes in, std::vector<std::uint8_t>& out, std::size_t&
 }  // namespace
 
 std::error_code snappy_xerial_compress(Bytes in, std::vector<std::uint8_t>& out) {
-  std::size_t base = out.size();
   std::size_t blocks = std::max<std::size_t>(1, (in.size() + kXerialBlockSize - 1) / kXerialBlockSize);
-  out.resize(base + kXerialHeaderSize + blocks * (4 + snappy_max_compressed_length(kXerialBlockSize)));
-  std::uint8_t* p = out.data() + base;
+  std::size_t cap = kXerialHeaderSize + blocks * (4 + snappy_max_compressed_length(kXerialBlockSize));
+  // Into the uninitialised per-thread buffer, then append only what was produced.
+  std::uint8_t* p = compress_scratch(cap);
   std::memcpy(p, kXerialMagic, sizeof kXerialMagic);
   put_be32(p + 8, 1);   // format version
   put_be32(p + 12, 1);  // minimum compatible version
-  std::size_t at = base + kXerialHeaderSize;
+  std::size_t at = kXerialHeaderSize;
   for (std::size_t off = 0; off < in.size(); off += kXerialBlockSize) {
     std::size_t len = std::min(kXerialBlockSize, in.size() - off);
-    std::size_t clen = out.size() - at - 4;
-    if (snappy_compress(reinterpret_cast<const char*>(in.data() + off), len,
-                        reinterpret_cast<char*>(out.data() + at + 4), &clen) != SNAPPY_OK) {
-      out.resize(base);
+    std::size_t clen = cap - at - 4;
+    if (snappy_compress(reinterpret_cast<const char*>(in.data() + off), len, reinterpret_cast<char*>(p + at + 4),
+                        &clen) != SNAPPY_OK)
       return compression_errc::codec_failure;
-    }
-    put_be32(out.data() + at, static_cast<std::uint32_t>(clen));
+    put_be32(p + at, static_cast<std::uint32_t>(clen));
     at += 4 + clen;
   }
-  out.resize(at);
+  out.insert(out.end(), p, p + at);
   return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include "bounded_output.hpp"
 #include "codecs.hpp"
+#include "compress_scratch.hpp"
 #include "kwire/compression/compression_error.hpp"
 
 namespace kwire::compression::detail {
@@ -30,15 +31,13 @@ ZSTD_DCtx* thread_dctx() {
 std::error_code zstd_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
   ZSTD_CCtx* cctx = thread_cctx();
   if (!cctx) return compression_errc::codec_failure;
-  std::size_t base = out.size();
-  out.resize(base + ZSTD_compressBound(in.size()));
-  std::size_t n = ZSTD_compressCCtx(cctx, out.data() + base, out.size() - base, in.data(), in.size(),
+  // Into the uninitialised per-thread buffer, then append only what was produced.
+  std::size_t cap = ZSTD_compressBound(in.size());
+  std::uint8_t* dst = compress_scratch(cap);
+  std::size_t n = ZSTD_compressCCtx(cctx, dst, cap, in.data(), in.size(),
                                     level == default_level ? kDefaultZstdLevel : level);
-  if (ZSTD_isError(n)) {
-    out.resize(base);
-    return compression_errc::codec_failure;
-  }
-  out.resize(base + n);
+  if (ZSTD_isError(n)) return compression_errc::codec_failure;
+  out.insert(out.end(), dst, dst + n);
   return {};
 }
 
