@@ -7,6 +7,7 @@
 // buffer); asserts nothing. Single thread.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
