@@ -292,10 +292,10 @@ TEST_CASE("TxnBroker with librdkafka: a second producer with the same transactio
 namespace {
 
 // librdkafka's idempotent producer sends 200 records while the broker writes
-// but does not acknowledge the first `dropped` Produce requests: librdkafka
+// but does not acknowledge the next `dropped` Produce requests: librdkafka
 // must resend those batches, and the broker's sequence checks must recognise
 // the resends as duplicates, so the log holds each record exactly once.
-void run_lost_acks(const std::string& topic, bool close_connection,
+void run_lost_acks(const std::string& topic, int dropped, bool close_connection,
                    std::vector<std::pair<std::string, std::string>> settings) {
   TxnBroker broker;
   broker.create_topic(topic, 1);
@@ -303,7 +303,6 @@ void run_lost_acks(const std::string& topic, bool close_connection,
   settings.insert(settings.end(),
                   {{"enable.idempotence", "true"}, {"linger.ms", "2"}, {"batch.num.messages", "10"}});
   auto rk = make_producer(broker.bootstrap(), settings, &deliveries);
-  const int dropped = 3;
   broker.drop_next_produce_responses(dropped, close_connection);
   const int count = 200;
   for (int i = 0; i < count; ++i) {
@@ -327,10 +326,11 @@ void run_lost_acks(const std::string& topic, bool close_connection,
 
 TEST_CASE("TxnBroker with librdkafka: acknowledgements lost with the connection leave no duplicates",
           "[txn_broker][librdkafka]") {
-  run_lost_acks("txb-lost-acks-closed", true, {});
+  run_lost_acks("txb-lost-acks-closed", 3, true, {});
 }
 
 TEST_CASE("TxnBroker with librdkafka: acknowledgements that never come (request timeout) leave no duplicates",
           "[txn_broker][librdkafka]") {
-  run_lost_acks("txb-lost-acks-timeout", false, {{"request.timeout.ms", "1000"}, {"socket.timeout.ms", "1500"}});
+  // librdkafka times a request out after socket.timeout.ms, then resends.
+  run_lost_acks("txb-lost-acks-timeout", 1, false, {{"request.timeout.ms", "1000"}, {"socket.timeout.ms", "1000"}});
 }
