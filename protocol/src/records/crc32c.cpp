@@ -60,10 +60,16 @@ std::uint32_t portable(const std::uint8_t* p, std::size_t n, std::uint32_t crc) 
   return crc;
 }
 
-// Lane lengths for the interleaved rounds, longest first: a round covers
-// three lanes. Short lanes keep small batches (one 1 KiB record) interleaved;
-// long ones amortise the combine.
-constexpr std::size_t kLanes[] = {4096, 512, 64};
+
+// The shift arithmetic checked where it is cheap to: x^a * x^b = x^(a+b), and
+// shifting a register by 8 zero bytes is what the table code does to it.
+static_assert(crc32c_gf2::multiply(crc32c_gf2::x_pow(40), crc32c_gf2::x_pow(100)) == crc32c_gf2::x_pow(140));
+static_assert(crc32c_gf2::multiply(0x12345678u, crc32c_gf2::x_pow(64)) ==
+              [] {
+                std::uint32_t c = 0x12345678u;
+                for (int i = 0; i < 64; ++i) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
+                return c;
+              }());
 
 #if KWIRE_CRC32C_X86
 // One chain, 8 bytes per instruction; the tail of every other x86 path.
@@ -86,6 +92,11 @@ bool hardware_available() { return __builtin_cpu_supports("sse4.2"); }
 constexpr std::string_view kHardwareName = "sse4.2";
 
 #if defined(__x86_64__)
+// Lane lengths for the interleaved rounds, longest first: a round covers
+// three lanes. Short lanes keep small batches (one 1 KiB record) interleaved;
+// long ones amortise the combine.
+constexpr std::size_t kLanes[] = {4096, 512, 64};
+
 struct ClmulShift {
   std::uint64_t by_two_lanes;  // shifts a register over 2L bytes
   std::uint64_t by_one_lane;   // over L bytes

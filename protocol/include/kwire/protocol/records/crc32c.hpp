@@ -1,6 +1,8 @@
 // CRC-32C (Castagnoli), the checksum of record batches (magic 2). The
-// implementation is chosen once at run time: SSE4.2 on x86-64, the ARMv8 CRC
-// instructions on AArch64, else a portable slicing-by-8 table. Thread-safe.
+// implementation is chosen once at run time: on x86-64 with PCLMUL three
+// interleaved SSE4.2 crc32 chains combined by carry-less multiplication
+// (about three times the speed of one chain), SSE4.2 alone otherwise; the ARMv8
+// CRC instructions on AArch64; else a portable slicing-by-8 table. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,7 @@ std::uint32_t crc32c(Bytes data, std::uint32_t init = 0) noexcept;
 // The portable path, always available (tests compare it with the fast one).
 std::uint32_t crc32c_portable(Bytes data, std::uint32_t init = 0) noexcept;
 
-// "sse4.2", "armv8-crc" or "portable": what crc32c() uses on this machine.
+// "sse4.2+pclmul", "sse4.2", "armv8-crc" or "portable": what crc32c() uses here.
 std::string_view crc32c_implementation() noexcept;
 
 }  // namespace kwire::protocol::records
