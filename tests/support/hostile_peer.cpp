@@ -7,36 +7,18 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
+#include "server_thread.hpp"
 
 namespace kwire::test {
 namespace {
 
 using asio::ip::tcp;
-using Frame = std::vector<std::uint8_t>;
+using frames::Frame;
 constexpr std::int16_t kApiVersions = 18;
 constexpr std::int16_t kUnsupportedVersion = 35;
-
-asio::awaitable<bool> read_frame(tcp::socket& s, Frame& out) {
-  std::uint8_t len[4];
-  std::error_code ec;
-  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return false;
-  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
-  if (n > 16 * 1024 * 1024) co_return false;
-  out.resize(n);
-  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
 
 asio::awaitable<bool> write_raw(tcp::socket& s, const Frame& bytes) {
   std::error_code ec;
@@ -97,19 +79,10 @@ Frame fault_bytes(HostileFault fault, std::int32_t correlation) {
 struct HostilePeer::Impl {
   Impl(HostileFault f, bool early, std::shared_ptr<State> st) : fault(f), misbehave_early(early), state(std::move(st)) {}
 
-  asio::awaitable<void> accept_loop() {
-    while (true) {
-      std::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      asio::co_spawn(io, serve(std::make_shared<tcp::socket>(std::move(s))), asio::detached);
-    }
-  }
-
   asio::awaitable<void> serve(std::shared_ptr<tcp::socket> socket) {
     Frame frame;
     bool faulted = false;
-    while (co_await read_frame(*socket, frame)) {
+    while (co_await frames::read(*socket, frame, 16 * 1024 * 1024)) {
       protocol::Reader r(frame);
       std::int16_t key = r.i16();
       std::int16_t version = r.i16();
@@ -138,24 +111,23 @@ struct HostilePeer::Impl {
   HostileFault fault;
   bool misbehave_early;
   std::shared_ptr<State> state;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  ServerThread server;
+  asio::io_context& io = server.io();
 };
 
 HostilePeer::HostilePeer(HostileFault fault, bool misbehave_on_api_versions)
     : state_(std::make_shared<State>()),
       impl_(std::make_unique<Impl>(fault, misbehave_on_api_versions, state_)) {
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
-  thread_ = std::thread([this] { impl_->io.run(); });
+  Impl* impl = impl_.get();
+  impl->server.accept(0, [impl](tcp::socket s) {
+    asio::co_spawn(impl->io, impl->serve(std::make_shared<tcp::socket>(std::move(s))), asio::detached);
+  });
+  impl->server.start();
 }
 
-HostilePeer::~HostilePeer() {
-  impl_->io.stop();
-  thread_.join();
-}
+HostilePeer::~HostilePeer() { impl_->server.stop(); }
 
-std::uint16_t HostilePeer::port() const noexcept { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t HostilePeer::port() const noexcept { return impl_->server.port(); }
 
 bool HostilePeer::wait_for_client_close(std::chrono::milliseconds limit) {
   std::unique_lock lock(state_->mutex);

@@ -13,7 +13,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 namespace kwire::test {
 
@@ -53,7 +52,6 @@ class HostilePeer {
  private:
   std::shared_ptr<State> state_;
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
 };
 
 }  // namespace kwire::test

@@ -4,43 +4,43 @@
 
 #include <string>
 
+#include "../error_category.hpp"
+
 namespace kwire::net {
 namespace {
 
-class SaslCategory final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "kwire.sasl"; }
-  std::string message(int value) const override {
-    switch (static_cast<sasl_errc>(value)) {
-      case sasl_errc::unknown_mechanism:
-        return "sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512";
-      case sasl_errc::mechanism_not_enabled:
-        return "the broker does not enable the configured SASL mechanism";
-      case sasl_errc::authentication_failed:
-        return "SASL authentication failed: the broker rejected the user name or password";
-      case sasl_errc::malformed_server_message:
-        return "SASL: the broker's SCRAM message is malformed";
-      case sasl_errc::server_nonce_mismatch:
-        return "SASL: the broker's SCRAM nonce does not extend the client's";
-      case sasl_errc::iteration_count_out_of_range:
-        return "SASL: the broker's SCRAM iteration count is out of range (4096 to 1000000)";
-      case sasl_errc::server_signature_mismatch:
-        return "SASL: the broker's SCRAM signature is wrong (the peer does not know the credentials)";
-      case sasl_errc::server_error:
-        return "SASL: the broker ended the SCRAM exchange with an error";
-      case sasl_errc::unexpected_message:
-        return "SASL: unexpected message for the state of the exchange";
-      case sasl_errc::missing_credentials:
-        return "SASL: sasl.username is not set";
-    }
-    return "unknown SASL error";
+const char* describe(sasl_errc e) noexcept {
+  switch (e) {
+    case sasl_errc::unknown_mechanism:
+      return "sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512";
+    case sasl_errc::mechanism_not_enabled:
+      return "the broker does not enable the configured SASL mechanism";
+    case sasl_errc::authentication_failed:
+      return "SASL authentication failed: the broker rejected the user name or password";
+    case sasl_errc::malformed_server_message:
+      return "SASL: the broker's SCRAM message is malformed";
+    case sasl_errc::server_nonce_mismatch:
+      return "SASL: the broker's SCRAM nonce does not extend the client's";
+    case sasl_errc::iteration_count_out_of_range:
+      return "SASL: the broker's SCRAM iteration count is out of range (4096 to 1000000)";
+    case sasl_errc::server_signature_mismatch:
+      return "SASL: the broker's SCRAM signature is wrong (the peer does not know the credentials)";
+    case sasl_errc::server_error:
+      return "SASL: the broker ended the SCRAM exchange with an error";
+    case sasl_errc::unexpected_message:
+      return "SASL: unexpected message for the state of the exchange";
+    case sasl_errc::missing_credentials:
+      return "SASL: sasl.username is not set";
   }
-};
+  return nullptr;
+}
+
+std::string unknown(int) { return "unknown SASL error"; }
 
 }  // namespace
 
 const std::error_category& sasl_category() noexcept {
-  static const SaslCategory category;
+  static const detail::EnumCategory<sasl_errc> category("kwire.sasl", describe, unknown);
   return category;
 }
 
