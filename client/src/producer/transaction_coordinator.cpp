@@ -11,6 +11,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <map>
 
@@ -242,6 +245,14 @@ asio::awaitable<std::error_code> TransactionCoordinator::end_transaction(bool co
   }
   if (commit && state_.state() != TxnState::committing) co_return state_.check_send();
   if (state_.fatal()) co_return state_.last_error();
+  // An AddPartitionsToTxn still under way (an abort right after a send) must
+  // finish first, or EndTxn would leave its partitions open at the coordinator.
+  while (adding_) {
+    if (Clock::now() >= deadline) co_return make_error_code(errc::transaction_timeout);
+    asio::steady_timer pause(executor_, std::chrono::milliseconds(5));
+    std::error_code ignored;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
   // Nothing reached the coordinator: there is no transaction to end there.
   if (added_.empty() && !offsets_added_) co_return co_await finish_transaction(commit, deadline);
   const ProducerIdAndEpoch pe = pe_;
