@@ -19,5 +19,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Short libFuzzer runs (clang) of every decoder and decompressor entry point.
 tools/run-fuzz.sh "${KWIRE_FUZZ_SECONDS:-10}"
+# The threaded client and net tests again, under ThreadSanitizer (own build).
+tools/run-tsan.sh
 # Last, so its summary closes the output: every test under ASan+UBSan.
 ctest --test-dir "$build" --output-on-failure -j"$jobs"

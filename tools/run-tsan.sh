@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Builds the client and net tests with ThreadSanitizer and runs the tests that
 # exercise threads: many user threads sending at once, the accumulator shared
-# with a draining thread, and the network thread. No -Werror: GCC warns that
-# Asio's own atomic_thread_fence is not instrumented (-Wtsan).
+# with a draining thread, and the network thread shared by application
+# threads. Only tests whose peers are fully instrumented run here: librdkafka's
+# mock cluster runs on an uninstrumented thread of its own, which TSan cannot
+# follow, so the net selection is "[thread]~[mock]". No -Werror here: GCC
+# warns that Asio's own atomic_thread_fence is not instrumented (-Wtsan).
+# (-Wno-tsan -DKWIRE_WERROR=ON silences exactly that, but changes the flags
+# of every object and so needs one cold TSan compile to switch.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${KWIRE_TSAN_BUILD_DIR:-build/test-tsan}
@@ -14,4 +19,4 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=thread
 cmake --build "$build" -j"$(nproc)" --target kwire_client_tests kwire_net_tests
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 "$build/tests/kwire_client_tests" "[threads]"
-"$build/tests/kwire_net_tests" "[thread]"
+"$build/tests/kwire_net_tests" "[thread]~[mock]"
