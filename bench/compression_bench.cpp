@@ -5,8 +5,8 @@
 //
 // `compression_bench --fixed N` instead compresses each batch N times per
 // codec without timing, for instruction counts under callgrind, e.g.
-//   valgrind --tool=callgrind --toggle-collect='kwire::compression::compress*' \
-//     compression_bench --fixed 200
+//   valgrind --tool=callgrind --toggle-collect='kwire::compression::compress*'
+//            compression_bench --fixed 200   (one command line)
 // (instructions per byte = Ir / (N * bytes), one codec and size per run with
 // --only lz4|zstd|gzip|snappy and --size BYTES).
 #include <chrono>
