@@ -8,6 +8,7 @@
 #include "kwire/protocol/records/crc32c.hpp"
 #include "kwire/protocol/records/records_error.hpp"
 #include "varint_cursor.hpp"
+#include "wrapping_arithmetic.hpp"
 
 namespace kwire::protocol::records {
 
@@ -162,9 +163,10 @@ bool BatchReader::next_v2_record(RecordView& out) {
   if (c.p != record_end) return fail(records_errc::record_length_mismatch);
 
   out.attributes = static_cast<std::int8_t>(attributes);
-  out.offset = info_.base_offset + offset_delta;
+  // Hostile deltas may overflow; wrap as Java's long arithmetic does (no UB).
+  out.offset = wrapping_add(info_.base_offset, offset_delta);
   out.timestamp = info_.timestamp_type == TimestampType::log_append_time ? info_.max_timestamp
-                                                                         : info_.base_timestamp + ts_delta;
+                                                                         : wrapping_add(info_.base_timestamp, ts_delta);
   out.headers = HeaderRange(Bytes(headers_begin, static_cast<std::size_t>(record_end - headers_begin)), header_count);
   record_pos_ = static_cast<std::size_t>(record_end - records_.data());
   ++records_read_;

@@ -8,6 +8,7 @@
 #include "kwire/compression/compression_error.hpp"
 #include "kwire/protocol/records/batch_reader.hpp"
 #include "kwire/protocol/records/records_error.hpp"
+#include "wrapping_arithmetic.hpp"
 
 namespace kwire::protocol::records {
 
@@ -131,9 +132,9 @@ bool BatchReader::start_legacy(Bytes whole) {
     ++count;
     at += consumed;
   }
-  legacy_offset_base_ = m.magic == 1 ? m.offset - last : 0;
-  info_.base_offset = legacy_offset_base_ + first;
-  info_.last_offset_delta = static_cast<std::int32_t>(last - first);
+  legacy_offset_base_ = m.magic == 1 ? wrapping_sub(m.offset, last) : 0;
+  info_.base_offset = wrapping_add(legacy_offset_base_, first);
+  info_.last_offset_delta = static_cast<std::int32_t>(wrapping_sub(last, first));
   info_.record_count = count;
   return true;
 }
@@ -158,7 +159,7 @@ bool BatchReader::next_legacy_record(RecordView& out) {
   if (auto ec = parse_message(records_.subspan(record_pos_), false, inner, consumed)) return fail(ec);
   record_pos_ += consumed;
   ++records_read_;
-  out.offset = legacy_offset_base_ + inner.offset;
+  out.offset = wrapping_add(legacy_offset_base_, inner.offset);
   out.timestamp = info_.timestamp_type == TimestampType::log_append_time ? info_.max_timestamp : inner.timestamp;
   out.attributes = inner.attributes;
   out.key = inner.key;
