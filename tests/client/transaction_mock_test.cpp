@@ -9,8 +9,12 @@
 // in transaction_broker_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <asio/post.hpp>
+
 #include <chrono>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kwire/producer.hpp"
@@ -267,4 +271,56 @@ TEST_CASE("transactions (mock): a call that runs out of time says so and can be 
   REQUIRE(producer.commit_transaction(10s) == std::error_code());
   producer.close(5s);
   CHECK(read_ids(cluster.bootstrap(), "txt", 0) == std::vector<std::uint64_t>{1});
+}
+
+namespace {
+
+// The sender's retry count, read on the io thread that owns it.
+std::uint64_t sender_retries(kwire::Producer& producer) {
+  auto& impl = kwire::detail::ProducerTestAccess::impl(producer);
+  std::promise<std::uint64_t> result;
+  asio::post(impl.io(), [&] { result.set_value(impl.sender().counters().retries); });
+  return result.get_future().get();
+}
+
+}  // namespace
+
+TEST_CASE("transactions (mock): an abort while a batch waits for its retry leaves the partition usable", "[txn][fault]") {
+  constexpr std::int16_t kNotEnoughReplicas = 19;
+  kwire::test::MockCluster cluster(1, {{"txr", 1, 1}});
+  Reports reports;
+  {
+    auto p = props(cluster, "tx-retry-abort");
+    p["retry.backoff.ms"] = "60000";  // the refused batch waits in the accumulator
+    p["retry.backoff.max.ms"] = "60000";
+    p["delivery.timeout.ms"] = "120000";
+    kwire::Producer producer(p);
+    REQUIRE(producer.init_transactions(10s) == std::error_code());
+    REQUIRE(producer.begin_transaction() == std::error_code());
+    cluster.push_request_errors(kProduce, {kNotEnoughReplicas});
+    for (std::uint64_t id = 0; id < 5; ++id) REQUIRE(reports.send(producer, "txr", 0, id) == std::error_code());
+    // Wait (bounded) until the batch was sent, refused and queued for a retry.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (sender_retries(producer) == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(5ms);
+    REQUIRE(sender_retries(producer) >= 1);
+    REQUIRE(producer.abort_transaction(10s) == std::error_code());
+    REQUIRE(reports.wait(5));
+    for (const auto& [id, rep] : reports.snapshot()) {
+      CHECK(rep.fired == 1);
+      CHECK(rep.error == kwire::errc::transaction_aborted);
+    }
+    // The batch the sender had sent is forgotten with its sequence: the next
+    // transaction's records to the same partition go out and commit.
+    REQUIRE(producer.begin_transaction() == std::error_code());
+    for (std::uint64_t id = 5; id < 15; ++id) REQUIRE(reports.send(producer, "txr", 0, id) == std::error_code());
+    REQUIRE(producer.commit_transaction(10s) == std::error_code());
+    REQUIRE(reports.wait(15));
+    auto snap = reports.snapshot();
+    for (std::uint64_t id = 5; id < 15; ++id) {
+      CHECK(snap[id].fired == 1);
+      CHECK(!snap[id].error);
+    }
+  }
+  CHECK(read_ids(cluster.bootstrap(), "txr", 0) == range(5, 15, 1));
 }

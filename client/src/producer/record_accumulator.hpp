@@ -141,6 +141,8 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   // Completes every queued batch with `error` (close, fatal errors).
   void abort_all(std::error_code error);
+  // Removes every queued batch (new or waiting for a retry) and hands it over.
+  std::vector<BatchPtr> take_all();
 
   bool has_queued();                // any batch still queued here
   std::size_t incomplete() const;   // batches created and not yet reported

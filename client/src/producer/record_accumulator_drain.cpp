@@ -140,14 +140,18 @@ std::vector<BatchPtr> RecordAccumulator::take_expired(Clock::time_point now) {
   return out;
 }
 
-void RecordAccumulator::abort_all(std::error_code error) {
+std::vector<BatchPtr> RecordAccumulator::take_all() {
   std::vector<BatchPtr> all;
   for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard lock(q.mu);
     for (BatchPtr& b : q.batches) all.push_back(std::move(b));
     q.batches.clear();
   });
-  for (BatchPtr& b : all) b->complete(-1, -1, error);
+  return all;
+}
+
+void RecordAccumulator::abort_all(std::error_code error) {
+  for (BatchPtr& b : take_all()) b->complete(-1, -1, error);
 }
 
 bool RecordAccumulator::has_queued() {

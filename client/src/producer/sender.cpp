@@ -66,6 +66,13 @@ void Sender::adopt_producer_id(ProducerIdAndEpoch pe) {
   wake_on_io_thread();
 }
 
+void Sender::fail_queued(std::error_code error) {
+  for (BatchPtr& batch : accumulator_.take_all()) {
+    transactions_.on_abandoned(batch->topic(), batch->partition(), batch.get());
+    batch->complete(-1, -1, error);
+  }
+}
+
 void Sender::wake() {
   asio::post(executor_, [this] { wake_on_io_thread(); });
 }

@@ -70,6 +70,10 @@ class Sender {
   void set_partition_gate(PartitionGate gate) { gate_ = std::move(gate); }
   // Transactions, io thread: the producer id and epoch from InitProducerId.
   void adopt_producer_id(ProducerIdAndEpoch pe);
+  // io thread: fails every queued batch (new or waiting for a retry) with
+  // `error`, and makes the idempotence state forget the ones already sent
+  // (their sequences are then re-assigned), so no partition waits on them.
+  void fail_queued(std::error_code error);
 
   // Spawns the coroutine on the executor and hooks the accumulator's wake-up.
   void start();

@@ -86,7 +86,7 @@ TransactionCoordinator::TransactionCoordinator(asio::any_io_executor executor, s
 void TransactionCoordinator::become_fatal(std::error_code ec) {
   state_.set_fatal(ec);
   // Not from inside the sender's drain (may_send runs there): later.
-  asio::post(executor_, [this, ec] { accumulator_.abort_all(ec); });
+  asio::post(executor_, [this, ec] { sender_.fail_queued(ec); });
 }
 
 std::error_code TransactionCoordinator::on_error(std::error_code ec) {

@@ -57,7 +57,7 @@ class TransactionCoordinator {
   // Commit: first checks that no record of the transaction failed.
   asio::awaitable<std::error_code> end_transaction(bool commit, Clock::time_point deadline);
   // Abort: fails every batch still queued with errc::transaction_aborted.
-  void fail_queued() { accumulator_.abort_all(errc::transaction_aborted); }
+  void fail_queued() { sender_.fail_queued(errc::transaction_aborted); }
 
   std::uint64_t coordinator_retries() const noexcept { return client_.retries(); }
 
