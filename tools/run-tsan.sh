@@ -16,7 +16,11 @@ mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=thread -DKWIRE_WERROR=OFF \
   -DKWIRE_BUILD_TOOLS=OFF -DKWIRE_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target kwire_client_tests kwire_net_tests
+# The build log goes to a file: GCC repeats its -Wtsan note on Asio's fence
+# for every translation unit. A failed build prints the log's end.
+echo "tsan: building client and net tests (log: $build.build.log)"
+cmake --build "$build" -j"$(nproc)" --target kwire_client_tests kwire_net_tests > "$build.build.log" 2>&1 \
+  || { tail -n 80 "$build.build.log"; exit 1; }
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 "$build/tests/kwire_client_tests" "[threads]"
 "$build/tests/kwire_net_tests" "[thread]~[mock]"
