@@ -10,6 +10,13 @@ bool session_options_from(const ParsedArgs& args, SessionOptions& out, std::stri
       why = "-X needs prop=value, got '" + x + "'";
       return false;
     }
+    // These commands open their own connections without TLS or SASL: refuse
+    // the settings rather than quietly connecting in plaintext.
+    const std::string& key = kv->first;
+    if (key.rfind("security.", 0) == 0 || key.rfind("ssl.", 0) == 0 || key.rfind("sasl.", 0) == 0) {
+      why = "-X " + key + ": this command connects without TLS/SASL so far (kwire produce and perf take them)";
+      return false;
+    }
     auto ms = [&](std::chrono::milliseconds& field) {
       auto v = parse_int(kv->second, 1, 3'600'000);
       if (!v) {
