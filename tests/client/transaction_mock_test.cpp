@@ -324,3 +324,24 @@ TEST_CASE("transactions (mock): an abort while a batch waits for its retry leave
   }
   CHECK(read_ids(cluster.bootstrap(), "txr", 0) == range(5, 15, 1));
 }
+
+TEST_CASE("transactions (mock): PRODUCER_FENCED on a Produce is fatal, not abortable", "[txn][fault]") {
+  constexpr std::int16_t kInvalidProducerEpoch = 47;
+  kwire::test::MockCluster cluster(1, {{"txp", 1, 1}});
+  Reports reports;
+  kwire::Producer producer(props(cluster, "tx-fenced-produce"));
+  REQUIRE(producer.init_transactions(10s) == std::error_code());
+  REQUIRE(producer.begin_transaction() == std::error_code());
+  cluster.push_request_errors(kProduce, {kProducerFenced});
+  REQUIRE(reports.send(producer, "txp", 0, 1) == std::error_code());
+  // A newer producer owns the transactional id: nothing can go on, not even
+  // an abort (as the Java client's ProducerFencedException).
+  const std::error_code commit = producer.commit_transaction(10s);
+  CHECK(commit == kafka(kInvalidProducerEpoch));
+  REQUIRE(reports.wait(1));
+  CHECK(reports.snapshot()[1].fired == 1);
+  CHECK(reports.snapshot()[1].error == kafka(kInvalidProducerEpoch));
+  CHECK(producer.abort_transaction(5s) == kafka(kInvalidProducerEpoch));
+  CHECK(producer.begin_transaction() == kafka(kInvalidProducerEpoch));
+  CHECK(reports.send(producer, "txp", 0, 2) == kafka(kInvalidProducerEpoch));
+}

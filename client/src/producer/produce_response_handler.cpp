@@ -25,7 +25,10 @@ ProduceErrorClass classify_produce_error(std::int16_t error_code) noexcept {
     case kafka_errc::unknown_producer_id:
       c.kind = SequenceError::unknown_producer_id;
       return c;
+    // PRODUCER_FENCED (transactional): a newer producer took our id. Handled
+    // as INVALID_PRODUCER_EPOCH, which a transactional producer turns fatal.
     case kafka_errc::invalid_producer_epoch:
+    case kafka_errc::producer_fenced:
       c.kind = SequenceError::invalid_producer_epoch;
       return c;
     // The Java client's InvalidMetadataException family: the leader or the
