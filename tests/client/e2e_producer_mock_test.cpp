@@ -158,8 +158,16 @@ kwire::ProducerConfig config_for(const kwire::test::MockCluster& cluster) {
 TEST_CASE("e2e: acknowledged records are in the mock's log once, in order, intact", "[e2e]") {
   kwire::test::MockCluster cluster(3, {{"e2e", 4, 1}});
   Run run("e2e");
+  // Five requests in flight and no faults: a retry here could only come from a
+  // request timing out on a loaded machine, and the mock (no sequence checks
+  // without a transactional id) would then store batches out of order. A
+  // broker that checks sequences refuses that (fault_sender_test); this run
+  // is about the happy path, so it gives requests ample time.
+  auto config = config_for(cluster);
+  config.request_timeout = 30s;
+  config.delivery_timeout = 60s;
   {
-    kwire::Producer producer(config_for(cluster));
+    kwire::Producer producer(config);
     for (std::uint64_t id = 0; id < 4000; ++id) REQUIRE_FALSE(run.send(producer, id, static_cast<std::int32_t>(id % 4)));
     CHECK_FALSE(producer.flush(30s));
     const auto start = std::chrono::steady_clock::now();
