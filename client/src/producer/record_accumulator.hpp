@@ -189,6 +189,12 @@ class RecordAccumulator final : public BatchCompletionSink {
   std::atomic<bool> closed_{false};
   std::atomic<int> flushes_{0};
   std::atomic<bool> wake_pending_{false};
+  // take_expired() scans every queued batch; it does so only once the
+  // earliest deadline it could find has come (steady_clock ticks). A scan
+  // per sender round made the sender quadratic in the number of queued
+  // batches (17 % of the producer's CPU with 16 KiB batches).
+  std::atomic<Clock::rep> expiry_check_at_{0};
+  void check_expiry_by(Clock::time_point deadline) noexcept;
   std::function<void()> wakeup_;
   std::mutex wakeup_mu_;
 

@@ -119,13 +119,27 @@ void RecordAccumulator::reenqueue(BatchPtr batch) {
         ++it;
       }
     }
+    check_expiry_by(batch->delivery_deadline());
     q.batches.insert(it, std::move(batch));
   }
   wake();
 }
 
+void RecordAccumulator::check_expiry_by(Clock::time_point deadline) noexcept {
+  const Clock::rep at = deadline.time_since_epoch().count();
+  Clock::rep current = expiry_check_at_.load(std::memory_order_acquire);
+  while (at < current && !expiry_check_at_.compare_exchange_weak(current, at, std::memory_order_acq_rel)) {
+  }
+}
+
 std::vector<BatchPtr> RecordAccumulator::take_expired(Clock::time_point now) {
   std::vector<BatchPtr> out;
+  if (now.time_since_epoch().count() < expiry_check_at_.load(std::memory_order_acquire)) return out;
+  // Batches created from now on expire after now + delivery.timeout.ms; the
+  // ones still queued set the next check, and so do retried batches coming
+  // back meanwhile (reenqueue), whose deadlines may be earlier.
+  expiry_check_at_.store((now + options_.delivery_timeout).time_since_epoch().count(), std::memory_order_release);
+  Clock::time_point earliest = Clock::time_point::max();
   for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard lock(q.mu);
     for (auto it = q.batches.begin(); it != q.batches.end();) {
@@ -133,10 +147,12 @@ std::vector<BatchPtr> RecordAccumulator::take_expired(Clock::time_point now) {
         out.push_back(std::move(*it));
         it = q.batches.erase(it);
       } else {
+        earliest = std::min(earliest, (*it)->delivery_deadline());
         ++it;
       }
     }
   });
+  if (earliest != Clock::time_point::max()) check_expiry_by(earliest);
   return out;
 }
 

@@ -123,6 +123,7 @@ void RecordAccumulator::reenqueue_split(std::vector<BatchPtr> parts) {
       }
     }
     for (BatchPtr& p : parts) {
+      check_expiry_by(p->delivery_deadline());
       it = q.batches.insert(it, std::move(p));
       ++it;
     }
