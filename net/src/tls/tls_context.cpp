@@ -52,60 +52,17 @@ std::error_code load_trust(asio::ssl::context& ctx, const TlsSettings& s, std::s
   return {};
 }
 
-// The client identity from PEM text (ssl.certificate.pem / ssl.key.pem).
-std::error_code load_client_identity_pem(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
-  if (!s.certificate_location.empty() || !s.key_location.empty()) {
-    detail = "a client certificate is set both as files and as PEM text: use one";
-    return make_error_code(tls_errc::invalid_settings);
-  }
-  if (s.certificate_pem.empty() || s.key_pem.empty()) {
-    detail = "ssl.certificate.pem and ssl.key.pem must both be set, or neither";
-    return make_error_code(tls_errc::invalid_settings);
-  }
+// Loads the client certificate, then its key, with `load_certificate` and
+// `load_key` (from files or from PEM text); `certificate_name` and `key_name`
+// name the settings in error details. Never puts the pass phrase in a detail.
+template <typename LoadCertificate, typename LoadKey>
+std::error_code load_identity(asio::ssl::context& ctx, const TlsSettings& s, const std::string& certificate_name,
+                              const std::string& key_name, LoadCertificate load_certificate, LoadKey load_key,
+                              std::string& detail) {
   std::error_code ec;
-  ctx.use_certificate_chain(asio::buffer(s.certificate_pem), ec);
+  load_certificate(ec);
   if (ec) {
-    detail = "ssl.certificate.pem: " + ec.message();
-    return make_error_code(tls_errc::certificate_unreadable);
-  }
-  if (!s.key_password.empty()) {
-    ctx.set_password_callback(
-        [password = s.key_password](std::size_t, asio::ssl::context::password_purpose) {
-          return std::string(password.reveal());
-        },
-        ec);
-    if (ec) {
-      detail = "the key pass phrase callback could not be installed";
-      return make_error_code(tls_errc::context_setup_failed);
-    }
-  }
-  ctx.use_private_key(asio::buffer(s.key_pem.reveal().data(), s.key_pem.reveal().size()), asio::ssl::context::pem,
-                      ec);
-  const bool mismatch = ec ? ec.category() == asio::error::get_ssl_category() &&
-                                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH
-                          : SSL_CTX_check_private_key(ctx.native_handle()) != 1;
-  if (mismatch) {
-    detail = "ssl.key.pem does not match ssl.certificate.pem";
-    return make_error_code(tls_errc::private_key_mismatch);
-  }
-  if (ec) {
-    detail = "ssl.key.pem: " + ec.message();
-    return make_error_code(tls_errc::private_key_unreadable);
-  }
-  return {};
-}
-
-std::error_code load_client_identity(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
-  if (!s.certificate_pem.empty() || !s.key_pem.empty()) return load_client_identity_pem(ctx, s, detail);
-  if (s.certificate_location.empty() && s.key_location.empty()) return {};
-  if (s.certificate_location.empty() || s.key_location.empty()) {
-    detail = "ssl.certificate.location and ssl.key.location must both be set, or neither";
-    return make_error_code(tls_errc::invalid_settings);
-  }
-  std::error_code ec;
-  ctx.use_certificate_chain_file(s.certificate_location, ec);
-  if (ec) {
-    detail = "ssl.certificate.location " + quoted(s.certificate_location) + ": " + ec.message();
+    detail = certificate_name + ": " + ec.message();
     return make_error_code(tls_errc::certificate_unreadable);
   }
   if (!s.key_password.empty()) {
@@ -120,24 +77,54 @@ std::error_code load_client_identity(asio::ssl::context& ctx, const TlsSettings&
       return make_error_code(tls_errc::context_setup_failed);
     }
   }
-  ctx.use_private_key_file(s.key_location, asio::ssl::context::pem, ec);
-  if (ec && ec.category() == asio::error::get_ssl_category() &&
-      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
-    detail = "ssl.key.location " + quoted(s.key_location) + " does not match ssl.certificate.location " +
-             quoted(s.certificate_location);
+  load_key(ec);
+  const bool mismatch = ec ? ec.category() == asio::error::get_ssl_category() &&
+                                 ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH
+                          : SSL_CTX_check_private_key(ctx.native_handle()) != 1;
+  if (mismatch) {
+    detail = key_name + " does not match " + certificate_name;
     return make_error_code(tls_errc::private_key_mismatch);
   }
   if (ec) {
     // OpenSSL's reason names the failing step, never the pass phrase.
-    detail = "ssl.key.location " + quoted(s.key_location) + ": " + ec.message();
+    detail = key_name + ": " + ec.message();
     return make_error_code(tls_errc::private_key_unreadable);
   }
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
-    detail = "ssl.key.location " + quoted(s.key_location) + " does not match ssl.certificate.location " +
-             quoted(s.certificate_location);
-    return make_error_code(tls_errc::private_key_mismatch);
-  }
   return {};
+}
+
+// The client identity from PEM text (ssl.certificate.pem / ssl.key.pem).
+std::error_code load_client_identity_pem(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
+  if (!s.certificate_location.empty() || !s.key_location.empty()) {
+    detail = "a client certificate is set both as files and as PEM text: use one";
+    return make_error_code(tls_errc::invalid_settings);
+  }
+  if (s.certificate_pem.empty() || s.key_pem.empty()) {
+    detail = "ssl.certificate.pem and ssl.key.pem must both be set, or neither";
+    return make_error_code(tls_errc::invalid_settings);
+  }
+  return load_identity(
+      ctx, s, "ssl.certificate.pem", "ssl.key.pem",
+      [&](std::error_code& ec) { ctx.use_certificate_chain(asio::buffer(s.certificate_pem), ec); },
+      [&](std::error_code& ec) {
+        ctx.use_private_key(asio::buffer(s.key_pem.reveal().data(), s.key_pem.reveal().size()),
+                            asio::ssl::context::pem, ec);
+      },
+      detail);
+}
+
+std::error_code load_client_identity(asio::ssl::context& ctx, const TlsSettings& s, std::string& detail) {
+  if (!s.certificate_pem.empty() || !s.key_pem.empty()) return load_client_identity_pem(ctx, s, detail);
+  if (s.certificate_location.empty() && s.key_location.empty()) return {};
+  if (s.certificate_location.empty() || s.key_location.empty()) {
+    detail = "ssl.certificate.location and ssl.key.location must both be set, or neither";
+    return make_error_code(tls_errc::invalid_settings);
+  }
+  return load_identity(
+      ctx, s, "ssl.certificate.location " + quoted(s.certificate_location),
+      "ssl.key.location " + quoted(s.key_location),
+      [&](std::error_code& ec) { ctx.use_certificate_chain_file(s.certificate_location, ec); },
+      [&](std::error_code& ec) { ctx.use_private_key_file(s.key_location, asio::ssl::context::pem, ec); }, detail);
 }
 
 bool is_ip_literal(const std::string& host) {
