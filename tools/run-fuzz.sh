@@ -6,12 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
-build=${KWIRE_FUZZ_BUILD_DIR:-build/fuzz}
+# The test command's build (tools/configure-test-build.sh): its libraries are
+# instrumented for coverage, so the fuzzers see the code they drive.
+build=${KWIRE_FUZZ_BUILD_DIR:-build/test-asan}
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-mkdir -p "$build"
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_FUZZ=ON \
-  -DKWIRE_SANITIZE=address,undefined -DKWIRE_BUILD_TOOLS=OFF -DKWIRE_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
-  || { cat "$build.configure.log"; exit 1; }
+[ -f "$build/CMakeCache.txt" ] || tools/configure-test-build.sh "$build"
 targets=$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$(nproc)" --target $targets

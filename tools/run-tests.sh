@@ -8,9 +8,7 @@ build=${KWIRE_TEST_BUILD_DIR:-build/test-asan}
 jobs=$(nproc)
 # Paths relative to the checkout, so a fresh clone reuses earlier compiles.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-mkdir -p "$(dirname "$build")"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=address,undefined \
-  -DKWIRE_WERROR=ON -DKWIRE_BUILD_BENCH=ON > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+tools/configure-test-build.sh "$build"
 cmake --build "$build" -j"$jobs"
 if [ -f tools/codegen/generate.py ]; then
   python3 tools/codegen/generate.py --check
@@ -18,7 +16,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Short libFuzzer runs (clang) of every decoder and decompressor entry point.
-tools/run-fuzz.sh "${KWIRE_FUZZ_SECONDS:-10}"
+KWIRE_FUZZ_BUILD_DIR="$build" tools/run-fuzz.sh "${KWIRE_FUZZ_SECONDS:-10}"
 # The threaded client and net tests again, under ThreadSanitizer (own build).
 tools/run-tsan.sh
 # Last, so its summary closes the output: every test under ASan+UBSan.

@@ -4,20 +4,17 @@
 # with a draining thread, and the network thread shared by application
 # threads. Only tests whose peers are fully instrumented run here: librdkafka's
 # mock cluster runs on an uninstrumented thread of its own, which TSan cannot
-# follow, so the net selection is "[thread]~[mock]". No -Werror here: GCC
-# warns that Asio's own atomic_thread_fence is not instrumented (-Wtsan).
-# (-Wno-tsan -DKWIRE_WERROR=ON silences exactly that, but changes the flags
-# of every object and so needs one cold TSan compile to switch.)
+# follow, so the net selection is "[thread]~[mock]". Built with clang, like
+# the test command's main build (GCC warns on Asio's fence under TSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${KWIRE_TSAN_BUILD_DIR:-build/test-tsan}
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 mkdir -p "$build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=thread -DKWIRE_WERROR=OFF \
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=thread -DKWIRE_WERROR=ON \
   -DKWIRE_BUILD_TOOLS=OFF -DKWIRE_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
-# The build log goes to a file: GCC repeats its -Wtsan note on Asio's fence
-# for every translation unit. A failed build prints the log's end.
+# The build log goes to a file; a failed build prints the log's end.
 echo "tsan: building client and net tests (log: $build.build.log)"
 cmake --build "$build" -j"$(nproc)" --target kwire_client_tests kwire_net_tests > "$build.build.log" 2>&1 \
   || { tail -n 80 "$build.build.log"; exit 1; }

@@ -100,7 +100,7 @@ TEST_CASE("losing a connection triggers a metadata refresh", "[net][mock][metada
   f.cluster.broker_down(1);
   f.cluster.broker_up(1);
   // The refresh may first fail while the broker restarts; it retries.
-  REQUIRE(f.run_until([&] { return conn->closed() && f.cache->generation() > generation; }));
+  REQUIRE(f.run_until([&, conn = conn] { return conn->closed() && f.cache->generation() > generation; }));
 }
 
 TEST_CASE("waiting for a topic the cluster does not have ends with its error after the timeout", "[net][mock][metadata]") {

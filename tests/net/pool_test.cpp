@@ -99,8 +99,9 @@ TEST_CASE("the pool reconnects once a broker that went down is back", "[net][moc
   cluster.set_rtt(1, 500ms);
   std::error_code in_flight_error;
   bool answered = false;
+  auto pinged = conn;  // clang 14 cannot capture a structured binding
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    in_flight_error = co_await ping(conn);
+    in_flight_error = co_await ping(pinged);
     answered = true;
   }, asio::detached);
   io.restart();
@@ -141,7 +142,7 @@ TEST_CASE("idle connections are closed after connections.max.idle.ms", "[net][mo
   auto pool = ConnectionPool::create(io.get_executor(), config);
   auto [ec, conn] = run_coroutine(io, pool->connection(kFirstBootstrapId));
   REQUIRE(!ec);
-  REQUIRE(run_until(io, [&] { return conn->closed(); }, 10s));
+  REQUIRE(run_until(io, [&, conn = conn] { return conn->closed(); }, 10s));
   CHECK(conn->close_reason() == net_errc::idle_timeout);
   CHECK(pool->connected(kFirstBootstrapId) == nullptr);
   // The next use opens a fresh connection.

@@ -74,12 +74,11 @@ std::int16_t first_partition_error(const Results& topics, ErrorOf error_of) {
 }  // namespace
 
 TransactionCoordinator::TransactionCoordinator(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
-                                               Sender& sender, RecordAccumulator& accumulator,
-                                               TransactionalState& state, TransactionSettings settings)
+                                               Sender& sender, TransactionalState& state,
+                                               TransactionSettings settings)
     : executor_(std::move(executor)),
       client_(std::move(pool), settings.retry_backoff),
       sender_(sender),
-      accumulator_(accumulator),
       state_(state),
       settings_(std::move(settings)) {}
 

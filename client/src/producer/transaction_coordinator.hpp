@@ -44,7 +44,7 @@ class TransactionCoordinator {
   using Clock = std::chrono::steady_clock;
 
   TransactionCoordinator(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool, Sender& sender,
-                         RecordAccumulator& accumulator, TransactionalState& state, TransactionSettings settings);
+                         TransactionalState& state, TransactionSettings settings);
 
   // The sender's gate for a partition's batches: true once the partition is
   // part of the current transaction; otherwise asks the coordinator to add it
@@ -88,7 +88,6 @@ class TransactionCoordinator {
   asio::any_io_executor executor_;
   TransactionCoordinatorClient client_;
   Sender& sender_;
-  RecordAccumulator& accumulator_;
   TransactionalState& state_;
   const TransactionSettings settings_;
 

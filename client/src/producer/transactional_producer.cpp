@@ -27,7 +27,7 @@ TransactionalProducer::TransactionalProducer(asio::io_context& io, RecordAccumul
   settings.transactional_id = *config.transactional_id;
   settings.transaction_timeout = config.transaction_timeout;
   settings.retry_backoff = config.retry_backoff;
-  coordinator_ = std::make_unique<TransactionCoordinator>(io.get_executor(), std::move(pool), sender, accumulator,
+  coordinator_ = std::make_unique<TransactionCoordinator>(io.get_executor(), std::move(pool), sender,
                                                           state_, std::move(settings));
 }
 
