@@ -34,7 +34,7 @@ inline std::uint32_t xxh32(const std::uint8_t* p, std::size_t len, std::uint32_t
     h = seed + P5;
   }
   h += static_cast<std::uint32_t>(len);
-  while (p + 4 <= end) {
+  while (end - p >= 4) {  // not p + 4 <= end: p may be null when len is 0
     h = rotl(h + le32(p) * P3, 17) * P4;
     p += 4;
   }
