@@ -231,9 +231,11 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
       } else if (result.error) {
         handler_.on_request_failed(std::move(batch), result.error, now);
       } else {
-        handler_.on_partition_response(
-            std::move(batch),
-            ProduceResponseHandler::find(result.response.body, batch->topic(), batch->partition()), now);
+        // Looked up before the call: arguments may be evaluated left to right,
+        // which would move `batch` away first.
+        const auto* partition =
+            ProduceResponseHandler::find(result.response.body, batch->topic(), batch->partition());
+        handler_.on_partition_response(std::move(batch), partition, now);
       }
     }
   }
