@@ -1,16 +1,16 @@
-// MetadataCache (client/src/metadata) against librdkafka's mock cluster:
+// MetadataCache (client/src/cluster) against librdkafka's mock cluster:
 // bootstrap, partition counts and leaders, a leader move picked up by a
 // refresh, periodic refresh, refresh on a lost connection, and the bounded
 // wait for a topic the cluster does not have.
 #include <catch2/catch.hpp>
 
 #include "kwire/protocol/errors.hpp"
-#include "metadata/metadata_cache.hpp"
+#include "cluster/metadata_cache.hpp"
 #include "mock_cluster.hpp"
 #include "net_test_util.hpp"
 
 using namespace std::chrono_literals;
-using kwire::client_internal::MetadataCache;
+using kwire::detail::MetadataCache;
 using kwire::net::ConnectionPool;
 using kwire::test::MockCluster;
 using kwire::test::run_coroutine;

@@ -12,8 +12,8 @@
 namespace kwire {
 namespace {
 
-using config::parse_bool;
-using config::parse_int;
+using detail::parse_bool;
+using detail::parse_int;
 using ms = std::chrono::milliseconds;
 
 constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
@@ -38,7 +38,7 @@ Setter ms_field(ms ProducerConfig::*field, std::int64_t min, std::int64_t max) {
 }
 
 bool set_acks(ProducerConfig& c, const std::string& v, std::string& why) {
-  std::string t = config::to_lower(config::trim(v));
+  std::string t = detail::to_lower(detail::trim(v));
   if (t == "all" || t == "-1") c.acks = -1;
   else if (t == "0") c.acks = 0;
   else if (t == "1") c.acks = 1;
@@ -50,7 +50,7 @@ bool set_acks(ProducerConfig& c, const std::string& v, std::string& why) {
 }
 
 bool set_compression(ProducerConfig& c, const std::string& v, std::string& why) {
-  std::string t = config::to_lower(config::trim(v));
+  std::string t = detail::to_lower(detail::trim(v));
   if (t == "none") c.compression_type = CompressionType::none;
   else if (t == "gzip") c.compression_type = CompressionType::gzip;
   else if (t == "snappy") c.compression_type = CompressionType::snappy;
@@ -70,7 +70,7 @@ bool set_level(ProducerConfig& c, const std::string& v, std::string& why) {
 }
 
 bool set_partitioner(ProducerConfig& c, const std::string& v, std::string& why) {
-  std::string t = config::to_lower(config::trim(v));
+  std::string t = detail::to_lower(detail::trim(v));
   if (t == "default" || t == "murmur2_random") c.partitioner = BuiltinPartitioner::default_partitioner;
   else if (t == "uniform_sticky") c.partitioner = BuiltinPartitioner::uniform_sticky;
   else {
@@ -83,7 +83,7 @@ bool set_partitioner(ProducerConfig& c, const std::string& v, std::string& why) 
 const std::map<std::string_view, Setter>& setters() {
   static const std::map<std::string_view, Setter> table = {
       {"bootstrap.servers", [](ProducerConfig& c, const std::string& v, std::string&) {
-         c.bootstrap_servers = config::parse_list(v);
+         c.bootstrap_servers = detail::parse_list(v);
          return true;
        }},
       {"client.id", [](ProducerConfig& c, const std::string& v, std::string&) {
@@ -173,11 +173,11 @@ std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& o
       }
       continue;
     }
-    switch (config::apply_security_property(c.security, key, value, problem)) {
-      case config::PropertyResult::applied: continue;
-      case config::PropertyResult::bad_value:
+    switch (detail::apply_security_property(c.security, key, value, problem)) {
+      case detail::PropertyResult::applied: continue;
+      case detail::PropertyResult::bad_value:
         return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
-      case config::PropertyResult::unknown: break;
+      case detail::PropertyResult::unknown: break;
     }
     return fail(why, errc::unknown_config_key, "unknown producer property '" + key + "'");
   }
@@ -265,7 +265,7 @@ std::error_code ProducerConfig::validate(std::string& why) const {
                   "compression.level " + std::to_string(l) + " is out of range for the configured codec");
     }
   }
-  if (std::error_code ec = config::validate_security(security, why)) return ec;
+  if (std::error_code ec = detail::validate_security(security, why)) return ec;
   return {};
 }
 

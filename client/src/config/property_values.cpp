@@ -4,7 +4,7 @@
 #include <cctype>
 #include <charconv>
 
-namespace kwire::config {
+namespace kwire::detail {
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -53,4 +53,4 @@ std::vector<std::string> parse_list(std::string_view text) {
   return out;
 }
 
-}  // namespace kwire::config
+}  // namespace kwire::detail

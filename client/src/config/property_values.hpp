@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kwire::config {
+namespace kwire::detail {
 
 // The whole string must be a base-10 integer within [min, max].
 std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t min, std::int64_t max, std::string& why);
@@ -20,4 +20,4 @@ std::vector<std::string> parse_list(std::string_view text);
 std::string to_lower(std::string_view text);
 std::string_view trim(std::string_view text);
 
-}  // namespace kwire::config
+}  // namespace kwire::detail

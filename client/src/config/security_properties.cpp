@@ -7,7 +7,7 @@
 #include "config/property_values.hpp"
 #include "kwire/errors.hpp"
 
-namespace kwire::config {
+namespace kwire::detail {
 namespace {
 
 // Extracts name="value" from a JAAS line such as
@@ -166,4 +166,4 @@ std::error_code validate_security(const SecurityConfig& sec, std::string& why) {
   return {};
 }
 
-}  // namespace kwire::config
+}  // namespace kwire::detail

@@ -8,7 +8,7 @@
 
 #include "kwire/producer_config.hpp"
 
-namespace kwire::config {
+namespace kwire::detail {
 
 enum class PropertyResult { applied, unknown, bad_value };
 
@@ -16,4 +16,4 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
                                        std::string& why);
 std::error_code validate_security(const SecurityConfig& sec, std::string& why);
 
-}  // namespace kwire::config
+}  // namespace kwire::detail

@@ -17,10 +17,10 @@
 #include "kwire/net/config.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
-#include "metadata/metadata_cache.hpp"
-#include "producer/net_security.hpp"
+#include "cluster/metadata_cache.hpp"
+#include "config/net_security.hpp"
 #include "producer/producer_backend.hpp"
-#include "producer/sender_net_transport.hpp"
+#include "producer/sender/net_sender_transport.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -45,10 +45,10 @@ net::NetConfig net_config(const ProducerConfig& c) {
 // bootstrap connections: a wrong password or an untrusted certificate then
 // fails the wait at once with that error, as the Java client's
 // AuthenticationException does, instead of ending in a metadata timeout.
-class NetTopicMetadata final : public TopicMetadata {
+class NetTopicMetadataSource final : public TopicMetadataSource {
  public:
-  NetTopicMetadata(asio::any_io_executor ex, std::shared_ptr<net::ConnectionPool> pool,
-                   std::shared_ptr<client_internal::MetadataCache> cache, bool probe_security)
+  NetTopicMetadataSource(asio::any_io_executor ex, std::shared_ptr<net::ConnectionPool> pool,
+                   std::shared_ptr<detail::MetadataCache> cache, bool probe_security)
       : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)), probe_security_(probe_security) {}
 
   std::optional<std::int32_t> partition_count(std::string_view topic) override {
@@ -132,7 +132,7 @@ class NetTopicMetadata final : public TopicMetadata {
 
   asio::any_io_executor ex_;
   std::shared_ptr<net::ConnectionPool> pool_;
-  std::shared_ptr<client_internal::MetadataCache> cache_;
+  std::shared_ptr<detail::MetadataCache> cache_;
   const bool probe_security_;
   std::mutex mu_;
   std::map<std::string, std::int32_t, std::less<>> counts_;
@@ -142,10 +142,10 @@ class NetTopicMetadata final : public TopicMetadata {
 
 ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
   auto pool = net::ConnectionPool::create(executor, net_config(config));
-  auto cache = client_internal::MetadataCache::create(pool);
-  auto topics = std::make_unique<NetTopicMetadata>(executor, pool, cache,
+  auto cache = detail::MetadataCache::create(pool);
+  auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache,
                                                    config.security.protocol != SecurityProtocol::plaintext);
-  NetTopicMetadata* topics_raw = topics.get();
+  NetTopicMetadataSource* topics_raw = topics.get();
   auto refresher = std::make_shared<asio::steady_timer>(executor);
   asio::post(executor, [cache] { cache->start(); });
   // Partition counts follow the cache at metadata.max.age.ms.

@@ -122,7 +122,7 @@ std::size_t Batch::size_bytes() const noexcept { return batch_ ? batch_->size_by
 // ---- Transactions ----
 
 namespace {
-detail::TransactionalProducer* transactional(detail::ProducerImpl& impl) { return impl.transactions(); }
+detail::TransactionCalls* transactional(detail::ProducerImpl& impl) { return impl.transactions(); }
 }  // namespace
 
 std::error_code Producer::init_transactions(std::chrono::milliseconds timeout) {

@@ -3,7 +3,7 @@
 // InitProducerId) and topic metadata for partitioning (partition counts, a
 // bounded wait for a topic not yet known). The network backend builds both on
 // kwire::net's connection pool and the metadata cache.
-// Threads: TopicMetadata is called from user threads (thread-safe); the
+// Threads: TopicMetadataSource is called from user threads (thread-safe); the
 // transport only on the io thread.
 #pragma once
 
@@ -19,14 +19,14 @@
 
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/producer_config.hpp"
-#include "producer/sender_transport.hpp"
+#include "producer/sender/sender_transport.hpp"
 
 namespace kwire::detail {
 
-class TopicMetadata {
+class TopicMetadataSource {
  public:
   using Clock = std::chrono::steady_clock;
-  virtual ~TopicMetadata() = default;
+  virtual ~TopicMetadataSource() = default;
   // Partition count if the topic is known; never blocks.
   virtual std::optional<std::int32_t> partition_count(std::string_view topic) = 0;
   // Waits (user thread) until the topic is known. errc::metadata_timeout at
@@ -36,7 +36,7 @@ class TopicMetadata {
 
 struct ProducerBackend {
   std::unique_ptr<SenderTransport> transport;
-  std::unique_ptr<TopicMetadata> metadata;
+  std::unique_ptr<TopicMetadataSource> metadata;
   // The connection pool, for the transaction and group coordinators' requests;
   // null on backends without one (transactions are then unavailable).
   std::shared_ptr<net::ConnectionPool> pool;

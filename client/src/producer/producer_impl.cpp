@@ -35,7 +35,7 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
   backend_ = factory(io_.get_executor(), config_);
   sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
   if (config_.transactional_id) {
-    txn_ = std::make_unique<TransactionalProducer>(io_, accumulator_, *sender_, backend_.pool, config_);
+    txn_ = std::make_unique<TransactionCalls>(io_, accumulator_, *sender_, backend_.pool, config_);
     sender_->set_partition_gate([this](std::string_view t, std::int32_t p) { return txn_->may_send(t, p); });
   }
   sender_->start();

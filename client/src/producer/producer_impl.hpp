@@ -16,12 +16,12 @@
 #include <thread>
 
 #include "kwire/producer.hpp"
-#include "producer/delivery_report.hpp"
+#include "producer/delivery/delivery_report.hpp"
 #include "producer/partitioner.hpp"
 #include "producer/producer_backend.hpp"
-#include "producer/record_accumulator.hpp"
-#include "producer/sender.hpp"
-#include "producer/transactional_producer.hpp"
+#include "producer/accumulator/record_accumulator.hpp"
+#include "producer/sender/sender.hpp"
+#include "producer/transactions/transaction_calls.hpp"
 
 namespace kwire::detail {
 
@@ -44,7 +44,7 @@ class ProducerImpl {
                                 std::int32_t partition, DeliveryHandler& handler);
 
   // Transactions; null without transactional.id.
-  TransactionalProducer* transactions() noexcept { return txn_.get(); }
+  TransactionCalls* transactions() noexcept { return txn_.get(); }
 
   const ProducerConfig& config() const noexcept { return config_; }
   RecordAccumulator& accumulator() noexcept { return accumulator_; }
@@ -65,7 +65,7 @@ class ProducerImpl {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   ProducerBackend backend_;
   std::unique_ptr<Sender> sender_;
-  std::unique_ptr<TransactionalProducer> txn_;
+  std::unique_ptr<TransactionCalls> txn_;
   std::thread io_thread_;
   std::atomic<std::thread::id> io_thread_id_{};
   std::mutex close_mu_;

@@ -1,0 +1,233 @@
+// The record accumulator's user-thread side: appends, memory, flush and close
+// (see record_accumulator.hpp). The io-thread side is in
+// record_accumulator_drain.cpp.
+#include "producer/accumulator/record_accumulator.hpp"
+
+#include <algorithm>
+
+#include "kwire/errors.hpp"
+
+namespace kwire::detail {
+
+AccumulatorOptions AccumulatorOptions::from(const ProducerConfig& c) {
+  AccumulatorOptions o;
+  o.batch_size = static_cast<std::size_t>(std::max<std::int32_t>(c.batch_size, 1));
+  o.linger = c.linger;
+  o.delivery_timeout = c.delivery_timeout;
+  o.max_request_size = static_cast<std::size_t>(c.max_request_size);
+  o.buffer_memory = static_cast<std::size_t>(c.buffer_memory);
+  o.block_when_full = !c.enable_manual_events_poll;
+  o.compression = c.compression_type;
+  o.compression_level = c.compression_level;
+  o.copy_max_bytes = static_cast<std::size_t>(std::max<std::int32_t>(c.message_copy_max_bytes, 0));
+  return o;
+}
+
+RecordAccumulator::RecordAccumulator(const AccumulatorOptions& options, DeliveryDispatcher& dispatcher)
+    : options_(options), dispatcher_(dispatcher), pool_(options.buffer_memory, options.batch_size) {
+  // Someone waiting for memory makes every batch ready; tell the sender.
+  pool_.set_wait_hook([this] { wake(); });
+}
+
+RecordAccumulator::~RecordAccumulator() {
+  closed_.store(true, std::memory_order_release);
+  abort_all(errc::producer_closed);
+}
+
+RecordAccumulator::PartitionQueue& RecordAccumulator::queue_for(std::string_view topic, std::int32_t partition) {
+  TopicQueues* tq = nullptr;
+  {
+    std::shared_lock lock(topics_mu_);
+    auto it = topics_.find(topic);
+    if (it != topics_.end()) tq = it->second.get();
+  }
+  if (!tq) {
+    std::unique_lock lock(topics_mu_);
+    auto [it, inserted] = topics_.try_emplace(std::string(topic), nullptr);
+    if (inserted) it->second = std::make_unique<TopicQueues>();
+    tq = it->second.get();
+  }
+  auto index = static_cast<std::size_t>(partition);
+  {
+    std::shared_lock lock(tq->mu);
+    if (index < tq->partitions.size()) return *tq->partitions[index];
+  }
+  std::unique_lock lock(tq->mu);
+  while (tq->partitions.size() <= index) tq->partitions.push_back(std::make_unique<PartitionQueue>());
+  return *tq->partitions[index];
+}
+
+BatchPtr RecordAccumulator::make_batch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
+                                       std::size_t reserved_bytes, std::size_t size_limit, bool track_for_flush) {
+  ProducerBatch::Options o;
+  o.size_limit = size_limit;
+  o.reserved_bytes = reserved_bytes;
+  o.created = Clock::now();
+  o.delivery_timeout = options_.delivery_timeout;
+  o.expected_records = std::clamp<std::size_t>(size_limit / 64, 1, 1024);
+  o.copy_max_bytes = options_.copy_max_bytes;
+  {
+    std::lock_guard lock(incomplete_mu_);
+    o.creation_order = next_creation_order_++;
+    if (track_for_flush) incomplete_.emplace(o.creation_order, 1);
+  }
+  return std::make_unique<ProducerBatch>(std::move(topic), partition, std::move(buffer), o, this);
+}
+
+RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic, std::int32_t partition,
+                                                          std::int64_t timestamp_ms, std::optional<Bytes> key,
+                                                          std::optional<Bytes> value, std::span<const Header> headers,
+                                                          DeliveryEntry& entry, Clock::time_point deadline) {
+  AppendResult result;
+  if (closed()) {
+    result.error = errc::producer_closed;
+    return result;
+  }
+  PartitionQueue& q = queue_for(topic, partition);
+  auto try_last = [&]() {
+    if (q.batches.empty()) return false;
+    ProducerBatch& last = *q.batches.back();
+    if (last.is_full() || last.is_closed()) return false;
+    std::size_t before = last.size_bytes();
+    if (!last.try_append(timestamp_ms, key, value, headers, entry)) return false;
+    result.appended_bytes = last.size_bytes() - before;
+    if (last.is_full()) wake();
+    return true;
+  };
+  {
+    std::lock_guard lock(q.mu);
+    if (try_last()) return result;
+  }
+
+  // A new batch: reserve its memory without holding the partition lock, so the
+  // sender can keep draining (and freeing memory) while we wait.
+  // A referenced (borrowed, large) value stays in the caller's memory: only
+  // its framing needs room in the batch buffer.
+  std::size_t key_len = key ? key->size() : 0;
+  std::size_t value_len = value ? value->size() : 0;
+  if (value_len > options_.copy_max_bytes && entry.borrowed_value) value_len = 0;
+  std::size_t record_bound = protocol::records::BatchBuilder::record_size_upper_bound(key_len, value_len, headers);
+  std::size_t need = std::max(options_.batch_size, record_bound + protocol::records::BatchBuilder::overhead_bytes);
+  if (std::error_code ec = pool_.reserve(need, options_.block_when_full, deadline)) {
+    result.error = ec;
+    return result;
+  }
+  std::vector<std::uint8_t> buffer = pool_.take_buffer(need);
+
+  std::lock_guard lock(q.mu);
+  if (closed()) {
+    pool_.release(need);
+    result.error = errc::producer_closed;
+    return result;
+  }
+  if (try_last()) {  // another thread made room while we waited
+    pool_.recycle(std::move(buffer));
+    pool_.release(need);
+    return result;
+  }
+  BatchPtr batch = make_batch(std::string(topic), partition, std::move(buffer), need, options_.batch_size, true);
+  std::size_t before = batch->size_bytes();
+  if (!batch->try_append(timestamp_ms, key, value, headers, entry)) {
+    // Only a record the encoder cannot represent at all gets here; the empty
+    // batch reports nothing and gives its memory back on destruction.
+    batch->complete(-1, -1, errc::record_too_large);
+    result.error = errc::record_too_large;
+    return result;
+  }
+  result.appended_bytes = batch->size_bytes() - before;
+  result.new_batch = true;
+  if (!q.batches.empty()) q.batches.back()->mark_full();
+  q.batches.push_back(std::move(batch));
+  wake();
+  return result;
+}
+
+std::error_code RecordAccumulator::reserve_memory(std::size_t bytes, Clock::time_point deadline) {
+  if (closed()) return errc::producer_closed;
+  return pool_.reserve(bytes, options_.block_when_full, deadline);
+}
+
+void RecordAccumulator::release_memory(std::size_t bytes) noexcept { pool_.release(bytes); }
+
+std::vector<std::uint8_t> RecordAccumulator::take_buffer(std::size_t reserved) { return pool_.take_buffer(reserved); }
+
+void RecordAccumulator::enqueue_batch(BatchPtr batch) {
+  if (closed()) {
+    batch->complete(-1, -1, errc::producer_closed);
+    return;
+  }
+  {
+    std::lock_guard lock(incomplete_mu_);
+    incomplete_.emplace(batch->creation_order(), 1);
+  }
+  PartitionQueue& q = queue_for(batch->topic(), batch->partition());
+  batch->mark_full();  // nothing else may be appended to a user's batch
+  batch->restart_clock(Clock::now());
+  {
+    std::lock_guard lock(q.mu);
+    if (!q.batches.empty()) q.batches.back()->mark_full();
+    q.batches.push_back(std::move(batch));
+  }
+  wake();
+}
+
+bool RecordAccumulator::flush(Clock::time_point deadline) {
+  flushes_.fetch_add(1, std::memory_order_acq_rel);
+  std::unique_lock lock(incomplete_mu_);
+  const std::uint64_t target = next_creation_order_;
+  // Mark the open batches full, so appends after this flush start new
+  // batches and the flush waits only for what came before it.
+  lock.unlock();
+  for_each_queue([](std::string_view, std::int32_t, PartitionQueue& q) {
+    std::lock_guard ql(q.mu);
+    if (!q.batches.empty()) q.batches.back()->mark_full();
+  });
+  wake();
+  lock.lock();
+  bool done = incomplete_cv_.wait_until(lock, deadline, [&] {
+    return incomplete_.empty() || incomplete_.begin()->first >= target;
+  });
+  lock.unlock();
+  flushes_.fetch_sub(1, std::memory_order_acq_rel);
+  return done;
+}
+
+void RecordAccumulator::close() {
+  closed_.store(true, std::memory_order_release);
+  wake();
+}
+
+std::size_t RecordAccumulator::incomplete() const {
+  std::lock_guard lock(incomplete_mu_);
+  return incomplete_.size();
+}
+
+void RecordAccumulator::set_wakeup(std::function<void()> wakeup) {
+  std::lock_guard lock(wakeup_mu_);
+  wakeup_ = std::move(wakeup);
+  wake_pending_.store(false, std::memory_order_release);
+}
+
+void RecordAccumulator::wake() {
+  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+  std::lock_guard lock(wakeup_mu_);
+  if (wakeup_) wakeup_();
+}
+
+void RecordAccumulator::batch_completed(ProducerBatch& batch, BatchReports&& reports) noexcept {
+  std::size_t reserved = batch.reserved_bytes();
+  std::vector<std::uint8_t> buffer = batch.take_buffer();
+  pool_.release(reserved);
+  pool_.recycle(std::move(buffer));
+  // Reports fire before the batch stops counting as incomplete, so flush()
+  // returns only after them.
+  dispatcher_.dispatch(std::move(reports));
+  {
+    std::lock_guard lock(incomplete_mu_);
+    auto it = incomplete_.find(batch.creation_order());
+    if (it != incomplete_.end() && --it->second <= 0) incomplete_.erase(it);
+  }
+  incomplete_cv_.notify_all();
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,272 @@
+// Idempotence state: see idempotence_state.hpp for the rules. Called only
+// on the producer's io_context thread.
+#include "producer/idempotence/idempotence_state.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace kwire::detail {
+
+std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept {
+  constexpr std::int32_t max = std::numeric_limits<std::int32_t>::max();
+  if (sequence > max - increment) return increment - (max - sequence) - 1;
+  return sequence + increment;
+}
+
+IdempotenceState::IdempotenceState(bool idempotent, int max_in_flight_per_partition)
+    : idempotent_(idempotent), max_in_flight_(static_cast<std::size_t>(std::max(1, max_in_flight_per_partition))) {}
+
+void IdempotenceState::set_producer_id_and_epoch(ProducerIdAndEpoch pe) {
+  current_ = pe;
+  has_producer_id_ = true;
+  // Partitions with batches under an older id keep finishing them (or wait
+  // for re-sequencing if they asked for it); the others start at 0 on their
+  // next batch because their state is now stale.
+}
+
+const IdempotenceState::Partition* IdempotenceState::find(std::string_view topic, std::int32_t partition) const {
+  auto it = partitions_.find(KeyView(topic, partition));
+  return it == partitions_.end() ? nullptr : &it->second;
+}
+
+IdempotenceState::Partition& IdempotenceState::get(std::string_view topic, std::int32_t partition) {
+  auto it = partitions_.find(KeyView(topic, partition));
+  if (it != partitions_.end()) return it->second;
+  Partition fresh;
+  fresh.sequenced_under = current_;
+  return partitions_.emplace(Key(std::string(topic), partition), std::move(fresh)).first->second;
+}
+
+std::deque<IdempotenceState::Unacked>::iterator IdempotenceState::find_batch(Partition& p, BatchKey batch) {
+  return std::find_if(p.unacked.begin(), p.unacked.end(), [&](const Unacked& u) { return u.batch == batch; });
+}
+
+std::deque<IdempotenceState::Unacked>::const_iterator IdempotenceState::find_batch(const Partition& p,
+                                                                                      BatchKey batch) {
+  return std::find_if(p.unacked.begin(), p.unacked.end(), [&](const Unacked& u) { return u.batch == batch; });
+}
+
+bool IdempotenceState::can_send(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+  if (idempotent_ && !has_producer_id_) return false;
+  const Partition* p = find(topic, partition);
+  if (p == nullptr) return true;
+  if (p->needs_resequencing) return false;
+  auto it = find_batch(*p, batch);
+  if (it != p->unacked.end()) {
+    // A retry goes alone: only the oldest unacknowledged batch, and only
+    // once nothing else of the partition is in flight.
+    // Without sequences the accumulator cannot restore the order of several
+    // returned batches, so any of them may go (order is then best effort,
+    // as with the Java client); never wait on one stuck behind another.
+    return !it->in_flight && p->in_flight == 0 && (!idempotent_ || it == p->unacked.begin());
+  }
+  // A new batch never overtakes a pending retry, and waits until a retried
+  // batch is resolved: were new batches written behind it, a batch whose
+  // first write succeeded unseen could fall out of the broker's window of
+  // the last 5 batches, and its retry would no longer be recognised.
+  bool retry_pending = std::any_of(p->unacked.begin(), p->unacked.end(),
+                                   [](const Unacked& u) { return !u.in_flight || u.retried; });
+  if (retry_pending || p->in_flight >= max_in_flight_) return false;
+  // After an epoch bump, older batches finish under the old epoch first.
+  if (idempotent_ && p->sequenced_under != current_ && !p->unacked.empty()) return false;
+  return true;
+}
+
+ProducerState IdempotenceState::on_send(std::string_view topic, std::int32_t partition, BatchKey batch,
+                                          std::int32_t record_count) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, batch);
+  if (it == p.unacked.end()) {
+    if (idempotent_ && p.sequenced_under != current_ && p.unacked.empty()) {
+      p.sequenced_under = current_;
+      p.next_sequence = 0;
+      p.last_acked_sequence = -1;
+    }
+    p.unacked.push_back(Unacked{batch, p.next_sequence, record_count, false});
+    p.next_sequence = increment_sequence(p.next_sequence, record_count);
+    it = std::prev(p.unacked.end());
+  }
+  if (!it->in_flight) {
+    it->in_flight = true;
+    ++p.in_flight;
+  }
+  if (!idempotent_) return {};
+  return {p.sequenced_under.producer_id, p.sequenced_under.epoch, it->base_sequence};
+}
+
+ProducerState IdempotenceState::state_of(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+  const Partition* p = find(topic, partition);
+  if (!idempotent_ || p == nullptr) return {};
+  auto it = find_batch(*p, batch);
+  if (it == p->unacked.end()) return {};
+  return {p->sequenced_under.producer_id, p->sequenced_under.epoch, it->base_sequence};
+}
+
+void IdempotenceState::on_acknowledged(std::string_view topic, std::int32_t partition, BatchKey batch) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, batch);
+  if (it == p.unacked.end()) return;
+  if (it->in_flight) --p.in_flight;
+  p.last_acked_sequence = increment_sequence(it->base_sequence, it->record_count - 1);
+  // The broker accepts a sequence only right after the previous one, so every
+  // older batch of this epoch is in the log, whatever its own answer said.
+  for (auto older = p.unacked.begin(); older != it; ++older) older->written = true;
+  p.unacked.erase(it);
+}
+
+ErrorAction IdempotenceState::on_error(std::string_view topic, std::int32_t partition, BatchKey batch,
+                                         SequenceError error) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, batch);
+  if (it == p.unacked.end()) return ErrorAction::fail;
+  if (it->in_flight) {
+    it->in_flight = false;
+    --p.in_flight;
+  }
+  if (!idempotent_ && error != SequenceError::retriable) error = SequenceError::fatal;
+  if (it->written && error != SequenceError::retriable) {
+    // A later batch was acknowledged, so this one was written by an earlier
+    // attempt even though the broker no longer recognises the retry (it
+    // remembers only its last 5 batches).
+    p.unacked.erase(it);
+    return ErrorAction::already_written;
+  }
+  it->retried = true;
+  switch (error) {
+    case SequenceError::retriable:
+      return ErrorAction::retry;
+    case SequenceError::out_of_order_sequence: {
+      // Only the oldest unacknowledged batch, being the next sequence the
+      // broker should expect, proves a real gap; a later batch just waits
+      // for the older ones to resolve.
+      bool next_expected = it == p.unacked.begin() &&
+                           it->base_sequence == increment_sequence(p.last_acked_sequence, 1);
+      if (next_expected) request_resequencing(p);
+      return ErrorAction::retry;
+    }
+    case SequenceError::unknown_producer_id:
+      request_resequencing(p);
+      return ErrorAction::retry;
+    case SequenceError::invalid_producer_epoch:
+      has_producer_id_ = false;
+      p.needs_resequencing = true;
+      return ErrorAction::retry;
+    case SequenceError::fatal:
+      p.unacked.erase(it);
+      // The later batches' sequences now leave a hole.
+      if (idempotent_) request_resequencing(p);
+      return ErrorAction::fail;
+  }
+  return ErrorAction::fail;
+}
+
+void IdempotenceState::on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch) {
+  (void)on_error(topic, partition, batch, SequenceError::retriable);
+}
+
+bool IdempotenceState::known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+  const Partition* p = find(topic, partition);
+  if (p == nullptr) return false;
+  auto it = find_batch(*p, batch);
+  return it != p->unacked.end() && it->written;
+}
+
+void IdempotenceState::on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
+                                  std::span<const std::pair<BatchKey, std::int32_t>> parts) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, refused);
+  if (it == p.unacked.end()) return;  // unknown: the parts get sequences when first sent
+  if (it->in_flight) --p.in_flight;
+  std::int32_t sequence = it->base_sequence;
+  it = p.unacked.erase(it);
+  for (const auto& [key, count] : parts) {
+    Unacked part{};
+    part.batch = key;
+    part.base_sequence = sequence;
+    part.record_count = count;
+    part.in_flight = false;
+    it = std::next(p.unacked.insert(it, part));
+    sequence = increment_sequence(sequence, count);
+  }
+}
+
+void IdempotenceState::on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, batch);
+  if (it == p.unacked.end()) return;
+  if (it->in_flight) --p.in_flight;
+  p.unacked.erase(it);
+  if (idempotent_) request_resequencing(p);
+}
+
+void IdempotenceState::request_resequencing(Partition& p) {
+  p.needs_resequencing = true;
+  // Re-using sequences of the epoch the broker already saw would clash; a
+  // partition still on an older epoch can move to the current one as is.
+  if (p.sequenced_under == current_) bump_requested_ = true;
+}
+
+void IdempotenceState::apply_pending_resequencing() {
+  if (!idempotent_) return;
+  if (bump_requested_ && has_producer_id_) {
+    bump_requested_ = false;
+    if (current_.epoch == std::numeric_limits<std::int16_t>::max()) {
+      has_producer_id_ = false;  // epoch exhausted: the sender fetches a fresh id
+    } else {
+      ++current_.epoch;
+      ++epoch_bumps_;
+    }
+  }
+  if (!has_producer_id_) return;
+  for (auto& [key, p] : partitions_) {
+    if (p.needs_resequencing && p.in_flight == 0) resequence(p);
+  }
+}
+
+void IdempotenceState::resequence(Partition& p) {
+  p.sequenced_under = current_;
+  std::int32_t sequence = 0;
+  for (Unacked& u : p.unacked) {
+    // Under the new epoch the broker has seen none of these: they are new.
+    u.retried = false;
+    u.written = false;
+    u.base_sequence = sequence;
+    sequence = increment_sequence(sequence, u.record_count);
+  }
+  p.next_sequence = sequence;
+  p.last_acked_sequence = -1;
+  p.needs_resequencing = false;
+}
+
+std::size_t IdempotenceState::in_flight(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  return p ? p->in_flight : 0;
+}
+
+std::size_t IdempotenceState::unacknowledged(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  return p ? p->unacked.size() : 0;
+}
+
+bool IdempotenceState::has_pending_retry(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  if (p == nullptr) return false;
+  return std::any_of(p->unacked.begin(), p->unacked.end(), [](const Unacked& u) { return !u.in_flight; });
+}
+
+bool IdempotenceState::needs_resequencing(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  return p != nullptr && p->needs_resequencing;
+}
+
+std::int32_t IdempotenceState::next_sequence(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  return p ? p->next_sequence : 0;
+}
+
+std::int32_t IdempotenceState::last_acked_sequence(std::string_view topic, std::int32_t partition) const {
+  const Partition* p = find(topic, partition);
+  return p ? p->last_acked_sequence : -1;
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,188 @@
+// Idempotence state of one producer: the producer id and epoch, and per
+// partition the sequence numbers and the order of unacknowledged batches.
+// Pure logic (no I/O, no clock), owned by the sender on the producer's
+// io_context thread; nothing here is thread-safe.
+//
+// Rules (after the Java client since KIP-360, simplified where noted):
+// - A batch gets its base sequence the first time it is sent and keeps it on
+//   retries. At most `max_in_flight` batches of a partition are in flight.
+// - A retried batch is sent again only when it is the oldest unacknowledged
+//   batch of its partition and nothing else of that partition is in flight,
+//   and no newer batch overtakes a pending retry, so order holds under retries.
+//   (Without idempotence, any returned batch may go once nothing is in
+//   flight: the accumulator orders returned batches by sequence only.)
+// - OUT_OF_ORDER_SEQUENCE_NUMBER: if an older batch is still unresolved the
+//   batch is simply retried; if it is the next expected sequence there is a
+//   real gap, so the partition is re-sequenced under a bumped epoch.
+// - UNKNOWN_PRODUCER_ID: the broker lost our state; re-sequence under a
+//   bumped epoch and retry. INVALID_PRODUCER_EPOCH: the broker knows a newer
+//   epoch than ours; fetch a fresh producer id and re-sequence (the Java
+//   client fails the batch here; we retry, which loses nothing).
+// - While a batch waits for or is in a retry, no new batch of its partition is
+//   sent: the broker recognises a retry only among its last 5 batches.
+// - An acknowledged batch proves every older batch of the same epoch written
+//   (the broker accepts only the next sequence); an older batch whose retry
+//   then fails on sequence checks is reported written (already_written).
+// - A batch that fails for good after it was sent leaves a hole in the
+//   sequence space, so its partition is re-sequenced under a bumped epoch.
+// - The idempotent producer bumps its epoch locally (epoch + 1, a fresh id
+//   when the epoch is exhausted). A partition is re-sequenced from 0 only when
+//   none of its batches is in flight; other partitions finish their older
+//   batches under the old epoch and start at 0 under the new one afterwards.
+// Batches are identified by an opaque key (the batch's address).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kwire::detail {
+
+using BatchKey = const void*;
+
+struct ProducerIdAndEpoch {
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+  friend bool operator==(const ProducerIdAndEpoch&, const ProducerIdAndEpoch&) = default;
+};
+
+// What the sender stamps into a batch's header before (re)sending it.
+struct ProducerState {
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+  std::int32_t base_sequence = -1;
+  friend bool operator==(const ProducerState&, const ProducerState&) = default;
+};
+
+// How a partition's response error bears on idempotence. The response
+// handler maps Kafka error codes onto these.
+enum class SequenceError {
+  retriable,              // try again with the same sequence
+  out_of_order_sequence,  // OUT_OF_ORDER_SEQUENCE_NUMBER
+  unknown_producer_id,    // UNKNOWN_PRODUCER_ID
+  invalid_producer_epoch, // INVALID_PRODUCER_EPOCH
+  fatal,                  // not retriable: the batch fails
+};
+
+// already_written: the batch failed its retry only because the broker forgot
+// the first write (a later batch was acknowledged, which proves it): success
+// with an unknown offset. The manager has forgotten the batch.
+enum class ErrorAction { retry, fail, already_written };
+
+// Adds `increment` to a sequence, wrapping past INT32_MAX to 0 as brokers do.
+std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept;
+
+class IdempotenceState {
+ public:
+  // idempotent=false still keeps per-partition order under retries, but
+  // assigns no producer id or sequences.
+  explicit IdempotenceState(bool idempotent, int max_in_flight_per_partition = 5);
+
+  bool idempotent() const noexcept { return idempotent_; }
+
+  // --- producer id -----------------------------------------------------
+  // True when an InitProducerId is needed before anything can be sent.
+  bool needs_producer_id() const noexcept { return idempotent_ && !has_producer_id_; }
+  ProducerIdAndEpoch producer_id_and_epoch() const noexcept { return current_; }
+  // Result of InitProducerId.
+  void set_producer_id_and_epoch(ProducerIdAndEpoch pe);
+
+  // --- sending --------------------------------------------------------
+  // May this batch be sent now? A batch the manager has not seen is new.
+  bool can_send(std::string_view topic, std::int32_t partition, BatchKey batch) const;
+  // Marks the batch in flight and returns the state to stamp into it (the
+  // same sequence as before on a retry unless the partition was re-sequenced).
+  // Precondition: can_send() returned true.
+  ProducerState on_send(std::string_view topic, std::int32_t partition, BatchKey batch,
+                        std::int32_t record_count);
+  // Current state of an unacknowledged batch (after re-sequencing, a batch
+  // waiting for retry carries new values).
+  ProducerState state_of(std::string_view topic, std::int32_t partition, BatchKey batch) const;
+
+  // --- outcomes -------------------------------------------------------
+  // Written (also DUPLICATE_SEQUENCE_NUMBER: written by an earlier attempt).
+  void on_acknowledged(std::string_view topic, std::int32_t partition, BatchKey batch);
+  // The partition answered with an error; says whether to retry. `fail`
+  // means the batch is forgotten here and must be completed with the error.
+  ErrorAction on_error(std::string_view topic, std::int32_t partition, BatchKey batch, SequenceError error);
+  // The request carrying the batch got no answer (timeout, disconnect): it
+  // may or may not be written, so it is retried with the same sequence.
+  void on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch);
+  // True when a later batch of the same epoch was acknowledged, which proves
+  // this one is in the log.
+  bool known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const;
+  // The broker refused the batch as too large and wrote nothing; it was
+  // split into `parts` (batch, record count), in order. The manager forgets
+  // the refused batch and puts the parts, not in flight, in its place with
+  // its sequence range (base sequences consecutive from its own), so they
+  // are sent as new batches ahead of everything newer of the partition.
+  void on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
+                std::span<const std::pair<BatchKey, std::int32_t>> parts);
+  // The batch is given up (delivery timeout, retries exhausted, closing).
+  // Whether it was sent or not, the manager forgets it.
+  void on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch);
+
+  // --- epoch bumps ----------------------------------------------------
+  // Applies pending bumps and re-sequences partitions with nothing in
+  // flight. The sender calls this before each drain.
+  void apply_pending_resequencing();
+
+  // Introspection for the sender and tests.
+  std::size_t in_flight(std::string_view topic, std::int32_t partition) const;
+  std::size_t unacknowledged(std::string_view topic, std::int32_t partition) const;
+  bool has_pending_retry(std::string_view topic, std::int32_t partition) const;
+  bool needs_resequencing(std::string_view topic, std::int32_t partition) const;
+  std::int32_t next_sequence(std::string_view topic, std::int32_t partition) const;
+  std::int32_t last_acked_sequence(std::string_view topic, std::int32_t partition) const;
+  std::size_t epoch_bumps() const noexcept { return epoch_bumps_; }
+
+ private:
+  struct Unacked {
+    BatchKey batch;
+    std::int32_t base_sequence;
+    std::int32_t record_count;
+    bool in_flight;
+    bool retried = false;  // came back once with an unknown or failed outcome
+    bool written = false;  // a later batch of the same epoch was acknowledged
+  };
+  struct Partition {
+    ProducerIdAndEpoch sequenced_under;  // the id/epoch its sequences belong to
+    std::int32_t next_sequence = 0;
+    std::int32_t last_acked_sequence = -1;
+    std::deque<Unacked> unacked;  // in sequence (= send) order
+    std::size_t in_flight = 0;
+    bool needs_resequencing = false;
+  };
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::int32_t>(a.first, a.second) <
+             std::pair<std::string_view, std::int32_t>(b.first, b.second);
+    }
+  };
+  using Key = std::pair<std::string, std::int32_t>;
+  using KeyView = std::pair<std::string_view, std::int32_t>;
+
+  const Partition* find(std::string_view topic, std::int32_t partition) const;
+  Partition& get(std::string_view topic, std::int32_t partition);
+  static std::deque<Unacked>::iterator find_batch(Partition& p, BatchKey batch);
+  static std::deque<Unacked>::const_iterator find_batch(const Partition& p, BatchKey batch);
+  void request_resequencing(Partition& p);
+  void resequence(Partition& p);
+
+  bool idempotent_;
+  std::size_t max_in_flight_;
+  bool has_producer_id_ = false;
+  bool bump_requested_ = false;
+  ProducerIdAndEpoch current_;
+  std::size_t epoch_bumps_ = 0;
+  std::map<Key, Partition, KeyLess> partitions_;
+};
+
+}  // namespace kwire::detail

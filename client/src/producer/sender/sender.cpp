@@ -1,0 +1,264 @@
+// The sender coroutine: see sender.hpp. Runs on the producer's io_context.
+#include "producer/sender/sender.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <limits>
+
+#include "kwire/errors.hpp"
+#include "kwire/protocol/errors.hpp"
+
+namespace kwire::detail {
+
+namespace {
+// While batches wait (no leader yet, no producer id, retry backoff inside
+// the accumulator), look again at least this often so expiry is timely.
+constexpr std::chrono::milliseconds kIdleTick{50};
+}  // namespace
+
+SenderOptions SenderOptions::from(const ProducerConfig& config) {
+  SenderOptions o;
+  o.acks = config.acks;
+  o.request_timeout = config.request_timeout;
+  o.max_request_size = static_cast<std::size_t>(config.max_request_size);
+  o.max_in_flight_per_connection = config.max_in_flight_requests_per_connection;
+  o.idempotent = config.idempotence();
+  o.retry.retries = config.retries;
+  o.retry.backoff = config.retry_backoff;
+  o.retry.backoff_max = config.retry_backoff_max;
+  o.transactional_id = config.transactional_id;
+  o.transactional = config.transactional_id.has_value();
+  return o;
+}
+
+Sender::Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, SenderTransport& transport,
+               SenderOptions options)
+    : executor_(executor),
+      accumulator_(accumulator),
+      transport_(transport),
+      options_(std::move(options)),
+      idempotence_(options_.idempotent, std::min(options_.max_in_flight_per_connection, 5)),
+      outcomes_(
+          idempotence_, options_.retry, [this](BatchPtr batch) { accumulator_.reenqueue(std::move(batch)); },
+          [this](std::string_view topic) { transport_.request_metadata_refresh(topic); }),
+      timer_(executor) {
+  outcomes_.set_splitter(&accumulator_);  // too-large batches are split, as the Java client does
+  request_options_.acks = options_.acks;
+  request_options_.timeout_ms = static_cast<std::int32_t>(
+      std::min<std::int64_t>(options_.request_timeout.count(), std::numeric_limits<std::int32_t>::max()));
+  request_options_.transactional_id = options_.transactional_id;
+}
+
+Sender::~Sender() = default;
+
+void Sender::start() {
+  accumulator_.set_wakeup([this] { wake(); });
+  asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void Sender::adopt_producer_id(ProducerIdAndEpoch pe) {
+  idempotence_.set_producer_id_and_epoch(pe);
+  wake_on_io_thread();
+}
+
+void Sender::fail_queued(std::error_code error) {
+  for (BatchPtr& batch : accumulator_.take_all()) {
+    idempotence_.on_abandoned(batch->topic(), batch->partition(), batch.get());
+    batch->complete(-1, -1, error);
+  }
+}
+
+void Sender::wake() {
+  asio::post(executor_, [this] { wake_on_io_thread(); });
+}
+
+void Sender::wake_on_io_thread() {
+  wake_requested_ = true;
+  timer_.cancel();
+}
+
+void Sender::initiate_close(Clock::time_point deadline) {
+  asio::post(executor_, [this, deadline] {
+    closing_ = true;
+    close_deadline_ = deadline;
+    wake_on_io_thread();
+  });
+}
+
+bool Sender::wait_closed(Clock::time_point until) {
+  std::unique_lock lock(finished_mu_);
+  return finished_cv_.wait_until(lock, until, [this] { return finished(); });
+}
+
+std::size_t Sender::in_flight_total() const {
+  std::size_t n = 0;
+  for (const auto& [broker, count] : in_flight_) n += static_cast<std::size_t>(count);
+  return n;
+}
+
+asio::awaitable<void> Sender::run() {
+  for (;;) {
+    const auto now = Clock::now();
+    if (closing_ && !forced_ && now >= close_deadline_) force_close();
+    std::optional<Clock::time_point> next;
+    if (!forced_) next = run_once(now);
+    // Stop only when no coroutine of ours still runs (they use `this`).
+    const bool idle = in_flight_total() == 0 && !init_running_;
+    if (closing_ && idle && (forced_ || accumulator_.incomplete() == 0)) break;
+    if (wake_requested_) {
+      wake_requested_ = false;
+      continue;
+    }
+    if (closing_) next = next ? std::min(*next, close_deadline_) : close_deadline_;
+    if (forced_) next = now + kIdleTick;
+    timer_.expires_at(next ? *next : now + std::chrono::seconds(1));
+    std::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    wake_requested_ = false;
+  }
+  {
+    std::lock_guard lock(finished_mu_);
+    finished_.store(true, std::memory_order_release);
+  }
+  finished_cv_.notify_all();
+}
+
+std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now) {
+  std::optional<Clock::time_point> next;
+  auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
+
+  if (idempotence_.needs_producer_id() && !init_running_ && !options_.transactional) {
+    if (now >= init_not_before_) {
+      init_running_ = true;
+      asio::co_spawn(executor_, init_producer_id(), asio::detached);
+    } else {
+      earlier(init_not_before_);
+    }
+  }
+  idempotence_.apply_pending_resequencing();
+
+  for (BatchPtr& batch : accumulator_.take_expired(now)) outcomes_.on_expired(std::move(batch));
+
+  const RecordAccumulator::LeaderLookup leader_of = [this](std::string_view topic, std::int32_t partition) {
+    return transport_.leader_of(topic, partition);
+  };
+  RecordAccumulator::ReadyCheck ready = accumulator_.ready(leader_of, now);
+  for (const std::string& topic : ready.unknown_leader_topics) transport_.request_metadata_refresh(topic);
+  if (ready.next_check) earlier(*ready.next_check);
+
+  std::vector<std::int32_t> nodes;
+  for (std::int32_t node : ready.ready_nodes) {
+    if (in_flight_[node] < options_.max_in_flight_per_connection) nodes.push_back(node);
+  }
+  if (!nodes.empty()) {
+    const RecordAccumulator::BatchFilter can_send = [this, now](const ProducerBatch& batch) {
+      // The gate goes first: it also notices a fenced transactional producer.
+      return (!gate_ || gate_(batch.topic(), batch.partition())) && batch.retry_not_before() <= now &&
+             idempotence_.can_send(batch.topic(), batch.partition(), &batch);
+    };
+    auto drained = accumulator_.drain(leader_of, nodes, options_.max_request_size, can_send, now);
+    bool sent = false;
+    for (auto& [broker, batches] : drained) {
+      if (batches.empty()) continue;
+      send_drained(broker, std::move(batches));
+      sent = true;
+    }
+    // More may be sendable at once (a partition's next full batch, another
+    // request on a connection below its limit): go round again.
+    if (sent) wake_requested_ = true;
+  }
+  if (accumulator_.incomplete() > 0 || idempotence_.needs_producer_id()) earlier(now + kIdleTick);
+  return next;
+}
+
+void Sender::send_drained(std::int32_t broker, std::vector<BatchPtr> batches) {
+  for (BatchPtr& batch : batches) {
+    const ProducerState state =
+        idempotence_.on_send(batch->topic(), batch->partition(), batch.get(), batch->record_count());
+    if (options_.idempotent &&
+        (state.producer_id != batch->producer_id() || state.epoch != batch->producer_epoch() ||
+         state.base_sequence != batch->base_sequence())) {
+      batch->set_producer_state(state.producer_id, state.epoch, state.base_sequence,
+                                options_.transactional_id.has_value());
+    }
+  }
+  int& count = in_flight_[broker];
+  ++count;
+  max_in_flight_seen_ = std::max(max_in_flight_seen_, count);
+  ++requests_sent_;
+  asio::co_spawn(executor_, send_request(broker, std::move(batches)), asio::detached);
+}
+
+asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<BatchPtr> batches) {
+  std::vector<ProducerBatch*> raw;
+  raw.reserve(batches.size());
+  for (const BatchPtr& b : batches) raw.push_back(b.get());
+  // The request views the batches' bytes; `batches` owns them until the end.
+  const auto request = build_produce_request(raw, request_options_);
+
+  if (options_.acks == 0) {
+    const std::error_code ec = co_await transport_.produce_outgoing_without_ack(broker, request);
+    const auto now = Clock::now();
+    for (BatchPtr& batch : batches) {
+      if (forced_) {
+        outcomes_.on_abandoned(std::move(batch), errc::producer_closed);
+      } else if (ec) {
+        outcomes_.on_request_failed(std::move(batch), ec, now);
+      } else {
+        outcomes_.on_written_without_ack(std::move(batch));
+      }
+    }
+  } else {
+    auto result = co_await transport_.produce_outgoing(broker, request);
+    const auto now = Clock::now();
+    for (BatchPtr& batch : batches) {
+      if (forced_) {
+        // Closing for good: no retries any more. A batch the broker did
+        // acknowledge is still reported as written.
+        const auto* partition =
+            result.error ? nullptr : BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
+        if (partition != nullptr && classify_produce_error(partition->error_code).success) {
+          outcomes_.on_partition_response(std::move(batch), partition, now);
+        } else {
+          outcomes_.on_abandoned(std::move(batch), errc::producer_closed);
+        }
+      } else if (result.error) {
+        outcomes_.on_request_failed(std::move(batch), result.error, now);
+      } else {
+        // Looked up before the call: arguments may be evaluated left to right,
+        // which would move `batch` away first.
+        const auto* partition = BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
+        outcomes_.on_partition_response(std::move(batch), partition, now);
+      }
+    }
+  }
+  --in_flight_[broker];
+  wake_on_io_thread();
+}
+
+asio::awaitable<void> Sender::init_producer_id() {
+  protocol::messages::InitProducerIdRequest request;
+  request.transactional_id = options_.transactional_id;  // null for the idempotent producer
+  request.transaction_timeout_ms = options_.transactional_id ? 60000 : std::numeric_limits<std::int32_t>::max();
+  auto result = co_await transport_.init_producer_id(request);
+  if (!result.error && result.response.body.error_code == 0) {
+    idempotence_.set_producer_id_and_epoch({result.response.body.producer_id, result.response.body.producer_epoch});
+  } else {
+    init_not_before_ = Clock::now() + options_.retry.backoff;
+  }
+  init_running_ = false;
+  wake_on_io_thread();
+}
+
+void Sender::force_close() {
+  forced_ = true;
+  accumulator_.abort_all(errc::producer_closed);
+  transport_.cancel_all();
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,134 @@
+// The sender: one coroutine on the producer's io_context that turns ready
+// batches into Produce requests. Each round it fetches a producer id when
+// idempotence needs one, applies pending epoch bumps, expires batches past
+// delivery.timeout.ms, asks the accumulator which leaders have ready data,
+// drains them (one request per broker, up to max.request.size, only
+// partitions the IdempotenceState lets through) while a connection has
+// fewer than max.in.flight.requests.per.connection requests in flight, and
+// sleeps until the accumulator wakes it, a response arrives or the next
+// linger/backoff expiry. Responses go to the BatchOutcomes.
+//
+// Threads: start(), wake(), initiate_close() and wait_closed() from any
+// thread; everything else runs on the io_context thread. The Sender must
+// outlive its coroutine: destroy it only after wait_closed() returned true
+// or the io_context stopped running.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kwire/producer_config.hpp"
+#include "producer/sender/produce_request_builder.hpp"
+#include "producer/sender/batch_outcomes.hpp"
+#include "producer/accumulator/producer_batch.hpp"
+#include "producer/accumulator/record_accumulator.hpp"
+#include "producer/sender/sender_transport.hpp"
+#include "producer/idempotence/idempotence_state.hpp"
+
+namespace kwire::detail {
+
+struct SenderOptions {
+  std::int16_t acks = -1;
+  std::chrono::milliseconds request_timeout{30000};
+  std::size_t max_request_size = 1048576;
+  int max_in_flight_per_connection = 5;
+  bool idempotent = true;
+  RetryPolicy retry;
+  std::optional<std::string> transactional_id;  // carried in Produce requests; batches get the transactional bit
+  // The producer id comes from the transaction coordinator (adopt_producer_id),
+  // never from the sender's own InitProducerId.
+  bool transactional = false;
+
+  static SenderOptions from(const ProducerConfig& config);
+};
+
+class Sender {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, SenderTransport& transport,
+         SenderOptions options);
+  ~Sender();
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  // Transactions: batches of a partition go only when gate(topic, partition)
+  // says so (it was added to the transaction). Set before start().
+  using PartitionGate = std::function<bool(std::string_view topic, std::int32_t partition)>;
+  void set_partition_gate(PartitionGate gate) { gate_ = std::move(gate); }
+  // Transactions, io thread: the producer id and epoch from InitProducerId.
+  void adopt_producer_id(ProducerIdAndEpoch pe);
+  // io thread: fails every queued batch (new or waiting for a retry) with
+  // `error`, and makes the idempotence state forget the ones already sent
+  // (their sequences are then re-assigned), so no partition waits on them.
+  void fail_queued(std::error_code error);
+
+  // Spawns the coroutine on the executor and hooks the accumulator's wake-up.
+  void start();
+  // Something may be ready sooner than planned (any thread).
+  void wake();
+  // Stop once everything is delivered, or at `deadline` fail whatever is left
+  // (queued and in flight) with errc::producer_closed. The caller closes the
+  // accumulator first so nothing new arrives. Any thread.
+  void initiate_close(Clock::time_point deadline);
+  // Blocks until the coroutine finished or `until`; true when finished.
+  // Not on the io_context thread.
+  bool wait_closed(Clock::time_point until);
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+
+  // io thread (or after finished()): state for tests and metrics.
+  const IdempotenceState& idempotence() const noexcept { return idempotence_; }
+  const ProduceOutcomeCounters& counters() const noexcept { return outcomes_.counters(); }
+  std::uint64_t requests_sent() const noexcept { return requests_sent_; }
+  int max_in_flight_seen() const noexcept { return max_in_flight_seen_; }
+
+ private:
+  asio::awaitable<void> run();
+  // One round; returns when to look again (nullopt: only when woken).
+  std::optional<Clock::time_point> run_once(Clock::time_point now);
+  void send_drained(std::int32_t broker, std::vector<BatchPtr> batches);
+  asio::awaitable<void> send_request(std::int32_t broker, std::vector<BatchPtr> batches);
+  asio::awaitable<void> init_producer_id();
+  void force_close();
+  void wake_on_io_thread();
+  std::size_t in_flight_total() const;
+
+  asio::any_io_executor executor_;
+  RecordAccumulator& accumulator_;
+  SenderTransport& transport_;
+  const SenderOptions options_;
+  IdempotenceState idempotence_;
+  BatchOutcomes outcomes_;
+  ProduceRequestOptions request_options_;
+  asio::steady_timer timer_;
+  PartitionGate gate_;
+
+  // io thread state
+  std::map<std::int32_t, int> in_flight_;  // requests in flight per broker
+  bool wake_requested_ = false;
+  bool init_running_ = false;
+  Clock::time_point init_not_before_{};
+  bool closing_ = false;
+  bool forced_ = false;
+  Clock::time_point close_deadline_{};
+  std::uint64_t requests_sent_ = 0;
+  int max_in_flight_seen_ = 0;
+
+  std::atomic<bool> finished_{false};
+  std::mutex finished_mu_;
+  std::condition_variable finished_cv_;
+};
+
+}  // namespace kwire::detail

@@ -1,0 +1,65 @@
+// What the sender needs from the network and the cluster metadata, as an
+// interface: the producer plugs in the connection pool and metadata cache
+// (net_sender_transport), tests plug in a scripted broker. Every member is
+// called on the producer's io_context thread.
+#pragma once
+
+#include <asio/awaitable.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "kwire/net/response.hpp"
+#include "kwire/protocol/messages/init_producer_id_request.hpp"
+#include "kwire/protocol/messages/init_producer_id_response.hpp"
+#include "kwire/protocol/messages/produce_request.hpp"
+#include "kwire/protocol/messages/produce_response.hpp"
+#include "producer/sender/produce_request_builder.hpp"
+
+namespace kwire::detail {
+
+class SenderTransport {
+ public:
+  virtual ~SenderTransport() = default;
+
+  // Leader broker of a partition from the metadata cache; nullopt = unknown.
+  virtual std::optional<std::int32_t> leader_of(std::string_view topic, std::int32_t partition) = 0;
+  // Asks for fresh metadata of a topic (leader errors, unknown leaders);
+  // must not block.
+  virtual void request_metadata_refresh(std::string_view topic) = 0;
+
+  // Sends a Produce request to a broker and awaits its answer. The request's
+  // records are views the caller keeps alive until this completes.
+  virtual asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
+      std::int32_t broker, const protocol::messages::ProduceRequest& request) = 0;
+  // acks=0: completes once the request is written.
+  virtual asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
+                                                               const protocol::messages::ProduceRequest& request) = 0;
+  // What the sender calls: a request whose batches may splice borrowed values
+  // in by reference. These defaults give produce()/produce_without_ack() a
+  // contiguous copy (test transports read the records); the network
+  // transport overrides them to write the segments as they are.
+  virtual asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce_outgoing(
+      std::int32_t broker, const OutgoingProduceRequest& request) {
+    OutgoingProduceRequest::Body copy;
+    std::vector<std::vector<std::uint8_t>> storage;
+    co_return co_await produce(broker, request.contiguous(copy, storage));
+  }
+  virtual asio::awaitable<std::error_code> produce_outgoing_without_ack(std::int32_t broker,
+                                                                       const OutgoingProduceRequest& request) {
+    OutgoingProduceRequest::Body copy;
+    std::vector<std::vector<std::uint8_t>> storage;
+    co_return co_await produce_without_ack(broker, request.contiguous(copy, storage));
+  }
+  // InitProducerId to any broker (the idempotent producer needs no coordinator).
+  virtual asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
+      const protocol::messages::InitProducerIdRequest& request) = 0;
+
+  // Fails every request in flight promptly (a forced close).
+  virtual void cancel_all() = 0;
+};
+
+}  // namespace kwire::detail

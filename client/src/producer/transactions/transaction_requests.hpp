@@ -1,0 +1,103 @@
+// The io-thread half of a transactional producer: talks to the transaction
+// coordinator (InitProducerId with the transactional id and
+// transaction.timeout.ms, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn) and to
+// the group coordinator (TxnOffsetCommit), and gates the sender: a
+// partition's batches go only once AddPartitionsToTxn added the partition to
+// the current transaction. Errors are sorted into fatal (fenced, not
+// authorized: TransactionalState::set_fatal, queued records fail with the
+// error) and abortable (the user must abort).
+// Threads: every member on the producer's io_context thread.
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "kwire/producer.hpp"
+#include "producer/accumulator/record_accumulator.hpp"
+#include "producer/sender/sender.hpp"
+#include "cluster/coordinator_client.hpp"
+#include "producer/transactions/transactional_state.hpp"
+
+namespace kwire::detail {
+
+struct TransactionSettings {
+  std::string transactional_id;
+  std::chrono::milliseconds transaction_timeout{60000};
+  std::chrono::milliseconds retry_backoff{100};
+};
+
+// Errors after which the producer can do nothing more (Java's fatal errors).
+bool is_fatal_transaction_error(std::error_code ec) noexcept;
+
+class TransactionRequests {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool, Sender& sender,
+                         TransactionalState& state, TransactionSettings settings);
+
+  // The sender's gate for a partition's batches: true once the partition is
+  // part of the current transaction; otherwise asks the coordinator to add it
+  // (the sender is woken when it is) and returns false.
+  bool may_send(std::string_view topic, std::int32_t partition);
+
+  asio::awaitable<std::error_code> init_producer_id(Clock::time_point deadline);
+  asio::awaitable<std::error_code> send_offsets(std::vector<TopicPartitionOffset> offsets,
+                                                ConsumerGroupMetadata group, Clock::time_point deadline);
+  // Commit: first checks that no record of the transaction failed.
+  asio::awaitable<std::error_code> end_transaction(bool commit, Clock::time_point deadline);
+  // Abort: fails every batch still queued with errc::transaction_aborted.
+  void fail_queued() { sender_.fail_queued(errc::transaction_aborted); }
+
+  std::uint64_t coordinator_retries() const noexcept { return client_.retries(); }
+
+ private:
+  using PartitionKey = std::pair<std::string, std::int32_t>;
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::int32_t>(a.first, a.second) <
+             std::pair<std::string_view, std::int32_t>(b.first, b.second);
+    }
+  };
+  asio::awaitable<void> add_pending_partitions();
+  asio::awaitable<std::error_code> finish_transaction(bool commit, Clock::time_point deadline);
+  // A produce failed since the transaction began (the sender's counters).
+  bool produce_failed() const;
+  void reset_transaction();
+  // Classifies a coordinator answer's error; returns it.
+  std::error_code on_error(std::error_code ec);
+  void become_fatal(std::error_code ec);
+  net::SendOptions capped(std::int16_t max_version) const {
+    net::SendOptions o;
+    o.max_version = max_version;
+    return o;
+  }
+
+  asio::any_io_executor executor_;
+  CoordinatorClient client_;
+  Sender& sender_;
+  TransactionalState& state_;
+  const TransactionSettings settings_;
+
+  bool has_producer_id_ = false;
+  ProducerIdAndEpoch pe_;  // as the coordinator knows it (the sender may have bumped its own)
+  std::set<PartitionKey, KeyLess> added_;    // in the current transaction
+  std::set<PartitionKey, KeyLess> pending_;  // waiting for AddPartitionsToTxn
+  bool adding_ = false;
+  bool offsets_added_ = false;
+  std::uint64_t failures_at_start_ = 0;
+};
+
+}  // namespace kwire::detail
