@@ -1,12 +1,22 @@
-// TxnBroker: an in-process, single-node Kafka broker for tests that need what
+// TxnBroker: an in-process Kafka cluster for tests that need what
 // librdkafka's mock cluster lacks (see ../shared/MOCK-CLUSTER.md): EndTxn
 // writes COMMIT/ABORT control batches, read_committed Fetch stops at the last
 // stable offset and lists aborted transactions, InitProducerId fences the
 // previous epoch of a transactional id (aborting its open transaction), and
-// Produce checks idempotent sequences per producer id and partition like
-// Kafka (a duplicate of one of the last 5 batches answers the original
-// offset). Node 1 is leader of every partition and coordinator of every group
-// and transactional id. Built on kwire's generated messages and records layer.
+// Produce judges idempotent batches by Kafka's producer-state rules
+// (../shared/KAFKA-PRODUCER-STATE.md): per partition and producer id an
+// epoch, the last sequence and the last 5 batches (a duplicate of one of
+// them answers the original offset); any first sequence from a producer the
+// partition holds no state for; a stale epoch is INVALID_PRODUCER_EPOCH; a
+// newer epoch starts at 0; a transaction marker older than the partition's
+// epoch for its producer is refused (the transaction stays open there).
+// Several nodes (TxnBrokerOptions::nodes, ids 1..n) share one log: each
+// partition has a leader node (others answer NOT_LEADER_OR_FOLLOWER), one
+// node coordinates transactions and groups (others answer NOT_COORDINATOR).
+// Faults (txn_broker_faults.hpp): refused or written-then-failed batches,
+// lost acknowledgements, cut connections, hostile responses, added latency,
+// paused reading, API errors, stopped nodes, leader moves, topic deletion.
+// Built on kwire's generated messages and records layer.
 //
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
 // v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
@@ -14,14 +24,18 @@
 // Anything else closes the connection.
 //
 // Threads: the broker runs one thread with its own asio::io_context; every
-// public member may be called from any thread (the state is behind a mutex).
+// public member may be called from any other thread (the state is behind a
+// mutex).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "txn_broker_faults.hpp"
 
 namespace kwire::test {
 
@@ -29,6 +43,8 @@ struct TxnBrokerOptions {
   // Partitions of a topic created by a Metadata request (auto-creation).
   int default_partitions = 1;
   bool auto_create_topics = true;
+  // Nodes sharing the one log, ids 1..nodes, each on a port of its own.
+  int nodes = 1;
 };
 
 // One aborted transaction in a partition's aborted index: the producer's
@@ -54,12 +70,28 @@ class TxnBroker {
   TxnBroker(const TxnBroker&) = delete;
   TxnBroker& operator=(const TxnBroker&) = delete;
 
-  std::uint16_t port() const noexcept;
-  // "127.0.0.1:<port>"
+  std::uint16_t port(std::int32_t node = 1) const;
+  // "127.0.0.1:<port>,..." of every node.
   std::string bootstrap() const;
+  int nodes() const noexcept;
 
   // Creates a topic with this many partitions (no-op if it exists).
   void create_topic(const std::string& name, int partitions);
+  // Removes the topic and its logs: UNKNOWN_TOPIC_OR_PARTITION from now on
+  // (and, with auto-creation on, a new empty topic at the next Metadata).
+  void delete_topic(const std::string& name);
+
+  // ---- cluster ----------------------------------------------------------------
+  // Partition p of a topic is led by node (p % nodes) + 1 until moved; a move
+  // bumps the partition's leader epoch.
+  void set_leader(const std::string& topic, std::int32_t partition, std::int32_t node);
+  std::int32_t leader(const std::string& topic, std::int32_t partition) const;
+  // The node FindCoordinator names for every transactional id and group (1 at first).
+  void set_coordinator(std::int32_t node);
+  // Closes the node's listener and connections (connection refused until
+  // start_node, which listens on the same port again). Waits until done.
+  void stop_node(std::int32_t node);
+  void start_node(std::int32_t node);
 
   // ---- introspection --------------------------------------------------------
   // The group's committed offset for a partition, as set by a committed
@@ -83,6 +115,18 @@ class TxnBroker {
   std::optional<TxnProducerIdentity> transactional_producer(const std::string& transactional_id) const;
 
   // ---- faults and counters --------------------------------------------------
+  // Rules are consumed as they fire (see txn_broker_faults.hpp).
+  void add_produce_fault(ProduceFault fault);
+  void add_api_fault(ApiFault fault);
+  void set_random_produce_faults(RandomProduceFaults faults);
+  // Forgets every pending rule, the random faults, latency and pauses.
+  void clear_faults();
+  // Responses of `node` (0: every node) leave `rtt` after their request arrived.
+  void set_rtt(std::int32_t node, std::chrono::milliseconds rtt);
+  // While paused, the node handles no request: each connection holds the one
+  // it has read and reads no further (0: every node).
+  void pause_reading(std::int32_t node, bool paused);
+  TxnFaultCounters fault_counters() const;
   // The next n Produce requests are written to the log (and checked as
   // usual), but their responses are never sent: a lost acknowledgement. With
   // close_connection the connection is also closed right after the write, so

@@ -1,5 +1,6 @@
-// Metadata and FindCoordinator for the TxnBroker: one node (id 1), leader of
-// every partition and coordinator of every group and transactional id.
+// Metadata and FindCoordinator for the TxnBroker: every node of the cluster
+// (ids 1..n, one shared log), each partition's leader and leader epoch, and
+// the one node that coordinates every group and transactional id.
 // Io thread only.
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/find_coordinator_request.hpp"
@@ -20,13 +21,15 @@ Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, Bro
   const bool may_create = ctx.version < 4 || req.allow_auto_topic_creation;
   msg::MetadataResponse resp;
   std::lock_guard lock(s.mu);
-  msg::MetadataResponse::MetadataResponseBroker self;
-  self.node_id = BrokerState::node_id;
-  self.host = s.host;
-  self.port = s.port;
-  resp.brokers.push_back(self);
+  for (std::int32_t node = 1; node <= s.nodes(); ++node) {
+    msg::MetadataResponse::MetadataResponseBroker b;
+    b.node_id = node;
+    b.host = s.host;
+    b.port = s.ports[static_cast<std::size_t>(node - 1)];
+    resp.brokers.push_back(b);
+  }
   resp.cluster_id = "kwire-txn-broker";
-  resp.controller_id = BrokerState::node_id;
+  resp.controller_id = 1;
 
   std::vector<std::string> names;
   // v0: an empty list means all topics; v1+: null means all topics.
@@ -48,10 +51,11 @@ Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, Bro
       for (std::size_t i = 0; i < it->second.size(); ++i) {
         msg::MetadataResponse::MetadataResponseTopic::MetadataResponsePartition p;
         p.partition_index = static_cast<std::int32_t>(i);
-        p.leader_id = BrokerState::node_id;
-        p.leader_epoch = 0;
-        p.replica_nodes = {BrokerState::node_id};
-        p.isr_nodes = {BrokerState::node_id};
+        const auto leader = s.leader_of(name, p.partition_index);
+        p.leader_id = leader.node;
+        p.leader_epoch = leader.epoch;
+        p.replica_nodes = {leader.node};
+        p.isr_nodes = {leader.node};
         topic.partitions.push_back(std::move(p));
       }
     }
@@ -73,9 +77,9 @@ Reply handle_find_coordinator(const RequestContext& ctx, kwire::protocol::Reader
   }
   std::lock_guard lock(s.mu);
   resp.error_message = std::nullopt;
-  resp.node_id = BrokerState::node_id;
+  resp.node_id = s.coordinator;
   resp.host = s.host;
-  resp.port = s.port;
+  resp.port = s.ports.at(static_cast<std::size_t>(s.coordinator - 1));
   return respond(ctx, resp);
 }
 

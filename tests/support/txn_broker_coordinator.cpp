@@ -1,4 +1,5 @@
 // The TxnBroker's transaction coordinator and state helpers (see txn_broker_state.hpp).
+#include <algorithm>
 #include <chrono>
 
 #include "kwire/protocol/errors.hpp"
@@ -18,7 +19,8 @@ void complete(BrokerState& s, Transaction& t, bool commit, std::int16_t marker_e
   auto type = commit ? records::ControlType::commit : records::ControlType::abort;
   auto ts = now_ms();
   for (const auto& [topic, index] : t.partitions)
-    if (auto* log = s.partition(topic, index)) log->append_marker(t.producer_id, marker_epoch, type, ts);
+    if (auto* log = s.partition(topic, index))
+      if (!log->append_marker(t.producer_id, marker_epoch, type, ts)) ++s.faults.counters.stale_markers_refused;
   if (commit)
     for (auto& [group, offsets] : t.pending_offsets)
       for (auto& [key, committed] : offsets) s.group_offsets[group][key] = committed;
@@ -39,6 +41,12 @@ PartitionLog* BrokerState::partition(const std::string& topic, std::int32_t inde
   auto it = topics.find(topic);
   if (it == topics.end() || index < 0 || static_cast<std::size_t>(index) >= it->second.size()) return nullptr;
   return &it->second[static_cast<std::size_t>(index)];
+}
+
+BrokerState::Leadership BrokerState::leader_of(const std::string& topic, std::int32_t index) const {
+  auto it = moved_leaders.find({topic, index});
+  if (it != moved_leaders.end()) return it->second;
+  return {index % std::max(nodes(), 1) + 1, 0};
 }
 
 void BrokerState::ensure_topic(const std::string& name, int partitions) {

@@ -62,9 +62,10 @@ Reply api_versions(const RequestContext& ctx, Reader& r) {
 
 }  // namespace
 
-Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt) {
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id) {
   RequestContext ctx;
   ctx.final_attempt = final_attempt;
+  ctx.node_id = node_id;
   {
     // Key, version and correlation id sit at fixed places in every header version.
     Reader peek(frame);
@@ -85,7 +86,7 @@ Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool fina
   auto header_version = kwire::protocol::request_header_version(ctx.api_key, ctx.version);
   if (header_version < 0 || header.decode(r, header_version) || !r.ok()) return {};
   if (ctx.api_key == kApiVersions) return api_versions(ctx, r);
-  return api->handler(ctx, r, state);
+  return handle_with_faults(ctx, r, state, api->handler);
 }
 
 }  // namespace kwire::test::txn

@@ -1,4 +1,5 @@
-// Fetch and ListOffsets for the TxnBroker. Under read_committed a Fetch stops
+// Fetch and ListOffsets for the TxnBroker, answered by the partition's
+// leader only (others say NOT_LEADER_OR_FOLLOWER). Under read_committed a Fetch stops
 // at the last stable offset and lists the aborted transactions overlapping
 // the returned range; ListOffsets' latest is then the LSO. An empty Fetch
 // asks the server to wait (up to max_wait_ms) and try again. Io thread only.
@@ -40,8 +41,9 @@ Reply handle_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, Broker
         pd.partition_index = p.partition;
         pd.aborted_transactions = std::nullopt;
         PartitionLog* log = s.partition(t.topic, p.partition);
-        if (log == nullptr) {
-          pd.error_code = code(kafka_errc::unknown_topic_or_partition);
+        if (log == nullptr || s.leader_of(t.topic, p.partition).node != ctx.node_id) {
+          pd.error_code = code(log == nullptr ? kafka_errc::unknown_topic_or_partition
+                                              : kafka_errc::not_leader_or_follower);
           pd.high_watermark = -1;
           tr.partitions.push_back(std::move(pd));
           continue;
@@ -103,6 +105,8 @@ Reply handle_list_offsets(const RequestContext& ctx, kwire::protocol::Reader& r,
       PartitionLog* log = s.partition(t.name, p.partition_index);
       if (log == nullptr) {
         pr.error_code = code(kafka_errc::unknown_topic_or_partition);
+      } else if (s.leader_of(t.name, p.partition_index).node != ctx.node_id) {
+        pr.error_code = code(kafka_errc::not_leader_or_follower);
       } else if (p.timestamp == -2) {  // earliest
         pr.offset = log->log_start_offset();
         pr.leader_epoch = 0;

@@ -35,9 +35,10 @@ struct RequestContext {
   std::int16_t version = 0;
   std::int32_t correlation_id = 0;
   bool final_attempt = true;  // a waiting Fetch must answer now
+  std::int32_t node_id = 1;   // the node whose listener took the connection
 };
 
-Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt);
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id);
 
 Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_find_coordinator(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
@@ -50,6 +51,16 @@ Reply handle_add_offsets_to_txn(const RequestContext& ctx, kwire::protocol::Read
 Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+
+// Coordinator checks and injected API faults around a handler
+// (txn_broker_api_faults.cpp); mu not held.
+Reply handle_with_faults(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s,
+                         Reply (*handler)(const RequestContext&, kwire::protocol::Reader&, BrokerState&));
+// The request answered with `error` wherever its response carries one
+// (for the APIs that take ApiFaults and the coordinator APIs); close for others.
+Reply error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error);
+// A Produce response turned into the bytes of a misbehaving broker.
+Reply hostile_reply(const RequestContext& ctx, Reply real, HostileResponse kind);
 
 // Decodes the request body; false if malformed (the connection is closed).
 template <typename Request>

@@ -26,9 +26,10 @@ std::int32_t last_sequence(const records::BatchInfo& info) {
 
 std::int16_t PartitionLog::check_sequence(const ProducerEntry* entry, const records::BatchInfo& info,
                                           std::int64_t& duplicate_offset) const {
-  if (entry == nullptr) {
-    // No state for this producer here: only a first batch can start it.
-    return info.base_sequence == 0 ? 0 : code(kafka_errc::unknown_producer_id);
+  if (entry == nullptr || entry->epoch < 0) {
+    // No state for this producer on this partition (never seen, or expired):
+    // Kafka accepts any sequence as its first batch here.
+    return 0;
   }
   if (info.producer_epoch < entry->epoch) return code(kafka_errc::invalid_producer_epoch);
   if (info.producer_epoch > entry->epoch) {
@@ -102,8 +103,13 @@ void PartitionLog::store(std::span<const std::uint8_t> batch, std::int64_t last_
   batches_.push_back(std::move(b));
 }
 
-void PartitionLog::append_marker(std::int64_t producer_id, std::int16_t epoch, records::ControlType type,
+bool PartitionLog::append_marker(std::int64_t producer_id, std::int16_t epoch, records::ControlType type,
                                  std::int64_t timestamp_ms) {
+  auto known = producers_.find(producer_id);
+  // Kafka's leader refuses a marker older than the producer's epoch on the
+  // partition (INVALID_PRODUCER_EPOCH); the coordinator moves on and the
+  // transaction stays open here.
+  if (known != producers_.end() && epoch < known->second.epoch) return false;
   records::BatchBuilder builder({}, SIZE_MAX, timestamp_ms);
   builder.append_control(type, 0, timestamp_ms);
   builder.set_producer_state(producer_id, epoch, records::no_sequence, true);
@@ -121,6 +127,7 @@ void PartitionLog::append_marker(std::int64_t producer_id, std::int16_t epoch, r
     if (type == records::ControlType::abort) aborted_.push_back({producer_id, open->second, marker_offset});
     open_txn_first_offset_.erase(open);
   }
+  return true;
 }
 
 std::int64_t PartitionLog::last_stable_offset() const noexcept {

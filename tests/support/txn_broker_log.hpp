@@ -1,6 +1,7 @@
 // One partition of the TxnBroker (txn_broker.hpp): the stored record batches
 // with their assigned offsets, Kafka's per-producer idempotence state (epoch
-// and the last five batches' sequence ranges), the first offset of each open
+// and the last five batches' sequence ranges, judged as in
+// ../shared/KAFKA-PRODUCER-STATE.md), the first offset of each open
 // transaction (which bounds the last stable offset) and the aborted index.
 // Not thread-safe: the broker's state mutex guards every call.
 #pragma once
@@ -49,8 +50,9 @@ class PartitionLog {
 
   // Writes a COMMIT or ABORT control batch for the producer and closes its
   // open transaction here (an abort goes into the aborted index). A newer
-  // epoch replaces the producer's epoch here, fencing older ones.
-  void append_marker(std::int64_t producer_id, std::int16_t epoch, kwire::protocol::records::ControlType type,
+  // epoch replaces the producer's epoch here, fencing older ones. A marker
+  // older than the producer's epoch here is refused (false): nothing written.
+  bool append_marker(std::int64_t producer_id, std::int16_t epoch, kwire::protocol::records::ControlType type,
                      std::int64_t timestamp_ms);
 
   // Batches from the one holding `offset` on, below `limit` (exclusive),

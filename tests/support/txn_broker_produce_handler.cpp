@@ -1,7 +1,11 @@
-// Produce for the TxnBroker: every batch is CRC-checked with kwire's batch
-// reader, then checked and stored by its partition log (sequences, epochs,
-// transaction membership). The lost-acknowledgement fault acts after the
-// write. Io thread only.
+// Produce for the TxnBroker: a partition led by another node is answered
+// NOT_LEADER_OR_FOLLOWER; every other batch is CRC-checked with kwire's
+// batch reader, then checked and stored by its partition log (sequences,
+// epochs, transaction membership). Injected faults (txn_broker_faults.hpp)
+// act around that: per partition before the write (refuse) or after it
+// (write then error), per request by dropping the response, cutting the
+// connection before or after the write, or answering hostile bytes.
+// Io thread only.
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/produce_request.hpp"
 #include "kwire/protocol/messages/produce_response.hpp"
@@ -16,6 +20,7 @@ namespace {
 namespace msg = kwire::protocol::messages;
 namespace records = kwire::protocol::records;
 using kwire::protocol::kafka_errc;
+using PartitionResponse = msg::ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
 
 constexpr std::int16_t code(kafka_errc e) { return static_cast<std::int16_t>(e); }
 
@@ -53,6 +58,44 @@ AppendResult append_all(BrokerState& s, PartitionLog& log, const std::string& to
   return first;
 }
 
+// One partition of the request: leadership, its fault, the write.
+PartitionResponse produce_partition(const RequestContext& ctx, BrokerState& s, const std::string& topic,
+                                    const msg::ProduceRequest::TopicProduceData::PartitionProduceData& p) {
+  PartitionResponse pr;
+  pr.index = p.index;
+  pr.base_offset = -1;
+  pr.log_append_time_ms = -1;
+  PartitionLog* log = s.partition(topic, p.index);
+  if (log == nullptr) {
+    pr.error_code = code(kafka_errc::unknown_topic_or_partition);
+    return pr;
+  }
+  if (s.leader_of(topic, p.index).node != ctx.node_id) {
+    ++s.faults.counters.not_leader_answers;
+    pr.error_code = code(kafka_errc::not_leader_or_follower);
+    return pr;
+  }
+  if (!p.records) {
+    pr.error_code = code(kafka_errc::invalid_record);
+    return pr;
+  }
+  ProducedPartition identity{topic, p.index, first_batch_identity(*p.records).value_or(BatchIdentity{})};
+  auto fault = s.faults.take_partition_fault(identity);
+  if (fault && fault->action == ProduceFaultAction::refuse) {
+    pr.error_code = fault->error;
+    return pr;
+  }
+  auto result = append_all(s, *log, topic, p.index, *p.records);
+  pr.error_code = result.error;
+  if (!result.error) pr.base_offset = result.base_offset;
+  pr.log_start_offset = log->log_start_offset();
+  if (fault && !result.error) {  // write_then_error: in the log, answered as failed
+    pr.error_code = fault->error;
+    pr.base_offset = -1;
+  }
+  return pr;
+}
+
 }  // namespace
 
 Reply handle_produce(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
@@ -61,37 +104,46 @@ Reply handle_produce(const RequestContext& ctx, kwire::protocol::Reader& r, Brok
   msg::ProduceResponse resp;
   std::lock_guard lock(s.mu);
   ++s.produce_requests;
+
+  std::vector<ProducedPartition> partitions;
+  for (const auto& t : req.topic_data)
+    for (const auto& p : t.partition_data)
+      if (p.records)
+        partitions.push_back({t.name, p.index, first_batch_identity(*p.records).value_or(BatchIdentity{})});
+  const auto request_fault = s.faults.take_request_fault(partitions);
+  if (request_fault && request_fault->action == ProduceFaultAction::cut_before_write) {
+    ++s.faults.counters.connections_cut;
+    return {};
+  }
+
   for (const auto& t : req.topic_data) {
     msg::ProduceResponse::TopicProduceResponse tr;
     tr.name = t.name;
     for (const auto& p : t.partition_data) {
-      msg::ProduceResponse::TopicProduceResponse::PartitionProduceResponse pr;
-      pr.index = p.index;
-      pr.base_offset = -1;
-      pr.log_append_time_ms = -1;
-      PartitionLog* log = s.partition(t.name, p.index);
-      if (log == nullptr) {
-        pr.error_code = code(kafka_errc::unknown_topic_or_partition);
-      } else if (!p.records) {
-        pr.error_code = code(kafka_errc::invalid_record);
-      } else {
-        auto result = append_all(s, *log, t.name, p.index, *p.records);
-        pr.error_code = result.error;
-        if (!result.error) pr.base_offset = result.base_offset;
-        pr.log_start_offset = log->log_start_offset();
-      }
+      auto pr = produce_partition(ctx, s, t.name, p);
       if (pr.error_code) ++s.produce_errors[pr.error_code];
       tr.partition_responses.push_back(std::move(pr));
     }
     resp.responses.push_back(std::move(tr));
   }
   if (req.acks == 0) return Reply{Reply::Kind::silent, {}, false, {}};
-  if (s.drop_produce_responses > 0) {
-    --s.drop_produce_responses;
-    ++s.produce_responses_dropped;
-    return Reply{Reply::Kind::silent, {}, s.drop_closes_connection, {}};
+  if (!request_fault) return respond(ctx, resp);
+  switch (request_fault->action) {
+    case ProduceFaultAction::drop_response:
+      ++s.produce_responses_dropped;
+      ++s.faults.counters.responses_dropped;
+      return Reply{Reply::Kind::silent, {}, false, {}};
+    case ProduceFaultAction::cut_after_write:
+      ++s.produce_responses_dropped;
+      ++s.faults.counters.responses_dropped;
+      ++s.faults.counters.connections_cut;
+      return {};
+    case ProduceFaultAction::hostile_response:
+      ++s.faults.counters.hostile_responses;
+      return hostile_reply(ctx, respond(ctx, resp), request_fault->hostile);
+    default:
+      return respond(ctx, resp);
   }
-  return respond(ctx, resp);
 }
 
 }  // namespace kwire::test::txn

@@ -1,103 +1,87 @@
-// The TxnBroker's sockets and public API (see txn_broker.hpp): one thread runs
-// an asio::io_context with an accept loop and one coroutine per connection
-// that reads a request, answers it (requests on one connection are answered
-// in order, as Kafka does) and reads the next. Public members lock the state.
-#include "txn_broker.hpp"
-
-// libstdc++'s configuration must precede Asio's (aligned_alloc choice).
-#include <version>
+// The TxnBroker's nodes and cluster controls (see txn_broker.hpp and
+// txn_broker_impl.hpp): one io thread runs an accept loop per node and a
+// Session per connection; stopping a node closes its listener and
+// connections, starting it listens on the same port again. Leader moves,
+// coordinator moves and topic deletion change the shared state under its
+// mutex. Public members: any thread except the broker's own.
+#include "txn_broker_impl.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
-#include <thread>
-
-#include "kwire/protocol/errors.hpp"
-#include "txn_broker_handlers.hpp"
+#include <future>
 
 namespace kwire::test {
 
 using asio::ip::tcp;
-using txn::BrokerState;
-using txn::Reply;
 
-namespace {
+TxnBroker::Impl::Impl(TxnBrokerOptions options) : state(options) {}
 
-constexpr std::size_t kMaxFrame = 128 * 1024 * 1024;
-// How often a waiting Fetch looks for new data, and the longest it waits.
-constexpr auto kFetchPoll = std::chrono::milliseconds(5);
-constexpr auto kFetchWaitCap = std::chrono::seconds(2);
-
-asio::awaitable<bool> read_frame(tcp::socket& s, std::vector<std::uint8_t>& out) {
-  std::uint8_t len[4];
-  std::error_code ec;
-  co_await asio::async_read(s, asio::buffer(len), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return false;
-  std::size_t n = (std::size_t{len[0]} << 24) | (std::size_t{len[1]} << 16) | (std::size_t{len[2]} << 8) | len[3];
-  if (n > kMaxFrame) co_return false;
-  out.resize(n);
-  co_await asio::async_read(s, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
+asio::awaitable<void> TxnBroker::Impl::accept_loop(std::int32_t node, std::shared_ptr<tcp::acceptor> acceptor) {
+  while (true) {
+    std::error_code ec;
+    tcp::socket s = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !acceptor->is_open()) co_return;
+    auto session = std::make_shared<txn::Session>(std::move(s), node, state);
+    auto& sessions = nodes[static_cast<std::size_t>(node - 1)].sessions;
+    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+    sessions.push_back(session);
+    session->start();
+  }
 }
 
-}  // namespace
-
-struct TxnBroker::Impl {
-  explicit Impl(TxnBrokerOptions options) : state(options) {}
-
-  asio::awaitable<void> accept_loop() {
-    while (true) {
-      std::error_code ec;
-      tcp::socket s = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
-      asio::co_spawn(io, serve(std::move(s)), asio::detached);
-    }
+void TxnBroker::Impl::start_listening(std::int32_t node) {
+  Node& n = nodes[static_cast<std::size_t>(node - 1)];
+  if (n.acceptor) return;
+  std::uint16_t port = 0;
+  {
+    std::lock_guard lock(state.mu);
+    port = static_cast<std::uint16_t>(state.ports[static_cast<std::size_t>(node - 1)]);
   }
+  // Port 0 the first time; the same port again after a stop.
+  auto acceptor = std::make_shared<tcp::acceptor>(io);
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(tcp::acceptor::reuse_address(true));
+  acceptor->bind(endpoint);
+  acceptor->listen();
+  {
+    std::lock_guard lock(state.mu);
+    state.ports[static_cast<std::size_t>(node - 1)] = acceptor->local_endpoint().port();
+  }
+  n.acceptor = acceptor;
+  asio::co_spawn(io, accept_loop(node, acceptor), asio::detached);
+}
 
-  asio::awaitable<void> serve(tcp::socket socket) {
+void TxnBroker::Impl::stop_listening(std::int32_t node) {
+  Node& n = nodes[static_cast<std::size_t>(node - 1)];
+  if (n.acceptor) {
     std::error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);
-    std::vector<std::uint8_t> frame;
-    asio::steady_timer timer(io);
-    while (co_await read_frame(socket, frame)) {
-      Reply reply = txn::handle_request(frame, state, false);
-      if (reply.kind == Reply::Kind::wait) {
-        auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::steady_clock::duration>(
-                                                                reply.wait, kFetchWaitCap);
-        while (reply.kind == Reply::Kind::wait) {
-          timer.expires_after(kFetchPoll);
-          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-          reply = txn::handle_request(frame, state, std::chrono::steady_clock::now() >= deadline);
-        }
-      }
-      if (reply.kind == Reply::Kind::close) break;
-      if (reply.kind == Reply::Kind::respond) {
-        co_await asio::async_write(socket, asio::buffer(reply.frame), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
-      }
-      if (reply.close_after) break;
-    }
-    socket.close(ec);
+    n.acceptor->close(ec);
+    n.acceptor.reset();
   }
+  for (auto& weak : n.sessions)
+    if (auto session = weak.lock()) session->close();
+  n.sessions.clear();
+}
 
-  BrokerState state;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
-  std::thread thread;
-};
+void TxnBroker::Impl::run_on_io(std::function<void()> fn) {
+  std::promise<void> done;
+  asio::post(io, [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
 
 TxnBroker::TxnBroker(TxnBrokerOptions options) : impl_(std::make_unique<Impl>(options)) {
-  impl_->state.port = impl_->acceptor.local_endpoint().port();
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  const int count = std::max(options.nodes, 1);
+  impl_->state.ports.assign(static_cast<std::size_t>(count), 0);
+  impl_->nodes.resize(static_cast<std::size_t>(count));
+  for (std::int32_t node = 1; node <= count; ++node) impl_->start_listening(node);
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
 
@@ -106,106 +90,55 @@ TxnBroker::~TxnBroker() {
   impl_->thread.join();
 }
 
-std::uint16_t TxnBroker::port() const noexcept { return static_cast<std::uint16_t>(impl_->state.port); }
+std::uint16_t TxnBroker::port(std::int32_t node) const {
+  std::lock_guard lock(impl_->state.mu);
+  return static_cast<std::uint16_t>(impl_->state.ports.at(static_cast<std::size_t>(node - 1)));
+}
 
-std::string TxnBroker::bootstrap() const { return "127.0.0.1:" + std::to_string(port()); }
+std::string TxnBroker::bootstrap() const {
+  std::string out;
+  for (std::int32_t node = 1; node <= nodes(); ++node)
+    out += (out.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(port(node));
+  return out;
+}
+
+int TxnBroker::nodes() const noexcept { return static_cast<int>(impl_->nodes.size()); }
 
 void TxnBroker::create_topic(const std::string& name, int partitions) {
   std::lock_guard lock(impl_->state.mu);
   impl_->state.ensure_topic(name, partitions);
 }
 
-std::optional<std::int64_t> TxnBroker::committed_offset(const std::string& group, const std::string& topic,
-                                                        std::int32_t partition) const {
+void TxnBroker::delete_topic(const std::string& name) {
   std::lock_guard lock(impl_->state.mu);
-  auto g = impl_->state.group_offsets.find(group);
-  if (g == impl_->state.group_offsets.end()) return std::nullopt;
-  auto it = g->second.find({topic, partition});
-  if (it == g->second.end()) return std::nullopt;
-  return it->second.offset;
+  auto& s = impl_->state;
+  s.topics.erase(name);
+  std::erase_if(s.moved_leaders, [&](const auto& entry) { return entry.first.first == name; });
 }
 
-int TxnBroker::control_batches(const std::string& topic, std::int32_t partition) const {
+void TxnBroker::set_leader(const std::string& topic, std::int32_t partition, std::int32_t node) {
   std::lock_guard lock(impl_->state.mu);
-  auto* log = impl_->state.partition(topic, partition);
-  return log ? log->control_batches() : 0;
+  auto& s = impl_->state;
+  auto current = s.leader_of(topic, partition);
+  s.moved_leaders[{topic, partition}] = {node, current.epoch + 1};
 }
 
-int TxnBroker::stored_batches(const std::string& topic, std::int32_t partition) const {
+std::int32_t TxnBroker::leader(const std::string& topic, std::int32_t partition) const {
   std::lock_guard lock(impl_->state.mu);
-  auto* log = impl_->state.partition(topic, partition);
-  return log ? static_cast<int>(log->batches().size()) : 0;
+  return impl_->state.leader_of(topic, partition).node;
 }
 
-std::int64_t TxnBroker::high_watermark(const std::string& topic, std::int32_t partition) const {
+void TxnBroker::set_coordinator(std::int32_t node) {
   std::lock_guard lock(impl_->state.mu);
-  auto* log = impl_->state.partition(topic, partition);
-  return log ? log->high_watermark() : 0;
+  impl_->state.coordinator = node;
 }
 
-std::int64_t TxnBroker::last_stable_offset(const std::string& topic, std::int32_t partition) const {
-  std::lock_guard lock(impl_->state.mu);
-  auto* log = impl_->state.partition(topic, partition);
-  return log ? log->last_stable_offset() : 0;
+void TxnBroker::stop_node(std::int32_t node) {
+  impl_->run_on_io([this, node] { impl_->stop_listening(node); });
 }
 
-std::vector<TxnAbortedRange> TxnBroker::aborted_transactions(const std::string& topic,
-                                                             std::int32_t partition) const {
-  std::lock_guard lock(impl_->state.mu);
-  auto* log = impl_->state.partition(topic, partition);
-  return log ? log->aborted() : std::vector<TxnAbortedRange>{};
-}
-
-std::vector<std::vector<std::uint8_t>> TxnBroker::batches(const std::string& topic, std::int32_t partition) const {
-  std::lock_guard lock(impl_->state.mu);
-  std::vector<std::vector<std::uint8_t>> out;
-  if (auto* log = impl_->state.partition(topic, partition))
-    for (const auto& b : log->batches()) out.push_back(b.bytes);
-  return out;
-}
-
-std::optional<TxnProducerIdentity> TxnBroker::transactional_producer(const std::string& transactional_id) const {
-  std::lock_guard lock(impl_->state.mu);
-  auto it = impl_->state.transactions.find(transactional_id);
-  if (it == impl_->state.transactions.end()) return std::nullopt;
-  return TxnProducerIdentity{it->second.producer_id, it->second.epoch, it->second.open};
-}
-
-void TxnBroker::drop_next_produce_responses(int n, bool close_connection) {
-  std::lock_guard lock(impl_->state.mu);
-  impl_->state.drop_produce_responses = n;
-  impl_->state.drop_closes_connection = close_connection;
-}
-
-int TxnBroker::produce_requests_seen() const {
-  std::lock_guard lock(impl_->state.mu);
-  return impl_->state.produce_requests;
-}
-
-int TxnBroker::produce_responses_dropped() const {
-  std::lock_guard lock(impl_->state.mu);
-  return impl_->state.produce_responses_dropped;
-}
-
-int TxnBroker::duplicate_batches_seen() const {
-  std::lock_guard lock(impl_->state.mu);
-  return impl_->state.duplicate_batches;
-}
-
-int TxnBroker::produce_errors_seen(std::int16_t error_code) const {
-  std::lock_guard lock(impl_->state.mu);
-  auto it = impl_->state.produce_errors.find(error_code);
-  return it == impl_->state.produce_errors.end() ? 0 : it->second;
-}
-
-int TxnBroker::init_producer_id_requests() const {
-  std::lock_guard lock(impl_->state.mu);
-  return impl_->state.init_producer_id_requests;
-}
-
-int TxnBroker::end_txn_requests() const {
-  std::lock_guard lock(impl_->state.mu);
-  return impl_->state.end_txn_requests;
+void TxnBroker::start_node(std::int32_t node) {
+  impl_->run_on_io([this, node] { impl_->start_listening(node); });
 }
 
 }  // namespace kwire::test

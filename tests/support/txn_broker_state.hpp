@@ -1,6 +1,7 @@
 // Everything the TxnBroker (txn_broker.hpp) knows: topics and their partition
 // logs, the transaction coordinator's state per transactional id, committed
-// group offsets, counters and the fault switch. The coordinator operations
+// group offsets, counters, the injected faults (txn_broker_fault_state.hpp)
+// and the cluster's shape (nodes, partition leaders, the coordinator). The coordinator operations
 // (txn_broker_coordinator.cpp) keep Kafka's rules: epochs fence, EndTxn writes
 // markers into every partition of the transaction, committed offsets become
 // visible only on commit.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "txn_broker.hpp"
+#include "txn_broker_fault_state.hpp"
 #include "txn_broker_log.hpp"
 
 namespace kwire::test::txn {
@@ -45,8 +47,19 @@ struct BrokerState {
   std::mutex mu;  // guards every member below
   TxnBrokerOptions options;
   std::string host = "127.0.0.1";
-  std::int32_t port = 0;
-  static constexpr std::int32_t node_id = 1;
+  std::vector<std::int32_t> ports;  // per node: node id i + 1 listens on ports[i]
+
+  // Cluster shape: nodes 1..ports.size() share this state (one log). A
+  // partition's leader is (index % nodes) + 1 until set_leader moves it;
+  // the transaction and group coordinator is `coordinator`.
+  struct Leadership {
+    std::int32_t node = -1;
+    std::int32_t epoch = 0;
+  };
+  std::map<PartitionKey, Leadership> moved_leaders;
+  std::int32_t coordinator = 1;
+  Leadership leader_of(const std::string& topic, std::int32_t index) const;
+  std::int32_t nodes() const noexcept { return static_cast<std::int32_t>(ports.size()); }
 
   std::map<std::string, std::vector<PartitionLog>> topics;
   std::map<std::string, Transaction> transactions;           // by transactional id
@@ -57,12 +70,11 @@ struct BrokerState {
   // Counters and faults.
   int produce_requests = 0;
   int produce_responses_dropped = 0;
-  int drop_produce_responses = 0;
-  bool drop_closes_connection = false;
   int duplicate_batches = 0;
   std::map<std::int16_t, int> produce_errors;
   int init_producer_id_requests = 0;
   int end_txn_requests = 0;
+  FaultState faults;
 
   // nullptr for an unknown topic or partition.
   PartitionLog* partition(const std::string& topic, std::int32_t index);

@@ -6,105 +6,30 @@
 // are Kafka's (protocol.html, error-codes.tsv), not read from the broker.
 #include <catch2/catch.hpp>
 
-#include "kwire/protocol/api_table.hpp"
 #include "kwire/protocol/messages/add_partitions_to_txn_request.hpp"
 #include "kwire/protocol/messages/add_partitions_to_txn_response.hpp"
 #include "kwire/protocol/messages/end_txn_request.hpp"
 #include "kwire/protocol/messages/end_txn_response.hpp"
 #include "kwire/protocol/messages/fetch_request.hpp"
 #include "kwire/protocol/messages/fetch_response.hpp"
-#include "kwire/protocol/messages/init_producer_id_request.hpp"
-#include "kwire/protocol/messages/init_producer_id_response.hpp"
 #include "kwire/protocol/messages/list_offsets_request.hpp"
 #include "kwire/protocol/messages/list_offsets_response.hpp"
-#include "kwire/protocol/messages/produce_request.hpp"
-#include "kwire/protocol/messages/produce_response.hpp"
-#include "kwire/protocol/messages/request_header.hpp"
-#include "kwire/protocol/messages/response_header.hpp"
-#include "kwire/protocol/records/batch_builder.hpp"
-#include "kwire/protocol/wire/reader.hpp"
-#include "kwire/protocol/wire/writer.hpp"
 #include "raw_client.hpp"
 #include "txn_broker.hpp"
+#include "txn_wire.hpp"
 
 namespace {
 
 namespace msg = kwire::protocol::messages;
 using kwire::test::RawClient;
 using kwire::test::TxnBroker;
+using kwire::test::wire::batch;
+using kwire::test::wire::call;
+using kwire::test::wire::init_pid;
+using kwire::test::wire::produce;
 
 constexpr std::int16_t kOutOfOrderSequence = 45, kInvalidProducerEpoch = 47, kInvalidTxnState = 48,
                        kProducerFenced = 90;
-
-// One request/response exchange with generated messages at `version`.
-template <typename Response, typename Request>
-Response call(RawClient& client, const Request& req, std::int16_t version) {
-  static std::int32_t correlation = 0;
-  kwire::protocol::Writer w;
-  msg::RequestHeader header;
-  header.request_api_key = Request::api_key;
-  header.request_api_version = version;
-  header.correlation_id = ++correlation;
-  header.client_id = "txb-rules";
-  header.encode(w, kwire::protocol::request_header_version(Request::api_key, version));
-  req.encode(w, version);
-  client.send_frame(w.release());
-  auto frame = client.recv_frame();
-  kwire::protocol::Reader r(frame);
-  msg::ResponseHeader rh;
-  REQUIRE_FALSE(rh.decode(r, kwire::protocol::response_header_version(Request::api_key, version)));
-  REQUIRE(rh.correlation_id == correlation);
-  Response resp;
-  REQUIRE_FALSE(resp.decode(r, version));
-  return resp;
-}
-
-std::vector<std::uint8_t> batch(std::int64_t pid, std::int16_t epoch, std::int32_t seq, int records,
-                                bool transactional) {
-  kwire::protocol::records::BatchBuilder b({}, SIZE_MAX, 1000);
-  for (int i = 0; i < records; ++i) {
-    std::string v = "v" + std::to_string(seq + i);
-    REQUIRE(b.append(1000, std::nullopt, kwire::protocol::as_bytes(v)));
-  }
-  b.set_producer_state(pid, epoch, seq, transactional);
-  REQUIRE_FALSE(b.close().empty());
-  return b.take_buffer();
-}
-
-struct ProduceOutcome {
-  std::int16_t error;
-  std::int64_t base_offset;
-};
-
-ProduceOutcome produce(RawClient& c, const std::string& topic, const std::vector<std::uint8_t>& records,
-                       const std::optional<std::string>& transactional_id = std::nullopt) {
-  msg::ProduceRequest req;
-  req.transactional_id = transactional_id;
-  req.acks = -1;
-  req.timeout_ms = 5000;
-  msg::ProduceRequest::TopicProduceData t;
-  t.name = topic;
-  msg::ProduceRequest::TopicProduceData::PartitionProduceData p;
-  p.index = 0;
-  p.records = kwire::protocol::Bytes(records);
-  t.partition_data.push_back(p);
-  req.topic_data.push_back(t);
-  auto resp = call<msg::ProduceResponse>(c, req, 9);
-  REQUIRE(resp.responses.size() == 1);
-  REQUIRE(resp.responses[0].partition_responses.size() == 1);
-  const auto& pr = resp.responses[0].partition_responses[0];
-  return {pr.error_code, pr.base_offset};
-}
-
-msg::InitProducerIdResponse init_pid(RawClient& c, std::optional<std::string> txn_id, std::int64_t pid = -1,
-                                     std::int16_t epoch = -1) {
-  msg::InitProducerIdRequest req;
-  req.transactional_id = std::move(txn_id);
-  req.transaction_timeout_ms = 60000;
-  req.producer_id = pid;
-  req.producer_epoch = epoch;
-  return call<msg::InitProducerIdResponse>(c, req, 4);
-}
 
 }  // namespace
 
