@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "producer/delivery/delivery_report.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
+#include "producer/delivery/delivery_report.hpp"
 
 using namespace kwire::detail;
 using Clock = std::chrono::steady_clock;

@@ -4,8 +4,8 @@
 // wait for a topic the cluster does not have.
 #include <catch2/catch.hpp>
 
-#include "kwire/protocol/errors.hpp"
 #include "cluster/metadata_cache.hpp"
+#include "kwire/protocol/errors.hpp"
 #include "mock_cluster.hpp"
 #include "net_test_util.hpp"
 

@@ -19,7 +19,7 @@ bool is_coordinator_moved(std::error_code ec) noexcept {
 }
 
 asio::awaitable<std::error_code> CoordinatorClient::find(CoordinatorType type, const std::string& key,
-                                                                    Clock::time_point deadline, std::int32_t& node) {
+                                                         Clock::time_point deadline, std::int32_t& node) {
   auto it = known_.find({type, key});
   if (it != known_.end()) {
     node = it->second;

@@ -2,12 +2,14 @@
 // the checks of ranges and combinations the Java client makes.
 #include "kwire/producer_config.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <set>
 
 #include "config/property_values.hpp"
 #include "config/security_properties.hpp"
+#include "kwire/net/config.hpp"
 
 namespace kwire {
 namespace {
@@ -153,11 +155,16 @@ std::error_code fail(std::string& why, std::error_code code, std::string message
   return code;
 }
 
-bool valid_host_port(std::string_view s) {
-  std::size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  std::string ignored;
-  return parse_int(s.substr(colon + 1), 1, 65535, ignored).has_value();
+// What the connection pool will accept: each entry may itself be a
+// comma-separated list (as a mock cluster's bootstrap string is); every
+// server in it must be host:port as net::parse_host_port reads it.
+bool valid_host_port(std::string_view entry) {
+  std::vector<std::string> servers = detail::parse_list(entry);
+  if (servers.empty()) return false;
+  std::string host;
+  std::uint16_t port = 0;
+  return std::all_of(servers.begin(), servers.end(),
+                     [&](const std::string& server) { return net::parse_host_port(server, host, port); });
 }
 
 }  // namespace

@@ -13,12 +13,12 @@
 #include <map>
 #include <mutex>
 
+#include "cluster/metadata_cache.hpp"
+#include "config/net_security.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/config.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
-#include "cluster/metadata_cache.hpp"
-#include "config/net_security.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/sender/net_sender_transport.hpp"
 

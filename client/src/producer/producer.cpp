@@ -8,15 +8,6 @@
 
 namespace kwire {
 
-namespace {
-
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 Producer::Producer(ProducerConfig config)
     : impl_(std::make_unique<detail::ProducerImpl>(std::move(config), detail::make_network_backend)) {}
 
@@ -106,7 +97,7 @@ std::optional<Batch::Appended> Batch::append(std::optional<Bytes> key, std::opti
   std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(key ? key->size() : 0,
                                                                               value ? value->size() : 0, headers);
   if (batch_->size_bytes() + bound > batch_->reserved_bytes()) return std::nullopt;
-  std::int64_t ts = timestamp_ms.value_or(wall_clock_ms());
+  std::int64_t ts = timestamp_ms.value_or(detail::wall_clock_ms());
   std::int32_t index = batch_->record_count();
   if (!batch_->try_append_unreported(ts, key, value, headers)) return std::nullopt;
   if (index == 0) first_timestamp_ms_ = ts;
@@ -121,28 +112,23 @@ std::size_t Batch::size_bytes() const noexcept { return batch_ ? batch_->size_by
 
 // ---- Transactions ----
 
-namespace {
-detail::TransactionCalls* transactional(detail::ProducerImpl& impl) { return impl.transactions(); }
-}  // namespace
-
 std::error_code Producer::init_transactions(std::chrono::milliseconds timeout) {
-  auto* t = transactional(*impl_);
-  if (t == nullptr) return errc::transactions_unavailable;
-  if (impl_->on_io_thread()) return errc::would_deadlock;
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
   return t->init(timeout);
 }
 
 std::error_code Producer::begin_transaction() {
-  auto* t = transactional(*impl_);
-  return t ? t->begin() : make_error_code(errc::transactions_unavailable);
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(false, t)) return ec;
+  return t->begin();
 }
 
 std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
                                                       const ConsumerGroupMetadata& group,
                                                       std::chrono::milliseconds timeout) {
-  auto* t = transactional(*impl_);
-  if (t == nullptr) return errc::transactions_unavailable;
-  if (impl_->on_io_thread()) return errc::would_deadlock;
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
   return t->send_offsets(offsets, group, timeout);
 }
 
@@ -154,16 +140,14 @@ std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPar
 }
 
 std::error_code Producer::commit_transaction(std::chrono::milliseconds timeout) {
-  auto* t = transactional(*impl_);
-  if (t == nullptr) return errc::transactions_unavailable;
-  if (impl_->on_io_thread()) return errc::would_deadlock;
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
   return t->commit(timeout);
 }
 
 std::error_code Producer::abort_transaction(std::chrono::milliseconds timeout) {
-  auto* t = transactional(*impl_);
-  if (t == nullptr) return errc::transactions_unavailable;
-  if (impl_->on_io_thread()) return errc::would_deadlock;
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
   return t->abort(timeout);
 }
 

@@ -18,12 +18,12 @@ ProducerConfig validated(ProducerConfig config) {
   return config;
 }
 
+}  // namespace
+
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
     : config_(validated(std::move(config))),
@@ -62,27 +62,36 @@ std::error_code ProducerImpl::partition_count(std::string_view topic, Clock::tim
   return {};
 }
 
-std::error_code ProducerImpl::check_size(const Record& r) const {
-  std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(
-                          r.key ? r.key->size() : 0, r.value ? r.value->size() : 0, r.headers) +
-                      protocol::records::BatchBuilder::overhead_bytes;
-  if (bound > static_cast<std::size_t>(config_.max_request_size) ||
-      bound > static_cast<std::size_t>(config_.buffer_memory)) {
-    return errc::record_too_large;
-  }
-  return {};
+ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
+  return on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
 }
 
-std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler) {
-  if (r.topic.empty()) return errc::invalid_record;
+std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
+                                         Clock::time_point deadline, std::int32_t& count) {
+  if (topic.empty()) return errc::invalid_record;
   if (accumulator_.closed()) return errc::producer_closed;
   if (txn_) {
     if (std::error_code ec = txn_->check_send()) return ec;
   }
-  if (std::error_code ec = check_size(r)) return ec;
-  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
+  if (bytes > limit) return errc::record_too_large;
+  return partition_count(topic, deadline, count);
+}
+
+std::error_code ProducerImpl::transaction_calls(bool blocking, TransactionCalls*& out) const {
+  if (!txn_ || !txn_->available()) return errc::transactions_unavailable;
+  if (blocking && on_io_thread()) return errc::would_deadlock;
+  out = txn_.get();
+  return {};
+}
+
+std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler) {
+  const std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(
+                                r.key ? r.key->size() : 0, r.value ? r.value->size() : 0, r.headers) +
+                            protocol::records::BatchBuilder::overhead_bytes;
+  const auto limit = static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory));
+  const Clock::time_point deadline = block_deadline();
   std::int32_t count = 0;
-  if (std::error_code ec = partition_count(r.topic, deadline, count)) return ec;
+  if (std::error_code ec = check_send(r.topic, bound, limit, deadline, count)) return ec;
 
   Partitioner::Choice choice;
   if (r.partition) {
@@ -154,8 +163,7 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
 std::error_code ProducerImpl::create_batch(BatchPtr& out) {
   if (accumulator_.closed()) return errc::producer_closed;
   const std::size_t size = static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1));
-  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
-  if (std::error_code ec = accumulator_.reserve_memory(size, deadline)) return ec;
+  if (std::error_code ec = accumulator_.reserve_memory(size, block_deadline())) return ec;
   out = accumulator_.make_batch(std::string(), -1, accumulator_.take_buffer(size), size, size, false);
   return {};
 }
@@ -163,15 +171,11 @@ std::error_code ProducerImpl::create_batch(BatchPtr& out) {
 std::error_code ProducerImpl::enqueue_batch(BatchPtr batch, std::int64_t first_timestamp_ms, std::string_view topic,
                                             std::int32_t partition, DeliveryHandler& handler) {
   if (!batch || batch->record_count() == 0) return errc::invalid_record;
-  if (topic.empty()) return errc::invalid_record;
-  if (accumulator_.closed()) return errc::producer_closed;
-  if (txn_) {
-    if (std::error_code ec = txn_->check_send()) return ec;
-  }
-  if (batch->size_bytes() > static_cast<std::size_t>(config_.max_request_size)) return errc::record_too_large;
   std::int32_t count = 0;
-  const Clock::time_point deadline = on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
-  if (std::error_code ec = partition_count(topic, deadline, count)) return ec;
+  if (std::error_code ec = check_send(topic, batch->size_bytes(), static_cast<std::size_t>(config_.max_request_size),
+                                      block_deadline(), count)) {
+    return ec;
+  }
   if (partition < 0 || partition >= count) return errc::invalid_partition;
   batch->assign(std::string(topic), partition);
   DeliveryEntry entry;

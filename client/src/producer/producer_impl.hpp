@@ -16,10 +16,10 @@
 #include <thread>
 
 #include "kwire/producer.hpp"
+#include "producer/accumulator/record_accumulator.hpp"
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/partitioner.hpp"
 #include "producer/producer_backend.hpp"
-#include "producer/accumulator/record_accumulator.hpp"
 #include "producer/sender/sender.hpp"
 #include "producer/transactions/transaction_calls.hpp"
 
@@ -45,6 +45,10 @@ class ProducerImpl {
 
   // Transactions; null without transactional.id.
   TransactionCalls* transactions() noexcept { return txn_.get(); }
+  // The transactional half for a user's call, or why there is none:
+  // errc::transactions_unavailable, or errc::would_deadlock for a blocking
+  // call made on the io thread.
+  std::error_code transaction_calls(bool blocking, TransactionCalls*& out) const;
 
   const ProducerConfig& config() const noexcept { return config_; }
   RecordAccumulator& accumulator() noexcept { return accumulator_; }
@@ -55,7 +59,12 @@ class ProducerImpl {
  private:
   // The partition count of a topic, waiting for metadata until `deadline`.
   std::error_code partition_count(std::string_view topic, Clock::time_point deadline, std::int32_t& count);
-  std::error_code check_size(const Record& record) const;
+  // What every send checks before it is accepted, in this order: a topic,
+  // not closed, a transaction open, at most `limit` bytes, a partition count.
+  std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
+                             Clock::time_point deadline, std::int32_t& count);
+  // How long a user thread may block (max.block.ms); not at all on the io thread.
+  Clock::time_point block_deadline() const;
 
   const ProducerConfig config_;
   DeliveryDispatcher dispatcher_;
@@ -71,6 +80,9 @@ class ProducerImpl {
   std::mutex close_mu_;
   bool closed_ = false;
 };
+
+// Now as CreateTime: milliseconds since the epoch.
+std::int64_t wall_clock_ms();
 
 // Lets tests build a Producer on a backend of their own.
 struct ProducerTestAccess {

@@ -13,9 +13,9 @@
 
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
+#include "producer/accumulator/record_accumulator.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/producer_impl.hpp"
-#include "producer/accumulator/record_accumulator.hpp"
 #include "sender/sender_fake_broker.hpp"
 
 using namespace std::chrono_literals;

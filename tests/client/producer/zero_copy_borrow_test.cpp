@@ -19,8 +19,8 @@
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
-#include "producer/sender/produce_request_builder.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
+#include "producer/sender/produce_request_builder.hpp"
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;

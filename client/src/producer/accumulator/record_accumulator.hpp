@@ -43,8 +43,8 @@
 #include "kwire/producer_config.hpp"
 #include "kwire/record.hpp"
 #include "producer/accumulator/buffer_pool.hpp"
-#include "producer/delivery/delivery_report.hpp"
 #include "producer/accumulator/producer_batch.hpp"
+#include "producer/delivery/delivery_report.hpp"
 
 namespace kwire::detail {
 
@@ -178,6 +178,9 @@ class RecordAccumulator final : public BatchCompletionSink {
     }
   }
   void wake();
+  // Queues batches of one partition (retried, or the parts of a split one),
+  // in order, ahead of new batches and of retried ones with later sequences.
+  void requeue_in_order(std::span<BatchPtr> batches);
 
   const AccumulatorOptions options_;
   DeliveryDispatcher& dispatcher_;

@@ -106,21 +106,27 @@ std::map<std::int32_t, std::vector<BatchPtr>> RecordAccumulator::drain(const Lea
   return out;
 }
 
-void RecordAccumulator::reenqueue(BatchPtr batch) {
-  PartitionQueue& q = queue_for(batch->topic(), batch->partition());
+void RecordAccumulator::reenqueue(BatchPtr batch) { requeue_in_order(std::span<BatchPtr>(&batch, 1)); }
+
+void RecordAccumulator::requeue_in_order(std::span<BatchPtr> batches) {
+  if (batches.empty()) return;
+  PartitionQueue& q = queue_for(batches.front()->topic(), batches.front()->partition());
   {
     std::lock_guard lock(q.mu);
     // Retried batches stay ahead of new ones; among themselves, in sequence
     // order when they have sequences (several may come back out of order).
     auto it = q.batches.begin();
-    if (batch->has_sequence()) {
+    if (batches.front()->has_sequence()) {
       while (it != q.batches.end() && (*it)->in_retry() && (*it)->has_sequence() &&
-             (*it)->base_sequence() < batch->base_sequence()) {
+             (*it)->base_sequence() < batches.front()->base_sequence()) {
         ++it;
       }
     }
-    check_expiry_by(batch->delivery_deadline());
-    q.batches.insert(it, std::move(batch));
+    for (BatchPtr& batch : batches) {
+      check_expiry_by(batch->delivery_deadline());
+      it = q.batches.insert(it, std::move(batch));
+      ++it;
+    }
   }
   wake();
 }

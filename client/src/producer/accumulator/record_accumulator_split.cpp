@@ -108,27 +108,6 @@ std::vector<BatchPtr> RecordAccumulator::split_batch(ProducerBatch& refused) {
   return parts;
 }
 
-void RecordAccumulator::reenqueue_split(std::vector<BatchPtr> parts) {
-  if (parts.empty()) return;
-  PartitionQueue& q = queue_for(parts.front()->topic(), parts.front()->partition());
-  {
-    std::lock_guard lock(q.mu);
-    // Where reenqueue() would put the first part: ahead of new batches and
-    // of retried batches with later sequences.
-    auto it = q.batches.begin();
-    if (parts.front()->has_sequence()) {
-      while (it != q.batches.end() && (*it)->in_retry() && (*it)->has_sequence() &&
-             (*it)->base_sequence() < parts.front()->base_sequence()) {
-        ++it;
-      }
-    }
-    for (BatchPtr& p : parts) {
-      check_expiry_by(p->delivery_deadline());
-      it = q.batches.insert(it, std::move(p));
-      ++it;
-    }
-  }
-  wake();
-}
+void RecordAccumulator::reenqueue_split(std::vector<BatchPtr> parts) { requeue_in_order(parts); }
 
 }  // namespace kwire::detail

@@ -42,7 +42,7 @@ std::deque<IdempotenceState::Unacked>::iterator IdempotenceState::find_batch(Par
 }
 
 std::deque<IdempotenceState::Unacked>::const_iterator IdempotenceState::find_batch(const Partition& p,
-                                                                                      BatchKey batch) {
+                                                                                   BatchKey batch) {
   return std::find_if(p.unacked.begin(), p.unacked.end(), [&](const Unacked& u) { return u.batch == batch; });
 }
 
@@ -73,7 +73,7 @@ bool IdempotenceState::can_send(std::string_view topic, std::int32_t partition, 
 }
 
 ProducerState IdempotenceState::on_send(std::string_view topic, std::int32_t partition, BatchKey batch,
-                                          std::int32_t record_count) {
+                                        std::int32_t record_count) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);
   if (it == p.unacked.end()) {
@@ -115,7 +115,7 @@ void IdempotenceState::on_acknowledged(std::string_view topic, std::int32_t part
 }
 
 ErrorAction IdempotenceState::on_error(std::string_view topic, std::int32_t partition, BatchKey batch,
-                                         SequenceError error) {
+                                       SequenceError error) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);
   if (it == p.unacked.end()) return ErrorAction::fail;
@@ -172,7 +172,7 @@ bool IdempotenceState::known_written(std::string_view topic, std::int32_t partit
 }
 
 void IdempotenceState::on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
-                                  std::span<const std::pair<BatchKey, std::int32_t>> parts) {
+                                std::span<const std::pair<BatchKey, std::int32_t>> parts) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, refused);
   if (it == p.unacked.end()) return;  // unknown: the parts get sequences when first sent

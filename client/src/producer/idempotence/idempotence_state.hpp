@@ -41,6 +41,8 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/topic_partition_key.hpp"
+
 namespace kwire::detail {
 
 using BatchKey = const void*;
@@ -158,16 +160,8 @@ class IdempotenceState {
     std::size_t in_flight = 0;
     bool needs_resequencing = false;
   };
-  struct KeyLess {
-    using is_transparent = void;
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return std::pair<std::string_view, std::int32_t>(a.first, a.second) <
-             std::pair<std::string_view, std::int32_t>(b.first, b.second);
-    }
-  };
-  using Key = std::pair<std::string, std::int32_t>;
-  using KeyView = std::pair<std::string_view, std::int32_t>;
+  using Key = TopicPartitionKey;
+  using KeyView = TopicPartitionView;
 
   const Partition* find(std::string_view topic, std::int32_t partition) const;
   Partition& get(std::string_view topic, std::int32_t partition);
@@ -182,7 +176,7 @@ class IdempotenceState {
   bool bump_requested_ = false;
   ProducerIdAndEpoch current_;
   std::size_t epoch_bumps_ = 0;
-  std::map<Key, Partition, KeyLess> partitions_;
+  std::map<Key, Partition, TopicPartitionLess> partitions_;
 };
 
 }  // namespace kwire::detail

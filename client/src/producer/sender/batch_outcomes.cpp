@@ -13,7 +13,7 @@ namespace kwire::detail {
 using protocol::kafka_errc;
 
 BatchOutcomes::BatchOutcomes(IdempotenceState& idempotence, RetryPolicy policy, Requeue requeue,
-                                               RefreshMetadata refresh_metadata)
+                             RefreshMetadata refresh_metadata)
     : idempotence_(idempotence),
       policy_(policy),
       requeue_(std::move(requeue)),
@@ -31,7 +31,7 @@ const BatchOutcomes::PartitionResponse* BatchOutcomes::find(
 }
 
 void BatchOutcomes::on_partition_response(BatchPtr batch, const PartitionResponse* response,
-                                                   Clock::time_point now) {
+                                          Clock::time_point now) {
   const std::string& topic = batch->topic();
   const std::int32_t partition = batch->partition();
   if (response == nullptr) {
@@ -99,7 +99,7 @@ void BatchOutcomes::on_abandoned(BatchPtr batch, std::error_code error) {
 }
 
 void BatchOutcomes::retry_or_fail(BatchPtr batch, ErrorAction action, std::error_code error,
-                                           Clock::time_point now) {
+                                  Clock::time_point now) {
   if (action == ErrorAction::already_written) {
     ++counters_.duplicates;
     batch->complete(-1, -1, {});  // written, but the broker no longer knows where

@@ -40,7 +40,7 @@ class BatchOutcomes {
   using RefreshMetadata = std::function<void(std::string_view topic)>;
 
   BatchOutcomes(IdempotenceState& idempotence, RetryPolicy policy, Requeue requeue,
-                         RefreshMetadata refresh_metadata);
+                RefreshMetadata refresh_metadata);
 
   // The broker answered for the batch's partition (nullptr: the answer left
   // the partition out, which is treated as a retriable failure).

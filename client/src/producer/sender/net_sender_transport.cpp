@@ -21,22 +21,12 @@ void NetSenderTransport::request_metadata_refresh(std::string_view topic) {
 }
 
 asio::awaitable<net::Result<protocol::messages::ProduceResponse>> NetSenderTransport::produce(
-    std::int32_t broker, const protocol::messages::ProduceRequest& request) {
-  co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request);
-}
-
-asio::awaitable<std::error_code> NetSenderTransport::produce_without_ack(
-    std::int32_t broker, const protocol::messages::ProduceRequest& request) {
-  co_return co_await pool_->send_no_response(broker, request);
-}
-
-asio::awaitable<net::Result<protocol::messages::ProduceResponse>> NetSenderTransport::produce_outgoing(
     std::int32_t broker, const OutgoingProduceRequest& request) {
   co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request);
 }
 
-asio::awaitable<std::error_code> NetSenderTransport::produce_outgoing_without_ack(
-    std::int32_t broker, const OutgoingProduceRequest& request) {
+asio::awaitable<std::error_code> NetSenderTransport::produce_without_ack(std::int32_t broker,
+                                                                         const OutgoingProduceRequest& request) {
   co_return co_await pool_->send_no_response(broker, request);
 }
 

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "kwire/net/connection_pool.hpp"
 #include "cluster/metadata_cache.hpp"
+#include "kwire/net/connection_pool.hpp"
 #include "producer/sender/sender_transport.hpp"
 
 namespace kwire::detail {
@@ -18,15 +18,11 @@ class NetSenderTransport final : public SenderTransport {
 
   std::optional<std::int32_t> leader_of(std::string_view topic, std::int32_t partition) override;
   void request_metadata_refresh(std::string_view topic) override;
-  asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const protocol::messages::ProduceRequest& request) override;
-  asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                       const protocol::messages::ProduceRequest& request) override;
   // Segmented batches go to the connection as they are (gather write).
-  asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce_outgoing(
+  asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
       std::int32_t broker, const OutgoingProduceRequest& request) override;
-  asio::awaitable<std::error_code> produce_outgoing_without_ack(std::int32_t broker,
-                                                                const OutgoingProduceRequest& request) override;
+  asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
+                                                       const OutgoingProduceRequest& request) override;
   asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) override;
   void cancel_all() override;

@@ -32,7 +32,6 @@ SenderOptions SenderOptions::from(const ProducerConfig& config) {
   o.retry.backoff = config.retry_backoff;
   o.retry.backoff_max = config.retry_backoff_max;
   o.transactional_id = config.transactional_id;
-  o.transactional = config.transactional_id.has_value();
   return o;
 }
 
@@ -132,7 +131,7 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   std::optional<Clock::time_point> next;
   auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
 
-  if (idempotence_.needs_producer_id() && !init_running_ && !options_.transactional) {
+  if (idempotence_.needs_producer_id() && !init_running_ && !options_.transactional_id) {
     if (now >= init_not_before_) {
       init_running_ = true;
       asio::co_spawn(executor_, init_producer_id(), asio::detached);
@@ -202,7 +201,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   const auto request = build_produce_request(raw, request_options_);
 
   if (options_.acks == 0) {
-    const std::error_code ec = co_await transport_.produce_outgoing_without_ack(broker, request);
+    const std::error_code ec = co_await transport_.produce_without_ack(broker, request);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {
@@ -214,7 +213,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
       }
     }
   } else {
-    auto result = co_await transport_.produce_outgoing(broker, request);
+    auto result = co_await transport_.produce(broker, request);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {
@@ -242,9 +241,11 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
 }
 
 asio::awaitable<void> Sender::init_producer_id() {
+  // The idempotent producer's own id: no transactional id (a transactional
+  // producer gets its id from the coordinator, never from here).
   protocol::messages::InitProducerIdRequest request;
-  request.transactional_id = options_.transactional_id;  // null for the idempotent producer
-  request.transaction_timeout_ms = options_.transactional_id ? 60000 : std::numeric_limits<std::int32_t>::max();
+  request.transactional_id = std::nullopt;
+  request.transaction_timeout_ms = std::numeric_limits<std::int32_t>::max();
   auto result = co_await transport_.init_producer_id(request);
   if (!result.error && result.response.body.error_code == 0) {
     idempotence_.set_producer_id_and_epoch({result.response.body.producer_id, result.response.body.producer_epoch});

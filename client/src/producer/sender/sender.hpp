@@ -30,12 +30,12 @@
 #include <vector>
 
 #include "kwire/producer_config.hpp"
-#include "producer/sender/produce_request_builder.hpp"
-#include "producer/sender/batch_outcomes.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
-#include "producer/sender/sender_transport.hpp"
 #include "producer/idempotence/idempotence_state.hpp"
+#include "producer/sender/batch_outcomes.hpp"
+#include "producer/sender/produce_request_builder.hpp"
+#include "producer/sender/sender_transport.hpp"
 
 namespace kwire::detail {
 
@@ -46,10 +46,10 @@ struct SenderOptions {
   int max_in_flight_per_connection = 5;
   bool idempotent = true;
   RetryPolicy retry;
-  std::optional<std::string> transactional_id;  // carried in Produce requests; batches get the transactional bit
-  // The producer id comes from the transaction coordinator (adopt_producer_id),
+  // Carried in Produce requests; batches get the transactional bit. With it
+  // the producer id comes from the transaction coordinator (adopt_producer_id),
   // never from the sender's own InitProducerId.
-  bool transactional = false;
+  std::optional<std::string> transactional_id;
 
   static SenderOptions from(const ProducerConfig& config);
 };

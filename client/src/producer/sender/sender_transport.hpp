@@ -10,12 +10,10 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 #include "kwire/net/response.hpp"
 #include "kwire/protocol/messages/init_producer_id_request.hpp"
 #include "kwire/protocol/messages/init_producer_id_response.hpp"
-#include "kwire/protocol/messages/produce_request.hpp"
 #include "kwire/protocol/messages/produce_response.hpp"
 #include "producer/sender/produce_request_builder.hpp"
 
@@ -32,28 +30,13 @@ class SenderTransport {
   virtual void request_metadata_refresh(std::string_view topic) = 0;
 
   // Sends a Produce request to a broker and awaits its answer. The request's
-  // records are views the caller keeps alive until this completes.
+  // batches (which may splice borrowed values in by reference, see
+  // OutgoingProduceRequest) are kept alive by the caller until this completes.
   virtual asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const protocol::messages::ProduceRequest& request) = 0;
+      std::int32_t broker, const OutgoingProduceRequest& request) = 0;
   // acks=0: completes once the request is written.
   virtual asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                               const protocol::messages::ProduceRequest& request) = 0;
-  // What the sender calls: a request whose batches may splice borrowed values
-  // in by reference. These defaults give produce()/produce_without_ack() a
-  // contiguous copy (test transports read the records); the network
-  // transport overrides them to write the segments as they are.
-  virtual asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce_outgoing(
-      std::int32_t broker, const OutgoingProduceRequest& request) {
-    OutgoingProduceRequest::Body copy;
-    std::vector<std::vector<std::uint8_t>> storage;
-    co_return co_await produce(broker, request.contiguous(copy, storage));
-  }
-  virtual asio::awaitable<std::error_code> produce_outgoing_without_ack(std::int32_t broker,
-                                                                       const OutgoingProduceRequest& request) {
-    OutgoingProduceRequest::Body copy;
-    std::vector<std::vector<std::uint8_t>> storage;
-    co_return co_await produce_without_ack(broker, request.contiguous(copy, storage));
-  }
+                                                               const OutgoingProduceRequest& request) = 0;
   // InitProducerId to any broker (the idempotent producer needs no coordinator).
   virtual asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) = 0;

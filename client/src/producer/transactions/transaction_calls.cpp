@@ -20,7 +20,7 @@ constexpr std::chrono::seconds kAnswerSlack{2};
 }  // namespace
 
 TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
-                                             std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config)
+                                   std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config)
     : io_(io), accumulator_(accumulator) {
   if (!pool || !config.transactional_id) return;
   TransactionSettings settings;
@@ -28,7 +28,7 @@ TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accu
   settings.transaction_timeout = config.transaction_timeout;
   settings.retry_backoff = config.retry_backoff;
   requests_ = std::make_unique<TransactionRequests>(io.get_executor(), std::move(pool), sender,
-                                                          state_, std::move(settings));
+                                                    state_, std::move(settings));
 }
 
 template <typename MakeAwaitable>
@@ -47,7 +47,6 @@ std::error_code TransactionCalls::run_on_io(MakeAwaitable make, Clock::time_poin
 }
 
 std::error_code TransactionCalls::init(std::chrono::milliseconds timeout) {
-  if (!requests_) return errc::transactions_unavailable;
   std::lock_guard lock(call_mu_);
   if (std::error_code ec = state_.start_init()) return ec;
   const auto deadline = Clock::now() + timeout;
@@ -55,14 +54,12 @@ std::error_code TransactionCalls::init(std::chrono::milliseconds timeout) {
 }
 
 std::error_code TransactionCalls::begin() {
-  if (!requests_) return errc::transactions_unavailable;
   return state_.begin();
 }
 
 std::error_code TransactionCalls::send_offsets(const std::vector<TopicPartitionOffset>& offsets,
-                                                    const ConsumerGroupMetadata& group,
-                                                    std::chrono::milliseconds timeout) {
-  if (!requests_) return errc::transactions_unavailable;
+                                               const ConsumerGroupMetadata& group,
+                                               std::chrono::milliseconds timeout) {
   std::lock_guard lock(call_mu_);
   if (std::error_code ec = state_.check_in_transaction()) return ec;
   if (group.group_id.empty()) return errc::invalid_config_value;
@@ -86,7 +83,6 @@ std::error_code TransactionCalls::flush_while(TxnState expected, Clock::time_poi
 }
 
 std::error_code TransactionCalls::commit(std::chrono::milliseconds timeout) {
-  if (!requests_) return errc::transactions_unavailable;
   std::lock_guard lock(call_mu_);
   if (std::error_code ec = state_.start_commit()) return ec;
   const auto deadline = Clock::now() + timeout;
@@ -95,7 +91,6 @@ std::error_code TransactionCalls::commit(std::chrono::milliseconds timeout) {
 }
 
 std::error_code TransactionCalls::abort(std::chrono::milliseconds timeout) {
-  if (!requests_) return errc::transactions_unavailable;
   std::lock_guard lock(call_mu_);
   if (std::error_code ec = state_.start_abort()) return ec;
   const auto deadline = Clock::now() + timeout;

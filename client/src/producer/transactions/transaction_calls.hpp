@@ -30,11 +30,13 @@ class TransactionCalls {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `pool` may be null (a test backend): every call then fails with
-  // errc::transactions_unavailable.
+  // `pool` may be null (a test backend): then not available().
   TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
-                        std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config);
+                   std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config);
 
+  // False without a coordinator to talk to; the calls below are then not made
+  // (ProducerImpl::transaction_calls answers errc::transactions_unavailable).
+  bool available() const noexcept { return requests_ != nullptr; }
   std::error_code check_send() const noexcept { return state_.check_send(); }
   bool may_send(std::string_view topic, std::int32_t partition) {
     return requests_ ? requests_->may_send(topic, partition) : false;

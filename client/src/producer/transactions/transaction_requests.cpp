@@ -74,8 +74,8 @@ std::int16_t first_partition_error(const Results& topics, ErrorOf error_of) {
 }  // namespace
 
 TransactionRequests::TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
-                                               Sender& sender, TransactionalState& state,
-                                               TransactionSettings settings)
+                                         Sender& sender, TransactionalState& state,
+                                         TransactionSettings settings)
     : executor_(std::move(executor)),
       client_(std::move(pool), settings.retry_backoff),
       sender_(sender),
@@ -132,7 +132,7 @@ bool TransactionRequests::may_send(std::string_view topic, std::int32_t partitio
 
 asio::awaitable<void> TransactionRequests::add_pending_partitions() {
   while (!pending_.empty() && state_.sending_allowed()) {
-    std::set<PartitionKey, KeyLess> batch = std::move(pending_);
+    std::set<TopicPartitionKey, TopicPartitionLess> batch = std::move(pending_);
     pending_.clear();
     const ProducerIdAndEpoch pe = pe_;
     msg::AddPartitionsToTxnRequest request;
@@ -188,8 +188,8 @@ asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::ti
 }
 
 asio::awaitable<std::error_code> TransactionRequests::send_offsets(std::vector<TopicPartitionOffset> offsets,
-                                                                      ConsumerGroupMetadata group,
-                                                                      Clock::time_point deadline) {
+                                                                   ConsumerGroupMetadata group,
+                                                                   Clock::time_point deadline) {
   const ProducerIdAndEpoch pe = pe_;
   if (!offsets_added_) {
     msg::AddOffsetsToTxnRequest add;

@@ -22,10 +22,11 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/coordinator_client.hpp"
+#include "cluster/topic_partition_key.hpp"
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
 #include "producer/sender/sender.hpp"
-#include "cluster/coordinator_client.hpp"
 #include "producer/transactions/transactional_state.hpp"
 
 namespace kwire::detail {
@@ -44,7 +45,7 @@ class TransactionRequests {
   using Clock = std::chrono::steady_clock;
 
   TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool, Sender& sender,
-                         TransactionalState& state, TransactionSettings settings);
+                      TransactionalState& state, TransactionSettings settings);
 
   // The sender's gate for a partition's batches: true once the partition is
   // part of the current transaction; otherwise asks the coordinator to add it
@@ -62,15 +63,6 @@ class TransactionRequests {
   std::uint64_t coordinator_retries() const noexcept { return client_.retries(); }
 
  private:
-  using PartitionKey = std::pair<std::string, std::int32_t>;
-  struct KeyLess {
-    using is_transparent = void;
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return std::pair<std::string_view, std::int32_t>(a.first, a.second) <
-             std::pair<std::string_view, std::int32_t>(b.first, b.second);
-    }
-  };
   asio::awaitable<void> add_pending_partitions();
   asio::awaitable<std::error_code> finish_transaction(bool commit, Clock::time_point deadline);
   // A produce failed since the transaction began (the sender's counters).
@@ -93,8 +85,8 @@ class TransactionRequests {
 
   bool has_producer_id_ = false;
   ProducerIdAndEpoch pe_;  // as the coordinator knows it (the sender may have bumped its own)
-  std::set<PartitionKey, KeyLess> added_;    // in the current transaction
-  std::set<PartitionKey, KeyLess> pending_;  // waiting for AddPartitionsToTxn
+  std::set<TopicPartitionKey, TopicPartitionLess> added_;    // in the current transaction
+  std::set<TopicPartitionKey, TopicPartitionLess> pending_;  // waiting for AddPartitionsToTxn
   bool adding_ = false;
   bool offsets_added_ = false;
   std::uint64_t failures_at_start_ = 0;

@@ -71,7 +71,11 @@ class FakeBroker final : public detail::SenderTransport {
   void request_metadata_refresh(std::string_view) override { ++metadata_refreshes; }
 
   asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const protocol::messages::ProduceRequest& request) override {
+      std::int32_t broker, const detail::OutgoingProduceRequest& outgoing) override {
+    // The records as one span per batch, as a broker reads them.
+    detail::OutgoingProduceRequest::Body copy;
+    std::vector<std::vector<std::uint8_t>> storage;
+    const protocol::messages::ProduceRequest& request = outgoing.contiguous(copy, storage);
     net::Result<protocol::messages::ProduceResponse> result;
     ++produce_requests;
     ++concurrent_;
@@ -97,7 +101,10 @@ class FakeBroker final : public detail::SenderTransport {
   }
 
   asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                       const protocol::messages::ProduceRequest& request) override {
+                                                       const detail::OutgoingProduceRequest& outgoing) override {
+    detail::OutgoingProduceRequest::Body copy;
+    std::vector<std::vector<std::uint8_t>> storage;
+    const protocol::messages::ProduceRequest& request = outgoing.contiguous(copy, storage);
     ++produce_requests;
     co_await asio::post(executor_, asio::use_awaitable);
     (void)handle(broker, request);

@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "producer/delivery/delivery_report.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
+#include "producer/delivery/delivery_report.hpp"
 #include "producer/sender/sender.hpp"
 #include "sender_fake_broker.hpp"
 
