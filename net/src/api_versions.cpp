@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kwire/net/errors.hpp"
+#include "kwire/protocol/api_table.hpp"
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/wire_error.hpp"
 
@@ -30,6 +31,9 @@ std::error_code ApiVersionTable::pick(std::int16_t api_key, std::int16_t our_min
   auto broker = broker_range(api_key);
   if (!broker) return net_errc::unsupported_api;
   std::int16_t high = std::min(our_max, broker->max_version);
+  if (!allow_unstable_) {
+    if (const auto* api = protocol::find_api(api_key)) high = std::min(high, api->max_stable_version);
+  }
   if (cap) high = std::min(high, *cap);
   std::int16_t low = std::max(our_min, broker->min_version);
   if (high < low) return net_errc::no_common_version;

@@ -150,6 +150,7 @@ asio::awaitable<std::error_code> BrokerConnection::negotiate_versions() {
       co_return make_error_code(net_errc::api_versions_failed);
     }
     api_versions_ = std::move(reply.table);
+    api_versions_.allow_unstable(config_->allow_unstable_versions);
     api_versions_version_ = version;
     co_return std::error_code{};
   }

@@ -26,7 +26,7 @@ def api_table(messages):
     out = [BANNER.format(src="*Request.json").rstrip(), "",
            '#include "kwire/protocol/api_table.hpp"', "",
            "namespace kwire::protocol {", "", "namespace {", "",
-           "// key, name, min version, max version, first flexible version (-1: never).",
+           "// key, name, min version, max version, highest stable version, first flexible version (-1: never).",
            "constexpr ApiInfo kApis[] = {"]
     for key in sorted(reqs):
         m = reqs[key]
@@ -34,7 +34,9 @@ def api_table(messages):
             raise ValueError(f"API {key}: request and response versions differ")
         name = m.name[: -len("Request")]
         flex = m.flexible.lo if not m.flexible.intersect(m.valid).empty() else -1
-        out.append(f'    {{{key}, "{name}", {m.valid.lo}, {m.valid.hi}, {flex}}},')
+        # A spec marks only its newest version unstable ("latestVersionUnstable").
+        stable = m.valid.hi - 1 if m.latest_unstable else m.valid.hi
+        out.append(f'    {{{key}, "{name}", {m.valid.lo}, {m.valid.hi}, {stable}, {flex}}},')
     out += ["};", "", "}  // namespace", "",
             "std::span<const ApiInfo> all_apis() noexcept { return kApis; }", "",
             "}  // namespace kwire::protocol", ""]

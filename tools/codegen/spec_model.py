@@ -64,7 +64,7 @@ class MessageSpec:
     api_key: int
     valid: Versions
     flexible: Versions
-    latest_unstable: bool
+    latest_unstable: bool     # the newest valid version may still change (set on requests); see ApiInfo
     root: StructSpec
     structs: list = dc_field(default_factory=list)  # nested structs, declaration order
     file: str = ""

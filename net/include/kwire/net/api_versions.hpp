@@ -36,13 +36,18 @@ class ApiVersionTable {
 
   // The highest version in [our_min, min(our_max, cap)] that the broker also
   // supports; net_errc::unsupported_api when the broker does not list the API,
-  // net_errc::no_common_version when the ranges do not meet.
+  // net_errc::no_common_version when the ranges do not meet. A version the
+  // specs mark unstable ("latestVersionUnstable") is never picked unless
+  // allowed: its meaning may still change, as EndTxn v5's did (KIP-890).
   std::error_code pick(std::int16_t api_key, std::int16_t our_min, std::int16_t our_max,
                        std::optional<std::int16_t> cap, std::int16_t& version) const noexcept;
+  void allow_unstable(bool allow) noexcept { allow_unstable_ = allow; }
+  bool unstable_allowed() const noexcept { return allow_unstable_; }
 
  private:
   std::vector<ApiVersionRange> ranges_;  // indexed by api key
   std::size_t count_ = 0;
+  bool allow_unstable_ = false;
 };
 
 // Body of an ApiVersions request (after the request header) in `version`.

@@ -56,6 +56,9 @@ struct NetConfig {
   std::chrono::milliseconds metadata_max_age{300000};         // metadata.max.age.ms
   std::chrono::milliseconds metadata_refresh_backoff{100};    // retry.backoff.ms for metadata
   std::size_t max_response_bytes = 100 * 1024 * 1024;         // larger length prefixes close the connection
+  // kwire-internal (tests, conformance tools): also negotiate the versions
+  // Kafka's specs mark unstable. Off for every client: see ApiVersionTable::pick.
+  bool allow_unstable_versions = false;
   // Rewrites advertised "host:port" (from Metadata) to another "host:port",
   // for tunnels, proxies and tests. Keys and values are exact strings.
   std::map<std::string, std::string> broker_address_map;

@@ -15,6 +15,10 @@ struct ApiInfo {
   std::string_view name;
   std::int16_t min_version;
   std::int16_t max_version;
+  // max_version, or one less when the spec marks its newest version unstable
+  // ("latestVersionUnstable": its meaning may still change, as EndTxn v5's
+  // did). Below min_version when no version is stable.
+  std::int16_t max_stable_version;
   std::int16_t first_flexible_version;  // -1 when no version is flexible
 };
 
