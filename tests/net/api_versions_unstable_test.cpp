@@ -1,11 +1,13 @@
 // Version negotiation never picks a version Kafka's specs mark unstable
 // ("latestVersionUnstable") unless allowed: EndTxn v5 (KIP-890 part 2, whose
-// response moves the producer epoch) is left for v4 with today's specs.
-#include <catch2/catch.hpp>
+// response moves the producer epoch) is left for v4 with today's specs, on
+// the table and on a connection to a broker that advertises v5 (TxnBroker).
+#include "net_test_util.hpp"
 
 #include "kwire/net/api_versions.hpp"
 #include "kwire/net/errors.hpp"
 #include "kwire/protocol/api_table.hpp"
+#include "txn_broker.hpp"
 
 using kwire::net::ApiVersionTable;
 
@@ -63,4 +65,26 @@ TEST_CASE("unstable versions are negotiated only when allowed", "[net][api_versi
   std::int16_t version = -1;
   REQUIRE_FALSE(table.pick(kShareGroupHeartbeat, 0, 0, std::nullopt, version));
   CHECK(version == 0);
+}
+
+TEST_CASE("a connection to a broker advertising EndTxn v5 uses v4, or v5 when unstable versions are allowed",
+          "[net][api_versions]") {
+  kwire::test::TxnBrokerOptions options;
+  options.advertise = {{kEndTxn, 0, 5}};
+  kwire::test::TxnBroker broker(options);
+  for (bool allow : {false, true}) {
+    INFO("allow_unstable_versions " << allow);
+    auto config = kwire::test::test_config();
+    config->allow_unstable_versions = allow;
+    asio::io_context io;
+    auto conn = kwire::net::BrokerConnection::create(io.get_executor(), config, nullptr, 1, "127.0.0.1",
+                                                     broker.port());
+    REQUIRE_FALSE(kwire::test::run_coroutine(io, conn->open()));
+    REQUIRE(conn->api_versions().broker_range(kEndTxn)->max_version == 5);
+    std::int16_t version = -1;
+    REQUIRE_FALSE(conn->select_version(kEndTxn, 0, 5, std::nullopt, version));
+    CHECK(version == (allow ? 5 : 4));
+    conn->close();
+    kwire::test::drain(io);
+  }
 }

@@ -21,7 +21,10 @@
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
 // v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
 // EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7.
-// Anything else closes the connection.
+// Anything else closes the connection. TxnBrokerOptions::advertise changes a
+// range, up to the versions the broker can answer (txn_broker_versions.hpp):
+// EndTxn v4 keeps the epoch, EndTxn v5 moves it at every transaction end
+// (KIP-890 part 2).
 //
 // Threads: the broker runs one thread with its own asio::io_context; every
 // public member may be called from any other thread (the state is behind a
@@ -39,12 +42,23 @@
 
 namespace kwire::test {
 
+// An API's version range as the broker advertises it in ApiVersions.
+struct TxnApiVersions {
+  std::int16_t api_key = -1;
+  std::int16_t min_version = 0;
+  std::int16_t max_version = -1;
+};
+
 struct TxnBrokerOptions {
   // Partitions of a topic created by a Metadata request (auto-creation).
   int default_partitions = 1;
   bool auto_create_topics = true;
   // Nodes sharing the one log, ids 1..nodes, each on a port of its own.
   int nodes = 1;
+  // Ranges that replace the advertised defaults (one version exactly, or the
+  // newest the broker answers), clamped to what it can answer; requests
+  // outside the advertised range close the connection, as before.
+  std::vector<TxnApiVersions> advertise;
 };
 
 // One aborted transaction in a partition's aborted index: the producer's

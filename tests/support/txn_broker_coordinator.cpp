@@ -32,6 +32,10 @@ void complete(BrokerState& s, Transaction& t, bool commit, std::int16_t marker_e
 }
 }  // namespace
 
+void complete_transaction(BrokerState& s, Transaction& t, bool commit, std::int16_t marker_epoch) {
+  complete(s, t, commit, marker_epoch);
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();

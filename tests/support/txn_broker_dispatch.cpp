@@ -7,6 +7,7 @@
 #include "kwire/protocol/messages/api_versions_response.hpp"
 #include "kwire/protocol/messages/request_header.hpp"
 #include "txn_broker_handlers.hpp"
+#include "txn_broker_versions.hpp"
 
 namespace kwire::test::txn {
 namespace {
@@ -43,7 +44,7 @@ const ApiRange* find_api(std::int16_t key) {
   return nullptr;
 }
 
-Reply api_versions(const RequestContext& ctx, Reader& r) {
+Reply api_versions(const RequestContext& ctx, Reader& r, const BrokerState& s) {
   msg::ApiVersionsResponse resp;
   if (ctx.version > 3) {
     // KIP-511: UNSUPPORTED_VERSION in the v0 form, with our ApiVersions range,
@@ -56,7 +57,10 @@ Reply api_versions(const RequestContext& ctx, Reader& r) {
   }
   msg::ApiVersionsRequest req;
   if (!decode_request(r, ctx.version, req)) return {};
-  for (const auto& a : kApis) resp.api_keys.push_back({a.key, a.min, a.max, {}});
+  for (const auto& a : kApis) {
+    auto range = advertised_versions(s.options, a.key, {a.min, a.max});
+    resp.api_keys.push_back({a.key, range.min, range.max, {}});
+  }
   return respond(ctx, resp);
 }
 
@@ -78,14 +82,15 @@ Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool fina
   if (api == nullptr) return {};
   if (ctx.api_key == kApiVersions && ctx.version > api->max) {
     Reader none(kwire::protocol::Bytes{});
-    return api_versions(ctx, none);
+    return api_versions(ctx, none, state);
   }
-  if (ctx.version < api->min || ctx.version > api->max) return {};
+  const auto range = advertised_versions(state.options, api->key, {api->min, api->max});
+  if (ctx.version < range.min || ctx.version > range.max) return {};
   Reader r(frame);
   msg::RequestHeader header;
   auto header_version = kwire::protocol::request_header_version(ctx.api_key, ctx.version);
   if (header_version < 0 || header.decode(r, header_version) || !r.ok()) return {};
-  if (ctx.api_key == kApiVersions) return api_versions(ctx, r);
+  if (ctx.api_key == kApiVersions) return api_versions(ctx, r, state);
   return handle_with_faults(ctx, r, state, api->handler);
 }
 

@@ -39,6 +39,10 @@ struct Transaction {
   // TxnOffsetCommit offsets, per group, visible only after a commit.
   std::map<std::string, std::map<PartitionKey, CommittedOffset>> pending_offsets;
   enum class Outcome { none, committed, aborted } last_outcome = Outcome::none;
+  // The id and epoch the last transaction ended under when EndTxn v5 moved
+  // them (KIP-890 part 2), so a retried EndTxn is recognised.
+  std::int64_t ended_producer_id = -1;
+  std::int16_t ended_epoch = -1;
 };
 
 struct BrokerState {
@@ -97,6 +101,9 @@ ProducerIdResult init_producer_id(BrokerState& s, const std::optional<std::strin
 // set, or INVALID_PRODUCER_ID_MAPPING / PRODUCER_FENCED.
 std::int16_t find_transaction(BrokerState& s, const std::string& transactional_id, std::int64_t producer_id,
                               std::int16_t epoch, Transaction*& out);
+// Ends the open transaction with markers of `marker_epoch` in every partition
+// (offsets become visible on commit); no checks.
+void complete_transaction(BrokerState& s, Transaction& t, bool commit, std::int16_t marker_epoch);
 // Commits or aborts: markers into every partition, offsets on commit.
 std::int16_t end_transaction(BrokerState& s, const std::string& transactional_id, std::int64_t producer_id,
                              std::int16_t epoch, bool commit);

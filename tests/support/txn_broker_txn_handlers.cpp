@@ -16,6 +16,7 @@
 #include "kwire/protocol/messages/txn_offset_commit_request.hpp"
 #include "kwire/protocol/messages/txn_offset_commit_response.hpp"
 #include "txn_broker_handlers.hpp"
+#include "txn_broker_versions.hpp"
 
 namespace kwire::test::txn {
 
@@ -119,6 +120,7 @@ Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reade
 Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
   msg::EndTxnRequest req;
   if (!decode_request(r, ctx.version, req)) return {};
+  if (ctx.version >= 5) return answer_end_txn_v5(ctx, req, s);
   std::lock_guard lock(s.mu);
   msg::EndTxnResponse resp;
   resp.error_code = end_transaction(s, req.transactional_id, req.producer_id, req.producer_epoch, req.committed);

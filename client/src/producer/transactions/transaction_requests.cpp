@@ -260,8 +260,11 @@ asio::awaitable<std::error_code> TransactionRequests::end_transaction(bool commi
   request.producer_id = pe.producer_id;
   request.producer_epoch = pe.epoch;
   request.committed = commit;
+  // v5 is transactions v2 (KIP-890 part 2): the coordinator moves the epoch
+  // at every transaction end, and the partitions join through Produce v12.
+  // kwire implements transactions v1, whose EndTxn leaves the epoch alone.
   auto result = co_await client_.call<msg::EndTxnResponse>(
-      CoordinatorType::transaction, settings_.transactional_id, request, net::SendOptions{},
+      CoordinatorType::transaction, settings_.transactional_id, request, capped(4),
       [](const msg::EndTxnResponse& r) { return r.error_code; }, deadline);
   if (result.error) {
     if (result.error != errc::transaction_timeout) become_fatal(result.error);
