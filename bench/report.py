@@ -2,7 +2,8 @@
 """Writes bench/RESULTS.md from bench/run.sh's measurements (on stdout).
 
 Usage: report.py RESULTS.jsonl CALLGRIND.tsv BUILD_DIR QUICK
-RESULTS.jsonl: one line per run: {"kind","cell","round","broker_cpu_s","load1","run":<perf --json>}.
+RESULTS.jsonl: one line per run: {"kind","group","cell","round","broker_cpu_s","load1","run":<perf --json>};
+group: throughput, threads (several sending threads) or latency (fixed rate).
 CALLGRIND.tsv: client, record size, codec, record count, total Ir.
 Each cell has two rounds of kwire and librdkafka, alternated (A/B/A/B).
 Per client: throughput is the better round; latency, CPU per record and the
@@ -44,7 +45,11 @@ def summarize(rows):
         "rps": max(r["records_per_s"] for r in runs),
         "p50": mean([r["p50_ms"] for r in runs]),
         "p99": mean([r["p99_ms"] for r in runs]),
+        "p999": mean([r.get("p999_ms", 0) for r in runs]),
+        "max": max(r.get("max_ms", 0) for r in runs),
+        "first": mean([r.get("first_report_ms", 0) for r in runs]),
         "cpu_us": mean([r["cpu_s"] * 1e6 / r["acked"] for r in runs]),
+        "cs_k": mean([(r.get("voluntary_cs", 0) + r.get("involuntary_cs", 0)) * 1000 / r["acked"] for r in runs]),
         "rss": max(r["peak_rss_mb"] for r in runs),
         "broker": mean([100.0 * r["broker_cpu_s"] / r["run"]["seconds"] for r in good if r["run"]["seconds"] > 0]),
     }
@@ -64,7 +69,8 @@ def main():
     rows = [json.loads(line) for line in open(results_path) if line.strip()]
     cells = OrderedDict()
     for row in rows:
-        cells.setdefault((row["kind"], row["cell"]), {}).setdefault(client_of(row["run"]), []).append(row)
+        key = (row["kind"], row.get("group", "throughput"), row["cell"])
+        cells.setdefault(key, {}).setdefault(client_of(row["run"]), []).append(row)
     loads = [row["load1"] for row in rows]
     configs = {}
     for row in rows:
@@ -112,9 +118,14 @@ def main():
       "peak RSS: the larger. Ratios are kwire / librdkafka: above 1 means kwire is faster (throughput) or "
       "costs more (latency, CPU, memory).")
     w("- Throughput runs send as fast as the client takes records, so their latency includes queueing in the "
-      "client (up to 32 MiB); the fixed-rate cells show delivery latency proper.")
-    w("- CPU is the client process's user+system time. *Broker CPU* is the broker process's CPU time during "
-      "the run as a share of one core: well under 100 % means the broker was not the bottleneck.")
+      "client (up to 32 MiB); the fixed-rate cells show delivery latency proper. Throughput runs time one record "
+      "in 64 (the same records for both clients; the others are only counted, one relaxed counter increment in "
+      "the delivery report), fixed-rate runs time every record.")
+    w("- CPU is the client process's user+system time, context switches its voluntary+involuntary ones "
+      "(getrusage, all threads), both per record over the run. *Broker CPU* is the broker process's CPU time "
+      "during the run as a share of one core: well under 100 % means the broker was not the bottleneck.")
+    w("- *Several threads*: 2 or 4 application threads call send on one producer, each with its share of the "
+      "records; the last column compares with the same client's one-thread cell.")
     w("- Brokers: `kwire_sink_broker` (bench/sink_broker: answers ApiVersions, Metadata, InitProducerId, "
       "Produce with increasing offsets, stores nothing, TCP_NODELAY, one thread per connection) and "
       "librdkafka's mock cluster (`kwire cluster`, restarted for every cell; it stores every record and does "
@@ -156,21 +167,52 @@ def main():
             w(f"| {label} | {cells_txt[0]} | {cells_txt[1]} | {ratio} |")
         w("")
 
+    def one_thread(kind, cell):
+        """The throughput cell a several-threads cell compares with: same broker, one thread."""
+        base = cell.split(", ")
+        for (k, g, c), by in cells.items():
+            if k == kind and g == "throughput" and c.split(", ") == base[:3]:
+                return by
+        return {}
+
     for kind, title in (("sink", "the sink broker"), ("mock", "librdkafka's mock cluster")):
-        mine = [(cell, by) for (k, cell), by in cells.items() if k == kind]
-        if not mine:
-            continue
-        w(f"## Against {title}\n")
-        w("Each column: kwire / librdkafka (**ratio**).\n")
-        w("| cell | records/s | p50 ms | p99 ms | CPU us/record | peak RSS MB | broker CPU % of a core |")
-        w("|---|---|---|---|---|---|---|")
-        for cell, by in mine:
-            k, l = summarize(by.get("kwire", [])), summarize(by.get("librdkafka", []))
-            broker = f"{k['broker']:.0f} / {l['broker']:.0f}" if k and l else "-"
-            w(f"| {cell} | {pair(k, l, 'rps', '{:,.0f}', False)} | {pair(k, l, 'p50', '{:.2f}', True)} | "
-              f"{pair(k, l, 'p99', '{:.2f}', True)} | {pair(k, l, 'cpu_us', '{:.2f}', True)} | "
-              f"{pair(k, l, 'rss', '{:.0f}', True)} | {broker} |")
-        w("")
+        for group in ("throughput", "threads", "latency"):
+            mine = [(cell, by) for (k, g, cell), by in cells.items() if k == kind and g == group]
+            if not mine:
+                continue
+            w({"throughput": f"## Against {title}\n", "threads": f"### Several application threads, {title}\n",
+               "latency": f"### Delivery latency at a fixed rate, {title}\n"}[group])
+            w("Each column: kwire / librdkafka (**ratio**).\n")
+            if group == "latency":
+                w("| cell | records/s | p50 ms | p99 ms | p99.9 ms | max ms | CPU us/record | ctx switches/1k records |")
+                w("|---|---|---|---|---|---|---|---|")
+            else:
+                extra = " | records/s vs one thread" if group == "threads" else ""
+                w("| cell | records/s | p50 ms | p99 ms | CPU us/record | ctx switches/1k records | peak RSS MB | "
+                  f"first report ms | broker CPU % of a core{extra} |")
+                w("|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else ""))
+            for cell, by in mine:
+                k, l = summarize(by.get("kwire", [])), summarize(by.get("librdkafka", []))
+                if group == "latency":
+                    w(f"| {cell} | {pair(k, l, 'rps', '{:,.0f}', False)} | {pair(k, l, 'p50', '{:.3f}', True)} | "
+                      f"{pair(k, l, 'p99', '{:.3f}', True)} | {pair(k, l, 'p999', '{:.3f}', True)} | "
+                      f"{pair(k, l, 'max', '{:.1f}', True)} | {pair(k, l, 'cpu_us', '{:.2f}', True)} | "
+                      f"{pair(k, l, 'cs_k', '{:.1f}', True)} |")
+                    continue
+                broker = f"{k['broker']:.0f} / {l['broker']:.0f}" if k and l else "-"
+                line = (f"| {cell} | {pair(k, l, 'rps', '{:,.0f}', False)} | {pair(k, l, 'p50', '{:.2f}', True)} | "
+                        f"{pair(k, l, 'p99', '{:.2f}', True)} | {pair(k, l, 'cpu_us', '{:.2f}', True)} | "
+                        f"{pair(k, l, 'cs_k', '{:.1f}', True)} | {pair(k, l, 'rss', '{:.0f}', True)} | "
+                        f"{pair(k, l, 'first', '{:.0f}', True)} | {broker} |")
+                if group == "threads":
+                    base = one_thread(kind, cell)
+                    vs = []
+                    for c, mine_c in (("kwire", k), ("librdkafka", l)):
+                        one = summarize(base.get(c, []))
+                        vs.append(f"{mine_c['rps'] / one['rps']:.2f}" if mine_c and one else "-")
+                    line += f" {vs[0]} / {vs[1]} |"
+                w(line)
+            w("")
 
     failures = [(row["cell"], row["run"]) for row in rows if not ok(row["run"])]
     if failures:

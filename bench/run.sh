@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Producer benchmark, kwire against librdkafka (issue 7). Never part of the
 # test pass/fail. Builds the tool and the sink broker in Release, then for
-# every cell (broker kind x brokers x record size x codec) runs
+# every cell (broker kind x brokers x record size x codec; then several
+# sending threads; then delivery latency at fixed rates) runs
 # `kwire perf produce --client kwire` and `--client librdkafka` with the same
 # settings alternately (A/B/A/B) against the same broker process, recording
-# the broker's CPU time and the load average around each run. Then counts
-# instructions per record of both clients under callgrind, and writes
-# bench/RESULTS.md through bench/report.py.
+# the broker's CPU time and the load average around each run. Throughput runs
+# time 1 record in 64, fixed-rate runs every record (the same records for both
+# clients). Then counts instructions per record of both clients under
+# callgrind, and writes bench/RESULTS.md through bench/report.py.
+# bench/budget.sh breaks those instructions down per thread and stage.
 #   bench/run.sh [--quick]   (--quick: a fifth of the records, one callgrind workload,
 #                             report in build/bench-release/bench-out/RESULTS.md)
 # Brokers: kwire_sink_broker (bench/sink_broker, TCP_NODELAY, stores nothing)
@@ -58,9 +61,10 @@ common=(-X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=6553
 results=$out/results.jsonl
 : > "$results"
 
-# ab KIND LABEL BROKER_PID BOOTSTRAP COUNT SIZE CODEC [extra perf flags]: A/B/A/B.
+# ab KIND GROUP LABEL BROKER_PID BOOTSTRAP COUNT SIZE CODEC [extra perf flags]: A/B/A/B.
+# GROUP: throughput, threads (several sending threads) or latency (fixed rate).
 ab() {
-  local kind=$1 label=$2 pid=$3 brokers=$4 count=$5 size=$6 codec=$7; shift 7
+  local kind=$1 group=$2 label=$3 pid=$4 brokers=$5 count=$6 size=$7 codec=$8; shift 8
   if [ $quick = 1 ]; then count=$((count / 5)); fi
   for round in 1 2; do
     for client in kwire librdkafka; do
@@ -71,20 +75,22 @@ ab() {
         line="{\"client\":\"$client\",\"failed_run\":true,\"why\":$(python3 -c 'import json,sys;print(json.dumps(open(sys.argv[1]).read()[-300:]))' "$out/last.err")}"
       fi
       after=$(cpu_s "$pid")
-      echo "{\"kind\":\"$kind\",\"cell\":\"$label\",\"round\":$round,\"broker_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')," \
+      echo "{\"kind\":\"$kind\",\"group\":\"$group\",\"cell\":\"$label\",\"round\":$round,\"broker_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')," \
            "\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"run\":$line}" >> "$results"
       python3 - "$results" <<'EOF'
 import json, sys
 row = json.loads(open(sys.argv[1]).read().splitlines()[-1]); r = row["run"]
 if r.get("failed_run"): print(f"  {row['cell']} #{row['round']} {r['client']}: FAILED {r['why'].strip()[-120:]}")
 else: print(f"  {row['cell']} #{row['round']} {r['client'][:10]:10} {r['records_per_s']:>9,.0f} rec/s  cpu {r['cpu_s']:.2f} s"
-           f"  p50 {r['p50_ms']:.2f} p99 {r['p99_ms']:.2f} ms  rss {r['peak_rss_mb']:.0f} MB  broker cpu {row['broker_cpu_s']:.2f} s")
+           f"  cs {r['voluntary_cs'] + r['involuntary_cs']}  p50 {r['p50_ms']:.2f} p99 {r['p99_ms']:.2f} ms"
+           f"  rss {r['peak_rss_mb']:.0f} MB  broker cpu {row['broker_cpu_s']:.2f} s")
 EOF
     done
   done
 }
 
-# The matrix: counts sized for about a second per run on this machine.
+# The matrix: counts sized for about a second per run on this idle machine
+# (start-up, about 20-100 ms, must not dominate).
 start sink1 "$sink" -n 1 -P 1; sink1=$addr; sink1_pid=$bpid
 start sink3 "$sink" -n 3 -P 3; sink3=$addr; sink3_pid=$bpid
 for kind in sink mock; do
@@ -92,24 +98,34 @@ for kind in sink mock; do
     for size in 100 1024; do
       for codec in none lz4 zstd; do
         if [ $kind = sink ]; then
-          count=$([ $size = 100 ] && echo 300000 || echo 60000)
+          count=$([ $size = 100 ] && echo 600000 || echo 150000)
           if [ $n = 1 ]; then pid=$sink1_pid; boot=$sink1; else pid=$sink3_pid; boot=$sink3; fi
         else
-          count=$([ $size = 100 ] && echo 150000 || echo 30000)
+          count=$([ $size = 100 ] && echo 300000 || echo 60000)
           start mock "$kwire" cluster -n "$n" -T "bench:$n"; pid=$bpid; boot=$addr
         fi
         label="$kind x$n, $([ $size = 100 ] && echo '100 B' || echo '1 KiB'), $codec"
         echo "== $label"
-        ab "$kind" "$label" "$pid" "$boot" "$count" "$size" "$codec"
+        ab "$kind" throughput "$label" "$pid" "$boot" "$count" "$size" "$codec"
         if [ $kind = mock ]; then stop "$pid"; fi
       done
     done
   done
 done
-echo "== delivery latency at a fixed rate (20,000 records/s)"
-ab sink "sink x1, 100 B, none, 20k/s" "$sink1_pid" "$sink1" 100000 100 none --rate 20000
+echo "== several application threads sending on one producer"
+for threads in 2 4; do
+  ab sink threads "sink x1, 100 B, none, $threads threads" "$sink1_pid" "$sink1" 600000 100 none --threads $threads
+  ab sink threads "sink x3, 100 B, none, $threads threads" "$sink3_pid" "$sink3" 600000 100 none --threads $threads
+done
+echo "== delivery latency at fixed rates (every record timed)"
+for linger in 0 5; do
+  ab sink latency "sink x1, 100 B, none, 20k/s, linger.ms=$linger" "$sink1_pid" "$sink1" 100000 100 none \
+    --rate 20000 -X linger.ms=$linger
+  ab sink latency "sink x1, 100 B, none, 200k/s, linger.ms=$linger" "$sink1_pid" "$sink1" 600000 100 none \
+    --rate 200000 -X linger.ms=$linger
+done
 start mock "$kwire" cluster -n 1 -T bench:1
-ab mock "mock x1, 100 B, none, 20k/s" "$bpid" "$addr" 100000 100 none --rate 20000
+ab mock latency "mock x1, 100 B, none, 20k/s, linger.ms=5" "$bpid" "$addr" 100000 100 none --rate 20000
 stop "$bpid"
 
 # Instructions per record: the difference between a short and a long run of

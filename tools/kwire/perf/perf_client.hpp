@@ -1,8 +1,10 @@
 // The producer a `kwire perf produce` run drives: kwire's own, or librdkafka's
 // C API for the A/B comparison. Both are driven by the same loop and report
 // deliveries to the same PerfStats, so the numbers are comparable.
-// send()/service()/flush() are called from the perf loop's thread only;
-// deliveries may be reported from the client's own threads.
+// send() and service() are called from the perf loop's sending threads (one
+// or several at once: both producers are thread-safe), flush() from the
+// thread that started the run once they are done; deliveries may be reported
+// from the client's own threads.
 #pragma once
 
 #include <chrono>
@@ -24,7 +26,11 @@ struct PerfSettings {
   std::int32_t partition = -1;  // -1: let the partitioner choose
   std::uint64_t count = 0;
   std::size_t size = 100;
-  double rate = 0;  // records/s, 0 = as fast as possible
+  double rate = 0;  // records/s in total, 0 = as fast as possible
+  int threads = 1;  // application threads calling send(), each with its share of count and rate
+  // Every sample_every-th record (by index, the same for every client) is
+  // timed from send to delivery report; the others are only counted.
+  std::uint64_t sample_every = 1;
   std::vector<std::pair<std::string, std::string>> properties;  // -X, Java property names
   bool json = false;
 };
@@ -36,13 +42,13 @@ class PerfClient {
   virtual ~PerfClient() = default;
   virtual std::string name() const = 0;
   // Queues one record (value copied or kept alive by the client). The
-  // delivery report must reach stats.delivered(sent_ns, error).
+  // delivery report must reach stats.delivered(sent_ns, error); sent_ns 0
+  // means the record is not timed, only counted.
   virtual SendStatus send(kwire::protocol::Bytes value, std::uint64_t sent_ns, std::string& error) = 0;
   // Lets the client make progress (librdkafka serves delivery reports here).
   virtual void service(std::chrono::milliseconds wait) = 0;
   // Waits until every queued record has a delivery report; false on timeout.
   virtual bool flush(std::chrono::milliseconds timeout) = 0;
-  virtual std::uint64_t in_flight() const = 0;
   // The settings the client really runs with after its own defaults and
   // adjustments (idempotence caps, aliases), "name=value, ...", so an A/B run
   // can show that both sides were configured alike.

@@ -1,7 +1,10 @@
 // The `kwire perf produce` loop: sends settings.count records of
-// settings.size bytes through a PerfClient at an optional fixed rate, shows a
-// live progress line on a terminal, waits for every delivery report and
-// returns the summary. Runs on the calling thread.
+// settings.size bytes through a PerfClient at an optional fixed rate, from
+// settings.threads threads (the calling thread and threads - 1 more, each
+// with its share of the records and of the rate), timing every
+// settings.sample_every-th record; shows a live progress line on a terminal,
+// waits for every delivery report and returns the summary with the process's
+// CPU, context switches and per-thread CPU during the run.
 #pragma once
 
 #include "perf/perf_client.hpp"

@@ -13,22 +13,28 @@ std::uint64_t now_ns() noexcept {
           .count());
 }
 
-void PerfStats::delivered(std::uint64_t sent_ns, std::string_view error) {
-  std::uint64_t now = now_ns();
-  std::lock_guard lock(mu_);
-  if (error.empty()) {
-    ++acked_;
-    latency_.record(now > sent_ns ? (now - sent_ns) / 1000 : 0);
-  } else {
-    ++failed_;
-    if (first_error_.empty()) first_error_ = std::string(error);
-  }
+void PerfStats::note_first_report() noexcept {
+  if (first_report_ns_.load(std::memory_order_relaxed) != 0) return;
+  std::uint64_t none = 0;
+  first_report_ns_.compare_exchange_strong(none, now_ns(), std::memory_order_relaxed);
 }
 
-std::uint64_t PerfStats::acked() const {
+void PerfStats::on_acked(std::uint64_t sent_ns) {
+  acked_.fetch_add(1, std::memory_order_relaxed);
+  note_first_report();
+  if (sent_ns == 0) return;
+  const std::uint64_t now = now_ns();
   std::lock_guard lock(mu_);
-  return acked_;
+  latency_.record(now > sent_ns ? (now - sent_ns) / 1000 : 0);
 }
+
+void PerfStats::on_failed(std::string_view error) {
+  note_first_report();
+  std::lock_guard lock(mu_);
+  ++failed_;
+  if (first_error_.empty()) first_error_ = std::string(error);
+}
+
 std::uint64_t PerfStats::failed() const {
   std::lock_guard lock(mu_);
   return failed_;
@@ -77,35 +83,58 @@ std::string json_escape(std::string_view s) {
 }  // namespace
 
 std::string PerfReport::to_text() const {
-  char buf[1024];
-  double us_per_record = acked > 0 ? cpu_seconds * 1e6 / static_cast<double>(acked) : 0;
+  char buf[1536];
+  const double n = acked > 0 ? static_cast<double>(acked) : 1;
   std::snprintf(buf, sizeof buf,
-                "kwire perf produce: %llu of %llu records of %zu B acknowledged by %s in %.3f s (client: %s)\n"
+                "kwire perf produce: %llu of %llu records of %zu B acknowledged by %s in %.3f s (client: %s, "
+                "%d sending thread%s)\n"
                 "  throughput  %.0f records/s  %.2f MB/s\n"
-                "  cpu         %.3f s  (%.2f us/record)\n"
-                "  latency     p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n"
+                "  cpu         %.3f s user + %.3f s sys  (%.2f us/record)\n"
+                "  switches    %llu voluntary + %llu involuntary  (%.2f per 1,000 records)\n"
+                "  latency     p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms  (%llu records timed, 1 in %llu; "
+                "first report after %.1f ms)\n"
                 "  errors      %llu%s%s\n"
-                "  peak rss    %.1f MB\n"
-                "  config      ",
+                "  peak rss    %.1f MB\n",
                 static_cast<unsigned long long>(acked), static_cast<unsigned long long>(records), record_size,
-                topic.c_str(), seconds, client.c_str(), records_per_second(), mb_per_second(), cpu_seconds,
-                us_per_record, p50_ms, p99_ms, p999_ms, max_ms, static_cast<unsigned long long>(failed),
-                first_error.empty() ? "" : "  first: ", first_error.c_str(), peak_rss_mb);
-  return buf + effective_config + "\n";
+                topic.c_str(), seconds, client.c_str(), threads, threads == 1 ? "" : "s", records_per_second(),
+                mb_per_second(), usage.user_s, usage.sys_s, cpu_seconds * 1e6 / n,
+                static_cast<unsigned long long>(usage.voluntary_cs), static_cast<unsigned long long>(usage.involuntary_cs),
+                static_cast<double>(usage.voluntary_cs + usage.involuntary_cs) * 1000.0 / n, p50_ms, p99_ms, p999_ms,
+                max_ms, static_cast<unsigned long long>(latency_samples), static_cast<unsigned long long>(sample_every),
+                first_report_ms, static_cast<unsigned long long>(failed), first_error.empty() ? "" : "  first: ",
+                first_error.c_str(), peak_rss_mb);
+  std::string out = buf;
+  out += "  threads    ";
+  for (const auto& t : thread_cpu) {
+    std::snprintf(buf, sizeof buf, " %s %.3f s", t.name.c_str(), t.cpu_s);
+    out += buf;
+  }
+  return out + "\n  config      " + effective_config + "\n";
 }
 
 std::string PerfReport::to_json() const {
-  char buf[1024];
+  char buf[1536];
   std::snprintf(buf, sizeof buf,
                 "{\"client\":\"%s\",\"topic\":\"%s\",\"records\":%llu,\"acked\":%llu,\"failed\":%llu,"
-                "\"record_size\":%zu,\"seconds\":%.6f,\"records_per_s\":%.1f,\"mb_per_s\":%.3f,"
-                "\"cpu_s\":%.6f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,"
-                "\"peak_rss_mb\":%.1f,",
+                "\"record_size\":%zu,\"threads\":%d,\"seconds\":%.6f,\"records_per_s\":%.1f,\"mb_per_s\":%.3f,"
+                "\"cpu_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,\"voluntary_cs\":%llu,\"involuntary_cs\":%llu,"
+                "\"sample_every\":%llu,\"latency_samples\":%llu,\"first_report_ms\":%.3f,"
+                "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"peak_rss_mb\":%.1f,",
                 json_escape(client).c_str(), json_escape(topic).c_str(), static_cast<unsigned long long>(records),
-                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(failed), record_size, seconds,
-                records_per_second(), mb_per_second(), cpu_seconds, p50_ms, p99_ms, p999_ms, max_ms, peak_rss_mb);
-  return std::string(buf) + "\"settings\":\"" + json_escape(settings) + "\",\"config\":\"" +
-         json_escape(effective_config) + "\",\"first_error\":\"" + json_escape(first_error) + "\"}\n";
+                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(failed), record_size, threads,
+                seconds, records_per_second(), mb_per_second(), cpu_seconds, usage.user_s, usage.sys_s,
+                static_cast<unsigned long long>(usage.voluntary_cs), static_cast<unsigned long long>(usage.involuntary_cs),
+                static_cast<unsigned long long>(sample_every), static_cast<unsigned long long>(latency_samples),
+                first_report_ms, p50_ms, p99_ms, p999_ms, max_ms, peak_rss_mb);
+  std::string out = buf;
+  out += "\"thread_cpu\":[";
+  for (std::size_t i = 0; i < thread_cpu.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%s{\"name\":\"%s\",\"cpu_s\":%.6f}", i ? "," : "",
+                  json_escape(thread_cpu[i].name).c_str(), thread_cpu[i].cpu_s);
+    out += buf;
+  }
+  return out + "],\"settings\":\"" + json_escape(settings) + "\",\"config\":\"" + json_escape(effective_config) +
+         "\",\"first_error\":\"" + json_escape(first_error) + "\"}\n";
 }
 
 }  // namespace kwire::tool

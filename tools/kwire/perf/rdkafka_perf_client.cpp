@@ -66,7 +66,7 @@ class RdkafkaPerfClient final : public PerfClient {
   std::string name() const override { return std::string("librdkafka ") + rd_kafka_version_str(); }
 
   SendStatus send(kwire::protocol::Bytes value, std::uint64_t sent_ns, std::string& error) override {
-    // The send timestamp travels as the message opaque, as librdkafka intends.
+    // The send timestamp (0: not timed) travels as the message opaque, as librdkafka intends.
     void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(sent_ns));
     int rc = rd_kafka_produce(topic_, partition_ < 0 ? RD_KAFKA_PARTITION_UA : partition_, RD_KAFKA_MSG_F_COPY,
                               const_cast<std::uint8_t*>(value.data()), value.size(), nullptr, 0, opaque);
@@ -83,15 +83,16 @@ class RdkafkaPerfClient final : public PerfClient {
     return rd_kafka_flush(rk_, static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
 
-  std::uint64_t in_flight() const override { return static_cast<std::uint64_t>(rd_kafka_outq_len(rk_)); }
-
   std::string effective_config() const override { return effective_config_; }
 
  private:
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<RdkafkaPerfClient*>(opaque);
-    auto sent = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m->_private));
-    self->stats_.delivered(sent, m->err ? rd_kafka_err2str(m->err) : "");
+    if (m->err) {
+      self->stats_.on_failed(rd_kafka_err2str(m->err));
+      return;
+    }
+    self->stats_.on_acked(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m->_private)));
   }
 
   // The finalized configuration (after rd_kafka_new's idempotence
