@@ -19,7 +19,8 @@
 //   ready().next_check said: post to the io_context and poke the sender's timer.
 // - LeaderLookup comes from the metadata cache; nullopt = leader unknown.
 // - drain()'s filter lets the sender skip partitions that are muted or at their
-//   in-flight limit, or whose batch cannot get a sequence yet.
+//   in-flight limit, or whose batch cannot get a sequence yet; its stamp gives
+//   each taken batch its producer id, epoch and base sequence before the seal.
 #pragma once
 
 #include <atomic>
@@ -67,6 +68,9 @@ class RecordAccumulator final : public BatchCompletionSink {
   using Clock = std::chrono::steady_clock;
   using LeaderLookup = std::function<std::optional<std::int32_t>(std::string_view topic, std::int32_t partition)>;
   using BatchFilter = std::function<bool(const ProducerBatch& first_in_partition)>;
+  // Writes the producer id, epoch and base sequence into a drained batch
+  // before it is sealed, so its CRC is computed once.
+  using BatchStamp = std::function<void(ProducerBatch& drained)>;
 
   RecordAccumulator(const AccumulatorOptions& options, DeliveryDispatcher& dispatcher);
   ~RecordAccumulator();  // aborts whatever is left with errc::producer_closed
@@ -113,11 +117,11 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   // Per ready node: at most one batch per partition (its first), in partition
   // rotation, up to max_request_size bytes (one batch always goes). Drained
-  // batches are closed (compressed, CRC set) and owned by the caller.
+  // batches are stamped, then closed (compressed, CRC set) and owned by the caller.
   std::map<std::int32_t, std::vector<BatchPtr>> drain(const LeaderLookup& leader_of,
                                                        std::span<const std::int32_t> nodes,
-                                                       std::size_t max_request_size,
-                                                       const BatchFilter& can_send, Clock::time_point now);
+                                                       std::size_t max_request_size, const BatchFilter& can_send,
+                                                       Clock::time_point now, const BatchStamp& stamp = {});
 
   // A retried batch goes back in front of newer ones; among retried batches of
   // a partition, ordered by base sequence when they have one.

@@ -52,7 +52,7 @@ std::map<std::int32_t, std::vector<BatchPtr>> RecordAccumulator::drain(const Lea
                                                                        std::span<const std::int32_t> nodes,
                                                                        std::size_t max_request_size,
                                                                        const BatchFilter& can_send,
-                                                                       Clock::time_point now) {
+                                                                       Clock::time_point now, const BatchStamp& stamp) {
   std::map<std::int32_t, std::vector<BatchPtr>> out;
   if (nodes.empty()) return out;
   // Partitions grouped by leader, in a stable order; rotate the start so no
@@ -95,7 +95,8 @@ std::map<std::int32_t, std::vector<BatchPtr>> RecordAccumulator::drain(const Lea
       batch = std::move(c.queue->batches.front());
       c.queue->batches.pop_front();
     }
-    // Compress and seal outside the lock: appenders already moved on.
+    // Stamp, compress and seal outside the lock: appenders already moved on.
+    if (stamp) stamp(*batch);
     if (std::error_code ec = batch->close(options_.compression, options_.compression_level)) {
       batch->complete(-1, -1, ec);
       continue;

@@ -77,7 +77,7 @@ ProducerState IdempotenceState::on_send(std::string_view topic, std::int32_t par
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);
   if (it == p.unacked.end()) {
-    if (idempotent_ && p.sequenced_under != current_ && p.unacked.empty()) {
+    if (starts_fresh(p)) {
       p.sequenced_under = current_;
       p.next_sequence = 0;
       p.last_acked_sequence = -1;
@@ -92,6 +92,15 @@ ProducerState IdempotenceState::on_send(std::string_view topic, std::int32_t par
   }
   if (!idempotent_) return {};
   return {p.sequenced_under.producer_id, p.sequenced_under.epoch, it->base_sequence};
+}
+
+ProducerState IdempotenceState::peek_send(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+  if (!idempotent_) return {};
+  const Partition* p = find(topic, partition);
+  if (p == nullptr || starts_fresh(*p)) return {current_.producer_id, current_.epoch, 0};
+  auto it = find_batch(*p, batch);
+  const std::int32_t sequence = it != p->unacked.end() ? it->base_sequence : p->next_sequence;
+  return {p->sequenced_under.producer_id, p->sequenced_under.epoch, sequence};
 }
 
 ProducerState IdempotenceState::state_of(std::string_view topic, std::int32_t partition, BatchKey batch) const {

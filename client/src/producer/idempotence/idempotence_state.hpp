@@ -102,6 +102,9 @@ class IdempotenceState {
   // Precondition: can_send() returned true.
   ProducerState on_send(std::string_view topic, std::int32_t partition, BatchKey batch,
                         std::int32_t record_count);
+  // What on_send() would return for the batch now, without marking it sent:
+  // the sender stamps this into a new batch before sealing it, once.
+  ProducerState peek_send(std::string_view topic, std::int32_t partition, BatchKey batch) const;
   // Current state of an unacknowledged batch (after re-sequencing, a batch
   // waiting for retry carries new values).
   ProducerState state_of(std::string_view topic, std::int32_t partition, BatchKey batch) const;
@@ -167,6 +170,11 @@ class IdempotenceState {
   Partition& get(std::string_view topic, std::int32_t partition);
   static std::deque<Unacked>::iterator find_batch(Partition& p, BatchKey batch);
   static std::deque<Unacked>::const_iterator find_batch(const Partition& p, BatchKey batch);
+  // A new batch of a partition whose sequences belong to an older id/epoch
+  // and that has nothing unacknowledged starts again at 0 under the current one.
+  bool starts_fresh(const Partition& p) const noexcept {
+    return idempotent_ && p.sequenced_under != current_ && p.unacked.empty();
+  }
   void request_resequencing(Partition& p);
   void resequence(Partition& p);
 

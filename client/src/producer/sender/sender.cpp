@@ -160,7 +160,15 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
       return (!gate_ || gate_(batch.topic(), batch.partition())) && batch.retry_not_before() <= now &&
              idempotence_.can_send(batch.topic(), batch.partition(), &batch);
     };
-    auto drained = accumulator_.drain(leader_of, nodes, options_.max_request_size, can_send, now);
+    // A new batch gets its producer state before it is sealed; a retried one
+    // is sealed already and is stamped again only if it changed (send_drained).
+    const RecordAccumulator::BatchStamp stamp = [this](ProducerBatch& batch) {
+      if (!options_.idempotent || batch.is_closed()) return;
+      const ProducerState state = idempotence_.peek_send(batch.topic(), batch.partition(), &batch);
+      batch.set_producer_state(state.producer_id, state.epoch, state.base_sequence,
+                               options_.transactional_id.has_value());
+    };
+    auto drained = accumulator_.drain(leader_of, nodes, options_.max_request_size, can_send, now, stamp);
     bool sent = false;
     for (auto& [broker, batches] : drained) {
       if (batches.empty()) continue;
