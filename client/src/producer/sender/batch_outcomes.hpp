@@ -1,22 +1,22 @@
-// What the sender does with each batch once its Produce request is answered
-// (or failed at the transport, or was written with acks=0): complete it, or
-// give it back to the accumulator for a retry after a backoff, keeping the
-// idempotence state (IdempotenceState) in step. A batch of several records
-// refused as too large (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE) is split in
-// halves that go back in its place (set_splitter). What an error code means
-// is decided in produce_errors.hpp.
+// What becomes of a batch once its Produce request is answered (or failed at
+// the transport, or was written with acks=0, or expired): the decision, with
+// the idempotence state (IdempotenceState) kept in step. A batch is completed
+// here, or the verdict tells the sender to queue it again for a retry (after
+// a backoff) or to split it (several records refused as too large:
+// MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE) and to look up its leader again.
+// The sender acts on the verdict next to the loop that sent the batch; what
+// an error code means is decided in produce_errors.hpp.
 // io thread only.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <span>
 #include <string_view>
 #include <system_error>
 
 #include "kwire/protocol/messages/produce_response.hpp"
 #include "producer/accumulator/producer_batch.hpp"
-#include "producer/accumulator/record_accumulator.hpp"
 #include "producer/idempotence/idempotence_state.hpp"
 #include "producer/sender/produce_errors.hpp"
 
@@ -32,48 +32,57 @@ struct ProduceOutcomeCounters {
   std::uint64_t splits = 0;  // refused batches split into smaller ones
 };
 
+// What the sender does with the batch next.
+enum class NextStep : std::uint8_t {
+  done,   // completed: reported, or its records went on in the parts of a split
+  retry,  // counted and backed off: queue it again (RecordAccumulator::reenqueue)
+  split,  // refused as too large: split it, then tell on_split() the parts
+};
+
+struct Verdict {
+  NextStep next = NextStep::done;
+  bool refresh_metadata = false;  // the leader may have moved or the topic changed
+};
+
 class BatchOutcomes {
  public:
   using Clock = std::chrono::steady_clock;
   using PartitionResponse = protocol::messages::ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
-  using Requeue = std::function<void(BatchPtr)>;
-  using RefreshMetadata = std::function<void(std::string_view topic)>;
 
-  BatchOutcomes(IdempotenceState& idempotence, RetryPolicy policy, Requeue requeue,
-                RefreshMetadata refresh_metadata);
+  BatchOutcomes(IdempotenceState& idempotence, RetryPolicy policy) : idempotence_(idempotence), policy_(policy) {}
 
   // The broker answered for the batch's partition (nullptr: the answer left
   // the partition out, which is treated as a retriable failure).
-  void on_partition_response(BatchPtr batch, const PartitionResponse* response, Clock::time_point now);
+  Verdict on_partition_response(ProducerBatch& batch, const PartitionResponse* response, Clock::time_point now);
+  // After NextStep::split: the parts made of the refused batch, in order, or
+  // none when it could not be split (it then fails or retries with the
+  // broker's error, as any other batch).
+  Verdict on_split(ProducerBatch& refused, std::span<const BatchPtr> parts, const PartitionResponse& response,
+                   Clock::time_point now);
   // The request got no usable answer (timeout, lost connection, ...).
-  void on_request_failed(BatchPtr batch, std::error_code error, Clock::time_point now);
+  Verdict on_request_failed(ProducerBatch& batch, std::error_code error, Clock::time_point now);
   // acks=0: the request was written; no offset is known.
-  void on_written_without_ack(BatchPtr batch);
+  void on_written_without_ack(ProducerBatch& batch);
   // The batch's delivery.timeout.ms passed before it could be (re)sent.
-  void on_expired(BatchPtr batch);
+  void on_expired(ProducerBatch& batch);
   // The producer gives up on the batch (close).
-  void on_abandoned(BatchPtr batch, std::error_code error);
+  void on_abandoned(ProducerBatch& batch, std::error_code error);
 
   const ProduceOutcomeCounters& counters() const noexcept { return counters_; }
-  // Where split batches are made and queued; without it a refused batch fails.
-  void set_splitter(RecordAccumulator* accumulator) noexcept { splitter_ = accumulator; }
 
   // Finds a partition's entry in a response.
   static const PartitionResponse* find(const protocol::messages::ProduceResponse& response, std::string_view topic,
                                        std::int32_t partition) noexcept;
 
  private:
-  void retry_or_fail(BatchPtr batch, ErrorAction action, std::error_code error, Clock::time_point now);
-  void fail(BatchPtr batch, std::error_code error);
-  // Splits a too-large batch and queues the parts; false (batch untouched) when it cannot.
-  bool split(BatchPtr& batch);
+  // The part of on_partition_response after a split was ruled out.
+  Verdict on_refused(ProducerBatch& batch, const PartitionResponse& response, Clock::time_point now);
+  NextStep retry_or_fail(ProducerBatch& batch, ErrorAction action, std::error_code error, Clock::time_point now);
+  void fail(ProducerBatch& batch, std::error_code error);
 
   IdempotenceState& idempotence_;
   RetryPolicy policy_;
-  Requeue requeue_;
-  RefreshMetadata refresh_metadata_;
   ProduceOutcomeCounters counters_;
-  RecordAccumulator* splitter_ = nullptr;
 };
 
 }  // namespace kwire::detail

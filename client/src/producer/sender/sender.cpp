@@ -42,11 +42,8 @@ Sender::Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, S
       transport_(transport),
       options_(std::move(options)),
       idempotence_(options_.idempotent, std::min(options_.max_in_flight_per_connection, 5)),
-      outcomes_(
-          idempotence_, options_.retry, [this](BatchPtr batch) { accumulator_.reenqueue(std::move(batch)); },
-          [this](std::string_view topic) { transport_.request_metadata_refresh(topic); }),
+      outcomes_(idempotence_, options_.retry),
       timer_(executor) {
-  outcomes_.set_splitter(&accumulator_);  // too-large batches are split, as the Java client does
   request_options_.acks = options_.acks;
   request_options_.timeout_ms = static_cast<std::int32_t>(
       std::min<std::int64_t>(options_.request_timeout.count(), std::numeric_limits<std::int32_t>::max()));
@@ -141,7 +138,7 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   }
   idempotence_.apply_pending_resequencing();
 
-  for (BatchPtr& batch : accumulator_.take_expired(now)) outcomes_.on_expired(std::move(batch));
+  for (BatchPtr& batch : accumulator_.take_expired(now)) outcomes_.on_expired(*batch);
 
   const RecordAccumulator::LeaderLookup leader_of = [this](std::string_view topic, std::int32_t partition) {
     return transport_.leader_of(topic, partition);
@@ -213,39 +210,54 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {
-        outcomes_.on_abandoned(std::move(batch), errc::producer_closed);
+        outcomes_.on_abandoned(*batch, errc::producer_closed);
       } else if (ec) {
-        outcomes_.on_request_failed(std::move(batch), ec, now);
+        const Verdict verdict = outcomes_.on_request_failed(*batch, ec, now);
+        follow(std::move(batch), verdict);
       } else {
-        outcomes_.on_written_without_ack(std::move(batch));
+        outcomes_.on_written_without_ack(*batch);
       }
     }
   } else {
     auto result = co_await transport_.produce(broker, request);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
+      const auto* partition =
+          result.error ? nullptr : BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
       if (forced_) {
         // Closing for good: no retries any more. A batch the broker did
         // acknowledge is still reported as written.
-        const auto* partition =
-            result.error ? nullptr : BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
         if (partition != nullptr && classify_produce_error(partition->error_code).success) {
-          outcomes_.on_partition_response(std::move(batch), partition, now);
+          outcomes_.on_partition_response(*batch, partition, now);
         } else {
-          outcomes_.on_abandoned(std::move(batch), errc::producer_closed);
+          outcomes_.on_abandoned(*batch, errc::producer_closed);
         }
       } else if (result.error) {
-        outcomes_.on_request_failed(std::move(batch), result.error, now);
+        const Verdict verdict = outcomes_.on_request_failed(*batch, result.error, now);
+        follow(std::move(batch), verdict);
       } else {
-        // Looked up before the call: arguments may be evaluated left to right,
-        // which would move `batch` away first.
-        const auto* partition = BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
-        outcomes_.on_partition_response(std::move(batch), partition, now);
+        on_answer(std::move(batch), partition, now);
       }
     }
   }
   --in_flight_[broker];
   wake_on_io_thread();
+}
+
+void Sender::on_answer(BatchPtr batch, const BatchOutcomes::PartitionResponse* partition, Clock::time_point now) {
+  Verdict verdict = outcomes_.on_partition_response(*batch, partition, now);
+  if (verdict.next == NextStep::split) {
+    // As the Java client does: halves of the refused batch go back in its place.
+    std::vector<BatchPtr> parts = accumulator_.split_batch(*batch);
+    verdict = outcomes_.on_split(*batch, parts, *partition, now);
+    if (!parts.empty()) accumulator_.reenqueue_split(std::move(parts));
+  }
+  follow(std::move(batch), verdict);
+}
+
+void Sender::follow(BatchPtr batch, Verdict verdict) {
+  if (verdict.refresh_metadata) transport_.request_metadata_refresh(batch->topic());
+  if (verdict.next == NextStep::retry) accumulator_.reenqueue(std::move(batch));
 }
 
 asio::awaitable<void> Sender::init_producer_id() {

@@ -6,7 +6,8 @@
 // partitions the IdempotenceState lets through) while a connection has
 // fewer than max.in.flight.requests.per.connection requests in flight, and
 // sleeps until the accumulator wakes it, a response arrives or the next
-// linger/backoff expiry. Responses go to the BatchOutcomes.
+// linger/backoff expiry. What becomes of each batch after its response is
+// decided by BatchOutcomes; the sender splits, requeues and refreshes.
 //
 // Threads: start(), wake(), initiate_close() and wait_closed() from any
 // thread; everything else runs on the io_context thread. The Sender must
@@ -100,6 +101,10 @@ class Sender {
   std::optional<Clock::time_point> run_once(Clock::time_point now);
   void send_drained(std::int32_t broker, std::vector<BatchPtr> batches);
   asio::awaitable<void> send_request(std::int32_t broker, std::vector<BatchPtr> batches);
+  // The broker's answer for one batch: decided by outcomes_, acted on here
+  // (split, queued again for a retry, leader looked up again).
+  void on_answer(BatchPtr batch, const BatchOutcomes::PartitionResponse* partition, Clock::time_point now);
+  void follow(BatchPtr batch, Verdict verdict);
   asio::awaitable<void> init_producer_id();
   void force_close();
   void wake_on_io_thread();
