@@ -5,7 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "../../tools/kwire/wire/json.cpp"       // NOLINT: see above
-#include "../../tools/kwire/wire/wire_json.cpp"  // NOLINT: see above
+#include "../../tools/kwire/wire/wire_decoder.cpp"  // NOLINT: see above
+#include "../../tools/kwire/wire/wire_json.cpp"     // NOLINT: see above
 #include "random_frame.hpp"
 
 using namespace kwire::protocol;

@@ -21,7 +21,7 @@ constexpr Subcommand kSubcommands[] = {
     {"metadata", run_metadata, "list brokers, topics and partitions (like kcat -L)"},
     {"api-versions", run_api_versions, "list the API versions a broker supports"},
     {"perf", run_perf, "perf produce: producer throughput and latency (kwire or librdkafka)"},
-    {"wire", run_wire, "decode a Kafka frame to JSON, or encode that JSON back (conformance)"},
+    {"wire", run_wire, "decode a Kafka frame to JSON or encode it back; check a capture against the specs"},
 };
 
 void print_help(std::FILE* out) {

@@ -1,8 +1,9 @@
-// `kwire wire decode|encode`: the protocol conformance tool. decode reads one
-// size-prefixed frame (a request, or a response given its API key and
+// `kwire wire decode|encode|check`: the protocol conformance tool. decode reads
+// one size-prefixed frame (a request, or a response given its API key and
 // version) from a file or stdin and prints it as JSON with the spec's field
 // names; encode turns that JSON back into the frame. decode also checks that
 // the generated message structs decode the frame and re-encode the same bytes.
+// check and decode --pcap work on whole captures (check/).
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "check/wire_check_command.hpp"
 #include "commands.hpp"
 #include "kwire/protocol/api_table.hpp"
 #include "kwire/protocol/message_schema.hpp"
@@ -23,9 +25,13 @@ using kwire::tool::Json;
 
 constexpr const char* kUsage =
     "Usage: kwire wire decode [--response --api-key K --api-version V] [FILE]\n"
+    "       kwire wire decode --pcap FILE [--port N[,N...]]...\n"
     "       kwire wire encode [-o OUT] [FILE]\n"
+    "       kwire wire check FILE.pcap|FILE.pcapng [--port N[,N...]]... [--json]\n"
     "decode reads one size-prefixed Kafka frame (default: a request) from FILE or stdin\n"
-    "and prints it as JSON; encode reads that JSON and writes the frame (to OUT or stdout).\n";
+    "and prints it as JSON; encode reads that JSON and writes the frame (to OUT or stdout).\n"
+    "decode --pcap prints every frame of a capture as JSON lines; check checks every frame\n"
+    "of a capture against the specs (kwire wire check --help).\n";
 
 bool read_input(const char* path, std::vector<std::uint8_t>& out) {
   if (path) {
@@ -60,6 +66,8 @@ bool generated_agrees(const MessageSchema& m, std::int16_t version, Bytes bytes)
 }
 
 int decode(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (std::strcmp(argv[i], "--pcap") == 0) return kwire::tool::wire::run_decode_pcap(argc, argv);
   bool response = false;
   int api_key = -1, api_version = -1;
   const char* path = nullptr;
@@ -166,6 +174,7 @@ int run_wire(int argc, char** argv) {
   std::string action = argv[2];
   if (action == "decode") return decode(argc - 3, argv + 3);
   if (action == "encode") return encode(argc - 3, argv + 3);
+  if (action == "check") return kwire::tool::wire::run_check(argc - 3, argv + 3);
   if (action == "--help" || action == "-h") return std::fputs(kUsage, stdout), 0;
   std::fputs(kUsage, stderr);
   return 2;

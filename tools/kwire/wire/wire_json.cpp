@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "wire_decoder.hpp"
+
 namespace kwire::tool {
 
 using protocol::Bytes;
@@ -43,101 +45,6 @@ bool from_hex(const std::string& text, std::vector<std::uint8_t>& out) {
 }
 
 namespace {
-
-std::string uuid_text(const protocol::Uuid& u) {
-  std::string hex = to_hex(u.bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20);
-}
-
-// ---- wire -> JSON -------------------------------------------------------------
-class Decoder {
- public:
-  Decoder(const MessageSchema& m, std::int16_t v, Reader& r) : m_(m), v_(v), r_(r) {}
-
-  Json structure(int index) {
-    Json obj = Json::object();
-    const auto& s = m_.structs[static_cast<std::size_t>(index)];
-    const bool flex = m_.is_flexible(v_);
-    for (const auto& f : s.fields) {
-      if (!f.versions.contains(v_) || f.is_tagged(v_)) continue;
-      obj.set(std::string(f.name), field(f, r_, flex && !f.never_flexible));
-      if (!r_.ok()) return obj;
-    }
-    if (!flex) return obj;
-    Json unknown = Json::array();
-    const std::uint32_t n = r_.uvarint();
-    for (std::uint32_t i = 0; i < n && r_.ok(); ++i) {
-      const std::uint32_t tag = r_.uvarint();
-      const Bytes data = r_.take(r_.uvarint());
-      if (!r_.ok()) break;
-      auto known = std::find_if(s.fields.begin(), s.fields.end(),
-                                [&](const FieldSchema& f) { return f.tag == static_cast<std::int32_t>(tag) && f.is_tagged(v_); });
-      if (known == s.fields.end()) {
-        Json t = Json::object();
-        t.set("tag", Json::integer(tag));
-        t.set("data", Json::string(to_hex(data)));
-        unknown.push(std::move(t));
-        continue;
-      }
-      Reader tr(data);
-      obj.set(std::string(known->name), field(*known, tr, true));
-      if (!tr.ok()) r_.fail(tr.error());
-      else if (tr.remaining()) r_.fail(protocol::wire_errc::trailing_bytes);
-    }
-    if (!unknown.items().empty()) obj.set("_unknown_tagged_fields", std::move(unknown));
-    return obj;
-  }
-
- private:
-  Json primitive(FieldKind kind, Reader& r, bool compact) {
-    switch (kind) {
-      case FieldKind::int8: return Json::integer(r.i8());
-      case FieldKind::int16: return Json::integer(r.i16());
-      case FieldKind::int32: return Json::integer(r.i32());
-      case FieldKind::int64: return Json::integer(r.i64());
-      case FieldKind::uint16: return Json::integer(r.u16());
-      case FieldKind::float64: return Json::number(r.f64());
-      case FieldKind::boolean: return Json::boolean(r.boolean());
-      case FieldKind::uuid: return Json::string(uuid_text(r.uuid()));
-      case FieldKind::string: {
-        auto s = compact ? r.compact_nullable_string() : r.nullable_string();
-        return s ? Json::string(std::string(*s)) : Json();
-      }
-      case FieldKind::bytes:
-      case FieldKind::records: {
-        auto b = compact ? r.compact_nullable_bytes() : r.nullable_bytes();
-        return b ? Json::string(to_hex(*b)) : Json();
-      }
-      default: return Json();
-    }
-  }
-
-  Json field(const FieldSchema& f, Reader& r, bool compact) {
-    if (f.kind == FieldKind::structure) {
-      if (!f.nullable.empty() && r.i8() < 0) return Json();
-      Decoder sub(m_, v_, r);
-      return sub.structure(f.struct_index);
-    }
-    if (f.kind != FieldKind::array) return primitive(f.kind, r, compact);
-    auto n = compact ? r.compact_array_length() : r.array_length();
-    if (!n) return Json();
-    Json arr = Json::array();
-    for (std::size_t i = 0; i < *n && r.ok(); ++i) {
-      if (f.element == FieldKind::structure) {
-        Decoder sub(m_, v_, r);
-        arr.push(sub.structure(f.struct_index));
-      } else {
-        arr.push(primitive(f.element, r, compact));
-      }
-    }
-    return arr;
-  }
-
-  const MessageSchema& m_;
-  std::int16_t v_;
-  Reader& r_;
-};
 
 // ---- JSON -> wire -------------------------------------------------------------
 class Encoder {
@@ -283,7 +190,7 @@ class Encoder {
 }  // namespace
 
 Json message_to_json(const MessageSchema& m, std::int16_t version, Reader& r) {
-  return Decoder(m, version, r).structure(0);
+  return decode_message(m, version, r, nullptr);
 }
 
 bool json_to_message(const MessageSchema& m, std::int16_t version, const Json& j, Writer& w, std::string* error) {
