@@ -59,6 +59,9 @@ struct TxnBrokerOptions {
   // newest the broker answers), clamped to what it can answer; requests
   // outside the advertised range close the connection, as before.
   std::vector<TxnApiVersions> advertise;
+  // SO_RCVBUF of accepted connections (0: the system's): small, with
+  // pause_reading(), it makes the client's socket writes stall.
+  int socket_receive_buffer = 0;
 };
 
 // One aborted transaction in a partition's aborted index: the producer's

@@ -154,9 +154,20 @@ Reply handle_with_faults(const RequestContext& ctx, Reader& r, BrokerState& s,
     }
   }
   if (fault && fault->action == ApiFaultAction::error) return error_reply(ctx, r, fault->error);
+  if (fault && fault->action == ApiFaultAction::bogus_producer_id && ctx.api_key == kInitProducerId) {
+    msg::InitProducerIdResponse resp;
+    resp.producer_id = fault->producer_id;
+    resp.producer_epoch = fault->producer_epoch;
+    return respond(ctx, resp);
+  }
   Reply reply = handler(ctx, r, s);
-  if (!fault) return reply;
+  if (!fault || fault->action == ApiFaultAction::bogus_producer_id) return reply;
   std::lock_guard lock(s.mu);
+  if (fault->action == ApiFaultAction::delay_response) {
+    ++s.faults.counters.responses_delayed;
+    reply.delay = fault->delay;
+    return reply;
+  }
   if (fault->action == ApiFaultAction::drop_response) {
     ++s.faults.counters.responses_dropped;
     return Reply{Reply::Kind::silent, {}, false, {}};

@@ -63,6 +63,10 @@ std::optional<ProduceFault> FaultState::take_request_fault(const std::vector<Pro
     if (!request_wide(it->action)) continue;
     bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& p) { return matches(*it, p); });
     if (!hit) continue;
+    if (it->skip > 0) {
+      --it->skip;
+      continue;
+    }
     ProduceFault fired = *it;
     if (--it->times <= 0) produce_.erase(it);
     ++counters.produce_faults_fired;
@@ -76,6 +80,10 @@ std::optional<ProduceFault> FaultState::take_request_fault(const std::vector<Pro
 std::optional<ProduceFault> FaultState::take_partition_fault(const ProducedPartition& partition) {
   for (auto it = produce_.begin(); it != produce_.end(); ++it) {
     if (request_wide(it->action) || !matches(*it, partition)) continue;
+    if (it->skip > 0) {
+      --it->skip;
+      continue;
+    }
     ProduceFault fired = *it;
     if (--it->times <= 0) produce_.erase(it);
     ++counters.produce_faults_fired;

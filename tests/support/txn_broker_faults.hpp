@@ -7,6 +7,7 @@
 // Plain data; no threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,7 +21,10 @@ enum class ProduceFaultAction {
                      // answered `error` (e.g. NOT_ENOUGH_REPLICAS_AFTER_APPEND,
                      // REQUEST_TIMED_OUT, KAFKA_STORAGE_ERROR)
   // Request-wide (the first partition that matches decides for the request):
-  drop_response,     // the request is handled, its response never sent (a lost acknowledgement)
+  delay_response,    // the request is handled, its response sent `delay` late; later
+                     // responses on the connection wait behind it (Kafka answers in order)
+  drop_response,     // the request is handled, its response never sent while the
+                     // connection stays open: a broker that breaks the protocol
   cut_before_write,  // the connection is closed before the request is handled: nothing written
   cut_after_write,   // the request is handled, then the connection is closed unanswered
   hostile_response,  // the request is handled, then answered with `hostile` bytes
@@ -42,14 +46,21 @@ struct ProduceFault {
   std::int32_t base_sequence = -1;    // -1: any batch; else only a batch starting at this sequence
   std::int16_t producer_epoch = -1;   // -1: any epoch
   int times = 1;                      // how many matches it fires for
+  int skip = 0;                       // matches let through before it fires
+                                      // (skip 1: "the second batch of partition 2")
+  std::chrono::milliseconds delay{0};  // for delay_response
 };
 
 // Faults on the other APIs, by API key (Produce has ProduceFault).
 enum class ApiFaultAction {
-  error,          // answered with `error` everywhere the response carries one; no state change
-  drop_response,  // handled (state changes), never answered: the client's request times out
+  error,           // answered with `error` everywhere the response carries one; no state change
+  delay_response,  // handled (state changes), answered `delay` late, in order
+  drop_response,   // handled (state changes), never answered on an open connection
   cut_before,     // the connection is closed before the request is handled
   cut_after,      // handled, then the connection is closed unanswered
+  // InitProducerId only: answered without error but with `producer_id` and
+  // `producer_epoch` (say -1 and -1), values a client must not adopt.
+  bogus_producer_id,
 };
 
 struct ApiFault {
@@ -57,6 +68,9 @@ struct ApiFault {
   ApiFaultAction action = ApiFaultAction::error;
   std::int16_t error = 0;
   int times = 1;
+  std::int64_t producer_id = -1;    // bogus_producer_id
+  std::int16_t producer_epoch = -1;  // bogus_producer_id
+  std::chrono::milliseconds delay{0};  // delay_response
 };
 
 // Random Produce faults for a soak: each partition of each Produce request
@@ -77,11 +91,14 @@ struct RandomProduceFaults {
 struct TxnFaultCounters {
   int produce_faults_fired = 0;   // rules and random draws that acted
   int responses_dropped = 0;      // Produce and other APIs
+  int responses_delayed = 0;
   int connections_cut = 0;
   int hostile_responses = 0;
   int stale_markers_refused = 0;  // transaction markers older than the partition's epoch
   int not_leader_answers = 0;     // Produce/Fetch/ListOffsets on a node that does not lead the partition
   int not_coordinator_answers = 0;
+  int connections_accepted = 0;
+  int client_disconnects = 0;     // connections the client closed (EOF or reset while reading)
 };
 
 }  // namespace kwire::test

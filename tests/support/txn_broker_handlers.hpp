@@ -28,6 +28,7 @@ struct Reply {
   std::vector<std::uint8_t> frame;  // length prefix included
   bool close_after = false;         // close once this reply is handled
   std::chrono::milliseconds wait{0};
+  std::chrono::milliseconds delay{0};  // sent this much later than the node's latency says
 };
 
 struct RequestContext {

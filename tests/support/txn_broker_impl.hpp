@@ -51,7 +51,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> write_loop();
   // Waits while the node's reading is paused; false once the session closed.
   asio::awaitable<bool> wait_while_paused();
-  void queue_response(std::vector<std::uint8_t> frame, bool close_after, Clock::time_point arrival);
+  void queue_response(std::vector<std::uint8_t> frame, bool close_after, Clock::time_point arrival,
+                      std::chrono::milliseconds delay);
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer writer_wake_;

@@ -3,7 +3,7 @@
 // batch reader, then checked and stored by its partition log (sequences,
 // epochs, transaction membership). Injected faults (txn_broker_faults.hpp)
 // act around that: per partition before the write (refuse) or after it
-// (write then error), per request by dropping the response, cutting the
+// (write then error), per request by delaying or dropping the response, cutting the
 // connection before or after the write, or answering hostile bytes.
 // Io thread only.
 #include "kwire/protocol/errors.hpp"
@@ -129,6 +129,12 @@ Reply handle_produce(const RequestContext& ctx, kwire::protocol::Reader& r, Brok
   if (req.acks == 0) return Reply{Reply::Kind::silent, {}, false, {}};
   if (!request_fault) return respond(ctx, resp);
   switch (request_fault->action) {
+    case ProduceFaultAction::delay_response: {
+      ++s.faults.counters.responses_delayed;
+      Reply late = respond(ctx, resp);
+      late.delay = request_fault->delay;
+      return late;
+    }
     case ProduceFaultAction::drop_response:
       ++s.produce_responses_dropped;
       ++s.faults.counters.responses_dropped;

@@ -25,6 +25,10 @@ asio::awaitable<void> TxnBroker::Impl::accept_loop(std::int32_t node, std::share
     std::error_code ec;
     tcp::socket s = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !acceptor->is_open()) co_return;
+    {
+      std::lock_guard lock(state.mu);
+      ++state.faults.counters.connections_accepted;
+    }
     auto session = std::make_shared<txn::Session>(std::move(s), node, state);
     auto& sessions = nodes[static_cast<std::size_t>(node - 1)].sessions;
     std::erase_if(sessions, [](const auto& w) { return w.expired(); });

@@ -37,6 +37,8 @@ Session::Session(tcp::socket socket, std::int32_t node, BrokerState& state)
 void Session::start() {
   std::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
+  if (state_.options.socket_receive_buffer > 0)
+    socket_.set_option(asio::socket_base::receive_buffer_size(state_.options.socket_receive_buffer), ec);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
 }
@@ -63,12 +65,13 @@ asio::awaitable<bool> Session::wait_while_paused() {
   }
 }
 
-void Session::queue_response(std::vector<std::uint8_t> frame, bool close_after, Clock::time_point arrival) {
-  std::chrono::milliseconds rtt{0};
+void Session::queue_response(std::vector<std::uint8_t> frame, bool close_after, Clock::time_point arrival,
+                             std::chrono::milliseconds delay) {
+  std::chrono::milliseconds rtt = delay;
   {
     std::lock_guard lock(state_.mu);
     auto it = state_.faults.rtt.find(node_);
-    if (it != state_.faults.rtt.end()) rtt = it->second;
+    if (it != state_.faults.rtt.end()) rtt += it->second;
   }
   // Responses leave in request order, each no sooner than its latency allows.
   last_due_ = std::max(arrival + rtt, last_due_);
@@ -80,7 +83,13 @@ asio::awaitable<void> Session::read_loop() {
   std::vector<std::uint8_t> frame;
   // A paused node holds the request it has read (and reads no further), so
   // the client's later requests pile up in the socket buffers.
-  while (co_await kwire::test::frames::read(socket_, frame) && co_await wait_while_paused()) {
+  for (;;) {
+    if (!co_await kwire::test::frames::read(socket_, frame)) {
+      std::lock_guard lock(state_.mu);
+      if (!closed_) ++state_.faults.counters.client_disconnects;
+      break;
+    }
+    if (!co_await wait_while_paused()) break;
     const auto arrival = Clock::now();
     Reply reply = handle_request(frame, state_, false, node_);
     if (reply.kind == Reply::Kind::wait) {
@@ -94,7 +103,7 @@ asio::awaitable<void> Session::read_loop() {
     }
     if (closed_ || reply.kind == Reply::Kind::close) break;
     if (reply.kind == Reply::Kind::respond) {
-      queue_response(std::move(reply.frame), reply.close_after, arrival);
+      queue_response(std::move(reply.frame), reply.close_after, arrival, reply.delay);
       if (reply.close_after) co_return;  // the writer closes once it is sent
     } else if (reply.close_after) {
       break;

@@ -88,6 +88,19 @@ TEST_CASE("TxnBroker faults: a chosen batch is refused, the next one judged norm
   CHECK(broker.fault_counters().produce_faults_fired == 1);
 }
 
+TEST_CASE("TxnBroker faults: skip lets the first matches through", "[txn_broker][faults]") {
+  TxnBroker broker;
+  broker.create_topic("f", 1);
+  RawClient c("127.0.0.1", broker.port());
+  const auto pid = producer_id(c);
+  ProduceFault second{ProduceFaultAction::refuse, kRequestTimedOut, {}, "f", 0};
+  second.skip = 1;
+  broker.add_produce_fault(second);
+  CHECK(wire::produce(c, "f", wire::batch(pid, 0, 0, 2)).base_offset == 0);
+  CHECK(wire::produce(c, "f", wire::batch(pid, 0, 2, 2)).error == kRequestTimedOut);
+  CHECK(wire::produce(c, "f", wire::batch(pid, 0, 2, 2)).base_offset == 2);
+}
+
 TEST_CASE("TxnBroker faults: written, then answered with an error", "[txn_broker][faults]") {
   TxnBroker broker;
   broker.create_topic("f", 1);
@@ -117,6 +130,24 @@ TEST_CASE("TxnBroker faults: a lost acknowledgement; the request behind it is an
   CHECK(lost != answered);
   CHECK(broker.high_watermark("f", 0) == 4);
   CHECK(broker.fault_counters().responses_dropped == 1);
+}
+
+TEST_CASE("TxnBroker faults: a late acknowledgement keeps the order of answers", "[txn_broker][faults]") {
+  TxnBroker broker;
+  broker.create_topic("f", 1);
+  RawClient c("127.0.0.1", broker.port());
+  const auto pid = producer_id(c);
+  ProduceFault late{ProduceFaultAction::delay_response, 0, {}, "f", 0, 0};
+  late.delay = 300ms;
+  broker.add_produce_fault(late);
+  const auto start = std::chrono::steady_clock::now();
+  const auto first = wire::send_request(c, wire::produce_request("f", 0, wire::batch(pid, 0, 0, 2)), 9);
+  const auto second = wire::send_request(c, wire::produce_request("f", 0, wire::batch(pid, 0, 2, 2)), 9);
+  CHECK(next_correlation(c) == first);
+  CHECK(next_correlation(c) == second);
+  CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+  CHECK(broker.high_watermark("f", 0) == 4);
+  CHECK(broker.fault_counters().responses_delayed == 1);
 }
 
 TEST_CASE("TxnBroker faults: the connection cut before or after the write", "[txn_broker][faults]") {

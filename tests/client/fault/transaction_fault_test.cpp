@@ -1,0 +1,185 @@
+// Transactions under faults, through the whole Producer against the
+// TxnBroker (markers, fencing, stale-epoch markers refused) and read back by
+// librdkafka under read_committed: OUT_OF_ORDER_SEQUENCE_NUMBER and
+// UNKNOWN_PRODUCER_ID inside a transaction (abortable: commit refused, abort
+// works, the epoch bump goes through InitProducerId at the coordinator),
+// close() with a transaction open, a fenced abort, a late EndTxn response,
+// and timeouts and a coordinator move at every transactional step.
+#include <catch2/catch.hpp>
+
+#include "fault_run.hpp"
+#include "kwire/protocol/errors.hpp"
+
+using namespace std::chrono_literals;
+using kwire::test::ApiFault;
+using kwire::test::ApiFaultAction;
+using kwire::test::FaultRun;
+using kwire::test::FaultRunOptions;
+using kwire::test::ProduceFault;
+using kwire::test::ProduceFaultAction;
+
+namespace {
+
+FaultRunOptions transactional(const std::string& id) {
+  FaultRunOptions o;
+  o.transactional_id = id;
+  o.producer = {{"request.timeout.ms", "1500"}};
+  return o;
+}
+
+std::set<std::uint64_t> ids(std::uint64_t first, std::uint64_t count) {
+  std::set<std::uint64_t> out;
+  for (std::uint64_t id = first; id < first + count; ++id) out.insert(id);
+  return out;
+}
+
+kwire::test::Verdict committed_exactly(FaultRun& run, std::set<std::uint64_t> committed) {
+  kwire::test::InvariantOptions options;
+  options.committed = std::move(committed);
+  return run.verdict(options);
+}
+
+}  // namespace
+
+TEST_CASE("fault: 45/59 inside a transaction make it abortable; the abort works and the next one commits",
+          "[fault_suite][txn][.][eos-pending]") {
+  for (std::int16_t code : {std::int16_t{45}, std::int16_t{59}}) {
+    DYNAMIC_SECTION("error " << code) {
+      FaultRun run(transactional("txn-seq-" + std::to_string(code)));
+      REQUIRE_FALSE(run.producer().init_transactions(20s));
+      const int inits = run.broker().init_producer_id_requests();
+      ProduceFault f;
+      f.action = ProduceFaultAction::refuse;
+      f.error = code;
+      f.topic = "fault";
+      f.partition = 1;
+      f.skip = 2;
+      run.broker().add_produce_fault(f);
+      REQUIRE_FALSE(run.producer().begin_transaction());
+      run.send_range(0, 600);
+      CHECK(run.producer().commit_transaction(20s) == kwire::errc::transaction_abortable);
+      CHECK_FALSE(run.producer().abort_transaction(20s));
+      // KIP-360: the epoch moves on at the coordinator, not locally.
+      CHECK(run.broker().init_producer_id_requests() > inits);
+      REQUIRE_FALSE(run.producer().begin_transaction());
+      run.send_range(600, 600);
+      CHECK_FALSE(run.producer().commit_transaction(20s));
+      CHECK(run.timed_close(10s) < 11s);
+      CHECK(run.broker().fault_counters().stale_markers_refused == 0);
+      for (std::int32_t p = 0; p < 6; ++p)
+        CHECK(run.broker().last_stable_offset("fault", p) == run.broker().high_watermark("fault", p));
+      auto verdict = committed_exactly(run, ids(600, 600));
+      INFO(verdict.describe());
+      CHECK(verdict.ok());
+    }
+  }
+}
+
+TEST_CASE("fault: close() with a transaction open aborts it", "[fault_suite][txn][.][eos-pending]") {
+  FaultRun run(transactional("txn-close-open"));
+  REQUIRE_FALSE(run.producer().init_transactions(20s));
+  REQUIRE_FALSE(run.producer().begin_transaction());
+  run.send_range(0, 300);
+  REQUIRE_FALSE(run.producer().flush(20s));
+  run.send_range(300, 300);  // some of these are still queued at close
+  CHECK(run.timed_close(10s) < 11s);
+  REQUIRE(run.wait_reports(600, 5s));
+  auto open = run.broker().transactional_producer("txn-close-open");
+  REQUIRE(open.has_value());
+  CHECK_FALSE(open->transaction_open);
+  for (std::int32_t p = 0; p < 6; ++p) {
+    CHECK(run.broker().control_batches("fault", p) == 1);
+    CHECK(run.broker().last_stable_offset("fault", p) == run.broker().high_watermark("fault", p));
+  }
+  for (const auto& [id, r] : run.reports())
+    if (r.error) CHECK(r.error == kwire::errc::transaction_aborted);
+  auto verdict = committed_exactly(run, {});
+  INFO(verdict.describe());
+  CHECK(verdict.ok());
+}
+
+TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success", "[fault_suite][txn]") {
+  FaultRun run(transactional("txn-fenced-abort"));
+  REQUIRE_FALSE(run.producer().init_transactions(20s));
+  REQUIRE_FALSE(run.producer().begin_transaction());
+  run.send_range(0, 100);
+  REQUIRE_FALSE(run.producer().flush(20s));
+  {
+    // A second instance takes the transactional id: the first is fenced.
+    kwire::Producer zombie_killer(kwire::Properties{{"bootstrap.servers", run.broker().bootstrap()},
+                                                    {"transactional.id", "txn-fenced-abort"}});
+    REQUIRE_FALSE(zombie_killer.init_transactions(20s));
+    zombie_killer.close(5s);
+  }
+  auto ec = run.producer().abort_transaction(10s);
+  CHECK(ec == kwire::protocol::kafka_errc::producer_fenced);
+  CHECK(run.producer().begin_transaction() == kwire::protocol::kafka_errc::producer_fenced);
+  CHECK(run.timed_close(10s) < 11s);
+  auto verdict = committed_exactly(run, {});
+  INFO(verdict.describe());
+  CHECK(verdict.ok());
+}
+
+TEST_CASE("fault: an abort the coordinator refuses reports the error, not success", "[fault_suite][txn]") {
+  FaultRun run(transactional("txn-failed-abort"));
+  REQUIRE_FALSE(run.producer().init_transactions(20s));
+  REQUIRE_FALSE(run.producer().begin_transaction());
+  run.send_range(0, 100);
+  REQUIRE_FALSE(run.producer().flush(20s));
+  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53): fatal.
+  run.broker().add_api_fault({26, ApiFaultAction::error, 53, 1});
+  auto ec = run.producer().abort_transaction(10s);
+  CHECK(ec == kwire::protocol::kafka_errc::transactional_id_authorization_failed);
+  CHECK(run.timed_close(10s) < 11s);
+}
+
+TEST_CASE("fault: an EndTxn answered after the request timeout is retried and the commit succeeds once", "[fault_suite][txn]") {
+  FaultRun run(transactional("txn-endtxn-lost"));
+  REQUIRE_FALSE(run.producer().init_transactions(20s));
+  REQUIRE_FALSE(run.producer().begin_transaction());
+  run.send_range(0, 300);
+  ApiFault late{26, ApiFaultAction::delay_response, 0, 1};
+  late.delay = 3s;  // beyond the request timeout (1.5 s)
+  run.broker().add_api_fault(late);
+  std::error_code committed;
+  CHECK(run.timed([&] { committed = run.producer().commit_transaction(20s); }) < 21s);
+  CHECK_FALSE(committed);
+  CHECK(run.broker().end_txn_requests() >= 2);
+  for (std::int32_t p = 0; p < 6; ++p) CHECK(run.broker().control_batches("fault", p) == 1);
+  CHECK(run.timed_close(10s) < 11s);
+  auto verdict = committed_exactly(run, ids(0, 300));
+  INFO(verdict.describe());
+  CHECK(verdict.ok());
+}
+
+TEST_CASE("fault: timeouts at every transactional step and a coordinator move", "[fault_suite][txn]") {
+  FaultRun run(transactional("txn-every-step"));
+  // FindCoordinator, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
+  // TxnOffsetCommit, EndTxn: the first of each is answered after the
+  // request timeout.
+  for (std::int16_t api : {10, 22, 24, 25, 28, 26}) {
+    ApiFault late{api, ApiFaultAction::delay_response, 0, 1};
+    late.delay = 3s;
+    run.broker().add_api_fault(late);
+  }
+  REQUIRE_FALSE(run.producer().init_transactions(30s));
+  REQUIRE_FALSE(run.producer().begin_transaction());
+  run.send_range(0, 300);
+  // The coordinator moves mid-transaction: node 1 answers NOT_COORDINATOR.
+  run.broker().set_coordinator(2);
+  kwire::TopicPartitionOffset consumed;
+  consumed.topic = "in";
+  consumed.partition = 0;
+  consumed.offset = 42;
+  REQUIRE_FALSE(run.producer().send_offsets_to_transaction({consumed}, "group-1", 30s));
+  std::error_code committed;
+  CHECK(run.timed([&] { committed = run.producer().commit_transaction(30s); }) < 31s);
+  CHECK_FALSE(committed);
+  CHECK(run.broker().committed_offset("group-1", "in", 0) == 42);
+  CHECK(run.broker().fault_counters().responses_delayed == 6);
+  CHECK(run.broker().fault_counters().not_coordinator_answers > 0);
+  CHECK(run.timed_close(10s) < 11s);
+  auto verdict = committed_exactly(run, ids(0, 300));
+  INFO(verdict.describe());
+  CHECK(verdict.ok());
+}
