@@ -171,7 +171,10 @@ void BrokerConnection::close(std::error_code reason) {
   outbound_.clear();
   in_flight_.clear();
   unanswered_ids_.clear();
-  for (auto& p : queued) finish(*p, close_reason_);
+  // The reason (a timeout, a bad frame) concerns the written requests; the
+  // queued ones were simply never sent.
+  const std::error_code unsent = reason == net_errc::shutting_down ? close_reason_ : net_errc::connection_closed;
+  for (auto& p : queued) finish(*p, unsent);
   for (auto& p : waiting) finish(*p, close_reason_);
   if (was_ready) {
     counters_->add_disconnect();

@@ -12,6 +12,8 @@
 #include <array>
 #include <limits>
 
+#include "kwire/net/frame_reader.hpp"
+
 namespace kwire::net {
 
 namespace {
@@ -21,6 +23,17 @@ constexpr std::size_t kMaxBytesPerWrite = 4 * 1024 * 1024;
 // Ids of requests sent without expecting an answer, kept to recognise (and
 // drop) an answer that comes anyway; bounded so a silent broker costs nothing.
 constexpr std::size_t kMaxUnansweredIds = 1024;
+
+Clock::duration to_clock_duration(std::chrono::milliseconds ms) noexcept {
+  constexpr auto longest = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::duration::max());
+  return ms >= longest ? Clock::duration::max() : std::chrono::duration_cast<Clock::duration>(ms);
+}
+
+// now + timeout, saturated (a timeout of "for ever" must not wrap around).
+Clock::time_point deadline_after(Clock::time_point now, Clock::duration timeout) noexcept {
+  if (timeout <= Clock::duration::zero()) return now;
+  return timeout >= Clock::time_point::max() - now ? Clock::time_point::max() : now + timeout;
+}
 
 std::uint32_t read_be32(const std::uint8_t* p) noexcept {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
@@ -39,8 +52,12 @@ struct BrokerConnection::PendingRequest {
   std::error_code error;
   FramePtr response;
   std::size_t body_offset = 0;
+  Clock::duration timeout{};
+  bool* written = nullptr;  // SendOptions::written
   Clock::time_point write_started;
-  asio::steady_timer wake;  // doubles as the request's deadline
+  // Wakes the caller. No deadline while queued: the writer sets it (now +
+  // timeout) when the write begins, which also wakes the caller once.
+  asio::steady_timer wake;
 };
 
 asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_frame(OutgoingFrame frame,
@@ -58,9 +75,11 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
   auto p = std::make_shared<PendingRequest>(executor_);
   p->frame = std::move(frame);
   p->expect_response = expect_response;
+  p->timeout = to_clock_duration(options.timeout.value_or(config_->request_timeout));
+  p->written = options.written;
+  if (p->written) *p->written = false;
   outbound_.push_back(p);
   writer_wake_.cancel();
-  p->wake.expires_after(options.timeout.value_or(config_->request_timeout));
 
   while (!p->finished) {
     std::error_code ec;
@@ -68,21 +87,22 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
     if (p->finished) break;
     auto cancellation = co_await asio::this_coro::cancellation_state;
     const bool cancelled = cancellation.cancelled() != asio::cancellation_type::none;
-    if (!cancelled && ec == asio::error::operation_aborted) continue;  // not ours: keep waiting
-    const std::error_code reason = cancelled ? net_errc::cancelled : net_errc::request_timed_out;
+    // Not ours (the writer set the deadline, or a spurious wake): keep waiting.
+    if (!cancelled && (ec == asio::error::operation_aborted || p->phase == PendingRequest::Phase::queued)) continue;
     switch (p->phase) {
       case PendingRequest::Phase::queued:
-        outbound_.erase(std::find(outbound_.begin(), outbound_.end(), p));
-        finish(*p, reason);
+        withdraw(p);
         break;
-      case PendingRequest::Phase::writing:
+      case PendingRequest::Phase::writing: {
         // Half a frame may be on the wire: the stream cannot be resynchronised.
+        const std::error_code reason = cancelled ? net_errc::cancelled_in_flight : net_errc::request_timed_out;
         finish(*p, reason);
         close(reason);
         break;
+      }
       case PendingRequest::Phase::written:
         p->abandoned = true;  // stays in in_flight_ so the late answer is matched and dropped
-        finish(*p, reason);
+        finish(*p, cancelled ? net_errc::cancelled_in_flight : net_errc::request_timed_out);
         break;
     }
   }
@@ -91,9 +111,24 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
   co_return std::pair{p->error, RawResponse{std::move(p->response), p->body_offset}};
 }
 
+void BrokerConnection::withdraw(const std::shared_ptr<PendingRequest>& request) {
+  // Writing the requests behind it would put them on the wire ahead of it
+  // (an idempotent producer's later batch before an earlier one): they are
+  // taken back too, unwritten, and their callers may send them again in order.
+  auto at = std::find(outbound_.begin(), outbound_.end(), request);
+  std::vector<std::shared_ptr<PendingRequest>> behind(at + 1, outbound_.end());
+  outbound_.erase(at, outbound_.end());
+  finish(*request, net_errc::cancelled);
+  for (auto& p : behind) finish(*p, net_errc::request_withdrawn);
+  if (!behind.empty())
+    log(LogLevel::debug, "request " + std::to_string(request->frame.correlation_id) + " cancelled while queued: " +
+                             std::to_string(behind.size()) + " queued behind it withdrawn");
+}
+
 void BrokerConnection::finish(PendingRequest& request, std::error_code ec) {
   if (request.finished) return;
   request.finished = true;
+  request.written = nullptr;  // the caller's flag may be gone once it has its answer
   request.error = ec;
   request.wake.cancel();
 }
@@ -118,6 +153,8 @@ asio::awaitable<void> BrokerConnection::write_loop(std::shared_ptr<BrokerConnect
       outbound_.pop_front();
       p->phase = PendingRequest::Phase::writing;
       p->write_started = now;
+      p->wake.expires_at(deadline_after(now, p->timeout));  // the deadline starts with the write
+      if (p->written) *p->written = true;
       // Registered before the write so that even an immediate answer finds it.
       if (p->expect_response) {
         in_flight_.push_back(p);
@@ -149,34 +186,33 @@ asio::awaitable<void> BrokerConnection::write_loop(std::shared_ptr<BrokerConnect
 
 asio::awaitable<void> BrokerConnection::read_loop(std::shared_ptr<BrokerConnection> keep_alive) {
   (void)keep_alive;
-  std::array<std::uint8_t, 4> prefix{};
+  ResponseFrameReader frames(config_->max_response_bytes);
   while (state_ != State::closed) {
-    if (auto ec = co_await transport_->read_exact(asio::buffer(prefix))) {
+    const auto buffer = frames.next_buffer();
+    if (auto ec = co_await transport_->read_exact(asio::buffer(buffer.data(), buffer.size()))) {
       if (state_ != State::closed) log(LogLevel::debug, "read failed: " + ec.message());
       close(net_errc::connection_closed);
       break;
     }
-    const std::uint32_t size = read_be32(prefix.data());
-    if (size > config_->max_response_bytes) {
-      log(LogLevel::error, "response of " + std::to_string(size) + " bytes is above the limit of " +
-                               std::to_string(config_->max_response_bytes));
-      close(net_errc::response_too_large);
-      break;
+    switch (frames.commit(buffer.size())) {
+      case ResponseFrameReader::Status::need_more:
+        continue;
+      case ResponseFrameReader::Status::too_large:
+        log(LogLevel::error, "response of " + std::to_string(frames.announced_size()) +
+                                 " bytes is above the limit of " + std::to_string(config_->max_response_bytes));
+        close(net_errc::response_too_large);
+        co_return;
+      case ResponseFrameReader::Status::too_small:
+        log(LogLevel::error, "response frame of " + std::to_string(frames.announced_size()) +
+                                 " bytes cannot hold a header");
+        close(net_errc::malformed_frame);
+        co_return;
+      case ResponseFrameReader::Status::frame_ready:
+        break;
     }
-    if (size < 4) {
-      log(LogLevel::error, "response frame of " + std::to_string(size) + " bytes cannot hold a header");
-      close(net_errc::malformed_frame);
-      break;
-    }
-    auto frame = std::make_shared<std::vector<std::uint8_t>>(size);
-    if (auto ec = co_await transport_->read_exact(asio::buffer(*frame))) {
-      if (state_ != State::closed) log(LogLevel::debug, "read failed mid-frame: " + ec.message());
-      close(net_errc::connection_closed);
-      break;
-    }
-    counters_->add_received(size + 4);
+    counters_->add_received(frames.announced_size() + std::size_t{4});
     last_activity_ = Clock::now();
-    deliver(std::move(frame));
+    deliver(frames.take_frame());
   }
 }
 
@@ -187,11 +223,12 @@ void BrokerConnection::deliver(FramePtr frame) {
     in_flight_.pop_front();
     if (p->abandoned) return;
     const bool flexible_header = p->frame.flexible && p->frame.api_key != kApiVersionsKey;
-    p->body_offset = response_body_offset(*frame, flexible_header);
-    if (p->body_offset == 0) {
+    auto header = parse_response_header(*frame, flexible_header);
+    if (!header) {
       finish(*p, net_errc::malformed_frame);
       return;
     }
+    p->body_offset = header->body_offset;
     counters_->add_response(Clock::now() - p->write_started);
     p->response = std::move(frame);
     finish(*p, {});
@@ -207,19 +244,6 @@ void BrokerConnection::deliver(FramePtr frame) {
                            (in_flight_.empty() ? std::string(" (none in flight)")
                                                : " (expected " + std::to_string(in_flight_.front()->frame.correlation_id) + ")"));
   close(net_errc::unexpected_correlation_id);
-}
-
-std::size_t BrokerConnection::response_body_offset(const std::vector<std::uint8_t>& frame, bool flexible_header) {
-  protocol::Reader r(frame);
-  r.i32();  // correlation id
-  if (flexible_header) {
-    std::uint32_t tags = r.uvarint();
-    for (std::uint32_t i = 0; i < tags && r.ok(); ++i) {
-      r.uvarint();
-      r.skip(r.uvarint());
-    }
-  }
-  return r.ok() ? r.position() : 0;
 }
 
 }  // namespace kwire::net

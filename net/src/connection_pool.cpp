@@ -7,13 +7,24 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <asio/this_coro.hpp>
+
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <random>
 
 namespace kwire::net {
 
 using Clock = std::chrono::steady_clock;
+
+// A caller of connect_slot waiting for its turn.
+struct ConnectionPool::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : wake(executor, Clock::time_point::max()) {}
+  asio::steady_timer wake;  // cancelled to wake the caller
+  bool woken = false;       // set before wake is cancelled, so a wake-up before the wait is not lost
+  std::error_code failure;  // the connect attempt it waited for failed
+};
 
 struct ConnectionPool::Slot {
   Slot(asio::any_io_executor executor, std::int32_t broker_id, std::string h, std::uint16_t p,
@@ -22,20 +33,26 @@ struct ConnectionPool::Slot {
         host(std::move(h)),
         port(p),
         backoff(config.reconnect_backoff, config.reconnect_backoff_max, seed),
-        attempt_done(executor, Clock::time_point::max()) {}
+        backoff_wait(executor, Clock::time_point::max()) {}
+
+  bool usable() const noexcept { return conn && conn->ready(); }
 
   std::int32_t id;
   std::string host;
   std::uint16_t port;
   std::shared_ptr<BrokerConnection> conn;  // usable, or being set up
-  bool connecting = false;
+  bool connecting = false;                 // open() in progress
+  bool connector_running = false;          // run_connector is waiting out the backoff or connecting
   bool removed = false;
   bool ever_connected = false;
-  std::uint64_t attempts = 0;
   std::error_code last_error;
   ReconnectBackoff backoff;
   Clock::time_point next_attempt{};
-  asio::steady_timer attempt_done;  // wakes callers waiting for an attempt in progress
+  asio::steady_timer backoff_wait;  // run_connector sleeps out the backoff on it
+  // Callers waiting for a usable connection, in call order. They are woken
+  // one at a time, each after the one before it has queued its request on
+  // the new connection, so requests reach the broker in call order.
+  std::deque<std::shared_ptr<Waiter>> waiters;
 };
 
 std::shared_ptr<ConnectionPool> ConnectionPool::create(asio::any_io_executor executor, NetConfig config) {
@@ -88,11 +105,14 @@ void ConnectionPool::shutdown() {
   if (sweeper_timer_) sweeper_timer_->cancel();
   auto slots = std::move(slots_);
   slots_.clear();
-  for (auto& [id, slot] : slots) {
-    slot->removed = true;
-    if (slot->conn) slot->conn->close(net_errc::shutting_down);
-    slot->attempt_done.cancel();
-  }
+  for (auto& [id, slot] : slots) retire(slot, net_errc::shutting_down);
+}
+
+void ConnectionPool::retire(const std::shared_ptr<Slot>& slot, std::error_code reason) {
+  slot->removed = true;
+  if (slot->conn) slot->conn->close(reason);
+  slot->backoff_wait.cancel();
+  fail_waiters(*slot, net_errc::shutting_down);
 }
 
 void ConnectionPool::set_brokers(const std::vector<BrokerAddress>& brokers) {
@@ -123,9 +143,7 @@ void ConnectionPool::set_brokers(const std::vector<BrokerAddress>& brokers) {
   }
   for (auto it = slots_.begin(); it != slots_.end();) {
     if (it->first >= 0 && !seen.count(it->first)) {
-      it->second->removed = true;
-      if (it->second->conn) it->second->conn->close(net_errc::unknown_broker);
-      it->second->attempt_done.cancel();
+      retire(it->second, net_errc::unknown_broker);
       it = slots_.erase(it);
     } else {
       ++it;
@@ -161,58 +179,127 @@ asio::awaitable<ConnectionResult> ConnectionPool::connection(std::int32_t broker
 
 asio::awaitable<ConnectionResult> ConnectionPool::connect_slot(std::shared_ptr<Slot> slot, bool wait_for_backoff) {
   auto self = shared_from_this();
-  for (;;) {
-    if (slot->removed || shut_down_) co_return ConnectionResult{net_errc::shutting_down, nullptr};
-    if (slot->conn && slot->conn->ready()) co_return ConnectionResult{{}, slot->conn};
-    std::error_code ignored;
-    if (slot->connecting) {
-      // Someone else is connecting: share the outcome of that attempt.
-      const auto attempt = slot->attempts;
-      co_await slot->attempt_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      if (slot->attempts == attempt && !slot->connecting && !(slot->conn && slot->conn->ready()))
-        co_return ConnectionResult{slot->last_error ? slot->last_error : make_error_code(net_errc::connect_failed),
-                                   nullptr};
-      continue;
-    }
-    const auto now = Clock::now();
-    if (now < slot->next_attempt) {
-      if (!wait_for_backoff) co_return ConnectionResult{slot->last_error, nullptr};
-      asio::steady_timer wait(executor_, slot->next_attempt);
-      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      continue;
-    }
+  if (slot->removed || shut_down_) co_return ConnectionResult{net_errc::shutting_down, nullptr};
+  if (slot->waiters.empty() && slot->usable()) co_return ConnectionResult{{}, slot->conn};
+  if (!wait_for_backoff && !slot->usable() && !slot->connecting && Clock::now() < slot->next_attempt)
+    co_return ConnectionResult{slot->last_error, nullptr};
 
-    slot->connecting = true;
-    ++slot->attempts;
-    auto conn = BrokerConnection::create(executor_, config_, counters_, slot->id, slot->host, slot->port);
-    slot->conn = conn;
-    auto ec = co_await conn->open();
-    slot->connecting = false;
-    if (!ec && (slot->removed || shut_down_)) {
-      conn->close(net_errc::shutting_down);
-      ec = net_errc::shutting_down;
+  auto me = std::make_shared<Waiter>(executor_);
+  slot->waiters.push_back(me);
+  if (!slot->usable()) start_connector(slot);  // when usable, the waiters ahead of us wake us in turn
+  // Cancellation is handled here: a cancelled caller must leave the queue.
+  const bool caller_throws_if_cancelled = co_await asio::this_coro::throw_if_cancelled();
+  co_await asio::this_coro::throw_if_cancelled(false);
+  ConnectionResult result;
+  for (;;) {
+    if (!me->woken) {
+      std::error_code ignored;
+      co_await me->wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    if (ec) {
-      if (slot->conn == conn) slot->conn.reset();
-      slot->last_error = ec;
-      slot->next_attempt = Clock::now() + slot->backoff.next_delay();
-      counters_->add_connect_failure();
-      slot->attempt_done.cancel();
-      co_return ConnectionResult{ec, nullptr};
+    if (me->woken) {
+      me->woken = false;
+      if (me->failure) {  // fail_waiters already took us out of the queue
+        result = ConnectionResult{me->failure, nullptr};
+        break;
+      }
+      if (slot->removed || shut_down_) {
+        leave_queue(*slot, me);
+        result = ConnectionResult{net_errc::shutting_down, nullptr};
+        break;
+      }
+      if (slot->usable()) {
+        // Our caller queues its request before the next waiter runs: the
+        // wake-up below only posts its resumption.
+        leave_queue(*slot, me);
+        wake_front(*slot);
+        result = ConnectionResult{{}, slot->conn};
+        break;
+      }
+      start_connector(slot);  // lost again before our turn: we stay first in line
+      continue;
     }
-    slot->backoff.reset();
-    slot->last_error.clear();
-    counters_->add_connect(slot->ever_connected);
-    if (slot->ever_connected) log(LogLevel::info, "reconnected to broker " + std::to_string(slot->id));
-    slot->ever_connected = true;
-    conn->set_close_handler([weak = weak_from_this(), weak_slot = std::weak_ptr<Slot>(slot)](std::error_code reason,
-                                                                                               bool was_ready) {
-      auto pool = weak.lock();
-      auto s = weak_slot.lock();
-      if (pool && s) pool->on_connection_closed(s, reason, was_ready);
-    });
-    slot->attempt_done.cancel();
-    co_return ConnectionResult{{}, conn};
+    auto cancellation = co_await asio::this_coro::cancellation_state;
+    if (cancellation.cancelled() != asio::cancellation_type::none) {
+      const bool was_first = !slot->waiters.empty() && slot->waiters.front() == me;
+      leave_queue(*slot, me);
+      if (was_first && slot->usable()) wake_front(*slot);
+      result = ConnectionResult{net_errc::cancelled, nullptr};
+      break;
+    }
+  }
+  co_await asio::this_coro::throw_if_cancelled(caller_throws_if_cancelled);
+  co_return result;
+}
+
+void ConnectionPool::start_connector(const std::shared_ptr<Slot>& slot) {
+  if (slot->connector_running || slot->removed || shut_down_) return;
+  slot->connector_running = true;
+  asio::co_spawn(executor_, run_connector(weak_from_this(), slot), asio::detached);
+}
+
+asio::awaitable<void> ConnectionPool::run_connector(std::weak_ptr<ConnectionPool> weak, std::shared_ptr<Slot> slot) {
+  if (Clock::now() < slot->next_attempt) {
+    // Sleep without owning the pool, so that dropping it ends the wait.
+    slot->backoff_wait.expires_at(slot->next_attempt);
+    std::error_code ignored;
+    co_await slot->backoff_wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  auto self = weak.lock();
+  if (!self || slot->removed || self->shut_down_) {
+    slot->connector_running = false;
+    fail_waiters(*slot, net_errc::shutting_down);
+    co_return;
+  }
+  slot->connecting = true;
+  auto conn = BrokerConnection::create(self->executor_, self->config_, self->counters_, slot->id, slot->host, slot->port);
+  slot->conn = conn;
+  auto ec = co_await conn->open();
+  slot->connecting = false;
+  slot->connector_running = false;
+  if (!ec && (slot->removed || self->shut_down_)) {
+    conn->close(net_errc::shutting_down);
+    ec = net_errc::shutting_down;
+  }
+  if (ec) {
+    if (slot->conn == conn) slot->conn.reset();
+    slot->last_error = ec;
+    slot->next_attempt = Clock::now() + slot->backoff.next_delay();
+    self->counters_->add_connect_failure();
+    fail_waiters(*slot, ec);
+    co_return;
+  }
+  slot->backoff.reset();
+  slot->last_error.clear();
+  self->counters_->add_connect(slot->ever_connected);
+  if (slot->ever_connected) self->log(LogLevel::info, "reconnected to broker " + std::to_string(slot->id));
+  slot->ever_connected = true;
+  conn->set_close_handler([weak, weak_slot = std::weak_ptr<Slot>(slot)](std::error_code reason, bool was_ready) {
+    auto pool = weak.lock();
+    auto s = weak_slot.lock();
+    if (pool && s) pool->on_connection_closed(s, reason, was_ready);
+  });
+  wake_front(*slot);
+}
+
+void ConnectionPool::wake_front(Slot& slot) {
+  if (slot.waiters.empty()) return;
+  auto& first = slot.waiters.front();
+  first->woken = true;
+  first->wake.cancel();
+}
+
+void ConnectionPool::leave_queue(Slot& slot, const std::shared_ptr<Waiter>& waiter) {
+  auto it = std::find(slot.waiters.begin(), slot.waiters.end(), waiter);
+  if (it != slot.waiters.end()) slot.waiters.erase(it);
+}
+
+void ConnectionPool::fail_waiters(Slot& slot, std::error_code ec) {
+  auto waiters = std::move(slot.waiters);
+  slot.waiters.clear();
+  for (auto& w : waiters) {
+    w->failure = ec ? ec : make_error_code(net_errc::connect_failed);
+    w->woken = true;
+    w->wake.cancel();
   }
 }
 

@@ -18,7 +18,7 @@ const char* describe(net_errc e) noexcept {
     case net_errc::connect_timed_out: return "connection set-up timed out (socket.connection.setup.timeout.ms)";
     case net_errc::resolve_failed: return "broker host name did not resolve";
     case net_errc::request_timed_out: return "request timed out (request.timeout.ms)";
-    case net_errc::cancelled: return "request cancelled";
+    case net_errc::cancelled: return "request cancelled before it was sent";
     case net_errc::response_too_large: return "response larger than the configured maximum";
     case net_errc::malformed_frame: return "malformed response frame";
     case net_errc::unexpected_correlation_id: return "response correlation id matches no request in flight";
@@ -33,6 +33,10 @@ const char* describe(net_errc e) noexcept {
     case net_errc::auth_not_configured: return "security.protocol requires SASL but no authenticator was configured";
     case net_errc::idle_timeout: return "connection closed after connections.max.idle.ms without traffic";
     case net_errc::shutting_down: return "client is shutting down";
+    case net_errc::cancelled_in_flight:
+      return "request cancelled after it was sent (the broker may still act on it)";
+    case net_errc::request_withdrawn:
+      return "request not sent: a request queued before it on the same connection was cancelled";
   }
   return nullptr;
 }
@@ -57,6 +61,7 @@ bool is_retriable_net_error(std::error_code ec) noexcept {
       case net_errc::not_connected:
       case net_errc::no_broker_available:
       case net_errc::idle_timeout:
+      case net_errc::request_withdrawn:
         return true;
       default:
         return false;

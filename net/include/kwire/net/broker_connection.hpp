@@ -5,6 +5,26 @@
 // configured size are refused. Produce payloads are written by reference
 // (gather writes), never copied into a second buffer.
 //
+// Order and outcomes (what callers, such as an idempotent producer, may rely
+// on): requests on a connection are written in the order send_frame() was
+// called, each once, and answers are matched in that order. A request's
+// deadline (request.timeout.ms or SendOptions::timeout) starts when its write
+// starts, never while it waits in the queue, so request_timed_out always means
+// "written, outcome unknown". A request that times out or is cancelled while
+// it is being written closes the connection: it and every written request
+// fail as possibly written (request_timed_out, cancelled_in_flight,
+// connection_closed), every request still queued fails with connection_closed
+// unwritten. A request cancelled while still queued fails with `cancelled`
+// and every request queued behind it with `request_withdrawn` (retriable),
+// none of them written, so nothing is ever written past a request that was
+// not; requests already written go on. A request cancelled after its write
+// fails with `cancelled_in_flight` and its late answer is dropped. A closed
+// connection fails queued requests with connection_closed before writing
+// them. SendOptions::written tells exactly whether a request was written,
+// whatever the error. The pool adds: callers waiting for a broker's
+// (re)connection get it in call order, so their requests are written in call
+// order too.
+//
 // Thread: every member must be called on the io_context thread that runs the
 // connection's executor (the client's network thread). Nothing here locks.
 // Lifetime: created with create() (shared_ptr); the reader and writer
@@ -126,9 +146,9 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
   asio::awaitable<void> write_loop(std::shared_ptr<BrokerConnection> self);
   void deliver(FramePtr frame);
   void finish(PendingRequest& request, std::error_code ec);
+  void withdraw(const std::shared_ptr<PendingRequest>& request);
   std::error_code fail_setup(std::error_code ec);
   void log(LogLevel level, const std::string& message) const;
-  static std::size_t response_body_offset(const std::vector<std::uint8_t>& frame, bool flexible_header);
 
   asio::any_io_executor executor_;
   std::shared_ptr<const NetConfig> config_;

@@ -68,7 +68,11 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   std::optional<std::pair<std::string, std::uint16_t>> address_of(std::int32_t broker_id) const;
 
   // A usable (connected, negotiated, authenticated) connection to a broker,
-  // connecting if needed. Waits out the reconnect backoff first.
+  // connecting if needed. Waits out the reconnect backoff first. Callers
+  // waiting for the same broker get the connection in call order, each one
+  // resumed only after the one before it has queued its request on it, so
+  // their requests are written in call order (see broker_connection.hpp).
+  // A caller that cancels leaves the queue with net_errc::cancelled.
   asio::awaitable<ConnectionResult> connection(std::int32_t broker_id);
   // A usable connection to any broker: the connected one with the fewest
   // requests in flight, else known brokers then bootstrap servers in turn.
@@ -97,12 +101,19 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
 
  private:
   struct Slot;
+  struct Waiter;
   ConnectionPool(asio::any_io_executor executor, NetConfig config);
   void start_idle_sweeper();
   static asio::awaitable<void> sweep_idle(std::weak_ptr<ConnectionPool> weak,
                                           std::shared_ptr<asio::steady_timer> timer,
                                           std::chrono::milliseconds idle);
   asio::awaitable<ConnectionResult> connect_slot(std::shared_ptr<Slot> slot, bool wait_for_backoff);
+  void start_connector(const std::shared_ptr<Slot>& slot);
+  static asio::awaitable<void> run_connector(std::weak_ptr<ConnectionPool> weak, std::shared_ptr<Slot> slot);
+  static void wake_front(Slot& slot);
+  static void leave_queue(Slot& slot, const std::shared_ptr<Waiter>& waiter);
+  static void fail_waiters(Slot& slot, std::error_code ec);
+  void retire(const std::shared_ptr<Slot>& slot, std::error_code reason);
   std::shared_ptr<Slot> make_slot(std::int32_t id, std::string host, std::uint16_t port);
   void on_connection_closed(const std::shared_ptr<Slot>& slot, std::error_code reason, bool was_ready);
   void log(LogLevel level, const std::string& message) const;

@@ -13,7 +13,7 @@ enum class net_errc {
   connect_timed_out,        // connection set-up (connect, TLS, ApiVersions, auth) took too long
   resolve_failed,           // the broker's host name did not resolve
   request_timed_out,        // no response within the request timeout
-  cancelled,                // the caller cancelled the request
+  cancelled,                // the caller cancelled the request before it was written: not sent
   response_too_large,       // a response's length prefix is above the configured cap
   malformed_frame,          // a response frame too short to hold a header, or undecodable
   unexpected_correlation_id,// a response that answers no request in flight, in order
@@ -28,6 +28,8 @@ enum class net_errc {
   auth_not_configured,      // security.protocol asks for SASL but no authenticator was given
   idle_timeout,             // closed by the pool after connections.max.idle.ms without traffic
   shutting_down,            // the pool or connection is being destroyed
+  cancelled_in_flight,      // the caller cancelled the request after it was written: the broker may act on it
+  request_withdrawn,        // not sent: a request queued before it on the connection was cancelled
 };
 
 const std::error_category& net_category() noexcept;

@@ -40,6 +40,10 @@ struct SendOptions {
   std::optional<std::int16_t> max_version;
   // Overrides the connection's request.timeout.ms for this request.
   std::optional<std::chrono::milliseconds> timeout;
+  // When set, becomes true as the request's write begins (from then on the
+  // broker may act on it) and stays false if it never left the queue: the
+  // exact answer to "was it sent?" whatever the error. Must outlive the send.
+  bool* written = nullptr;
 };
 
 }  // namespace kwire::net

@@ -1,0 +1,71 @@
+// Response framing without a socket: ResponseFrameReader turns a byte stream
+// into length-prefixed frames, and parse_response_header() reads a frame's
+// correlation id and finds its body. The connection's reader coroutine feeds
+// the frame reader from the socket; the fuzz targets feed it directly.
+//
+// Memory follows the bytes that arrived, not the length a peer announces: a
+// frame's buffer starts at min(length, 64 KiB) and doubles only when full, so
+// a peer that announces 1 GiB and sends 10 bytes costs 64 KiB. Lengths above
+// the configured maximum, or too short to hold a correlation id, are refused
+// before anything is allocated.
+//
+// Thread: one reader per connection, used by the thread that owns it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kwire/protocol/wire/bytes.hpp"
+
+namespace kwire::net {
+
+class ResponseFrameReader {
+ public:
+  enum class Status {
+    need_more,    // read next_buffer() and commit() again
+    frame_ready,  // take_frame()
+    too_large,    // the length prefix is above max_frame_bytes: the stream is unusable
+    too_small,    // the length prefix cannot hold a correlation id: the stream is unusable
+  };
+  static constexpr std::size_t kFirstChunk = 64 * 1024;
+
+  explicit ResponseFrameReader(std::size_t max_frame_bytes) noexcept : max_(max_frame_bytes) {}
+
+  // Where the next bytes go: the rest of the 4-byte length prefix, or the
+  // rest of the frame's current chunk. Never empty while the stream is usable.
+  std::span<std::uint8_t> next_buffer() noexcept;
+  // `n` bytes (at most next_buffer().size()) were written into next_buffer().
+  Status commit(std::size_t n);
+  // The completed frame (without its prefix); the reader then starts the next one.
+  std::shared_ptr<std::vector<std::uint8_t>> take_frame() noexcept;
+
+  // The length prefix of the frame being read (valid once the prefix is in).
+  std::uint32_t announced_size() const noexcept { return announced_; }
+  // Bytes of the current frame received so far, and bytes allocated for it.
+  std::size_t received() const noexcept { return filled_; }
+  std::size_t allocated() const noexcept { return frame_ ? frame_->size() : 0; }
+
+ private:
+  std::size_t max_;
+  std::uint8_t prefix_[4] = {};
+  std::size_t prefix_filled_ = 0;
+  std::uint32_t announced_ = 0;
+  std::shared_ptr<std::vector<std::uint8_t>> frame_;  // sized to the chunk being filled
+  std::size_t filled_ = 0;
+  bool broken_ = false;
+};
+
+struct ResponseHeader {
+  std::int32_t correlation_id = 0;
+  std::size_t body_offset = 0;  // where the response body starts in the frame
+};
+
+// Response header v0 (correlation id) or v1 (plus tagged fields, skipped).
+// nullopt when the frame is too short or its tagged fields do not parse.
+std::optional<ResponseHeader> parse_response_header(protocol::Bytes frame, bool flexible_header);
+
+}  // namespace kwire::net
