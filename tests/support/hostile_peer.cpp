@@ -70,6 +70,14 @@ Frame fault_bytes(HostileFault fault, std::int32_t correlation) {
       return f;
     }
     case HostileFault::silence: return {};
+    case HostileFault::announce_gigabyte: {
+      protocol::Writer w;
+      w.i32(1 << 30);
+      w.i32(correlation);
+      w.i16(0);
+      w.i32(0);
+      return w.release();
+    }
   }
   return {};
 }

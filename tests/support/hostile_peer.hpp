@@ -24,6 +24,7 @@ enum class HostileFault {
   wrong_correlation_id,   // a well-formed frame answering a request never sent
   garbage_bytes,          // 64 KiB of pseudo-random bytes (fixed seed)
   silence,                // read the request, never answer
+  announce_gigabyte,      // a well-formed start of a 1 GiB frame (prefix, correlation id, 6 bytes), then silence
 };
 
 class HostilePeer {

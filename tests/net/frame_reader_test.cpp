@@ -1,0 +1,149 @@
+// Response framing without a socket (ResponseFrameReader,
+// parse_response_header), and the connection's memory against a peer that
+// announces far more than it sends: buffers grow with the bytes that arrive.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <unistd.h>
+
+#include "hostile_peer.hpp"
+#include "kwire/net/broker_connection.hpp"
+#include "kwire/net/frame_reader.hpp"
+#include "net_test_util.hpp"
+
+using namespace std::chrono_literals;
+using kwire::net::ResponseFrameReader;
+using Status = ResponseFrameReader::Status;
+
+namespace {
+
+// Feeds `bytes` to the reader in pieces of at most `piece` bytes; returns the
+// frames completed and the last status.
+struct Fed {
+  std::vector<std::vector<std::uint8_t>> frames;
+  Status last = Status::need_more;
+  std::size_t most_allocated = 0;
+};
+Fed feed(ResponseFrameReader& reader, const std::vector<std::uint8_t>& bytes, std::size_t piece) {
+  Fed out;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    auto buffer = reader.next_buffer();
+    REQUIRE(!buffer.empty());
+    const std::size_t n = std::min({piece, buffer.size(), bytes.size() - at});
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), n, buffer.begin());
+    at += n;
+    out.last = reader.commit(n);
+    out.most_allocated = std::max(out.most_allocated, reader.allocated());
+    if (out.last == Status::frame_ready) out.frames.push_back(*reader.take_frame());
+    if (out.last == Status::too_large || out.last == Status::too_small) break;
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> framed(const std::vector<std::uint8_t>& body) {
+  const auto n = static_cast<std::uint32_t>(body.size());
+  std::vector<std::uint8_t> out{static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                                static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+TEST_CASE("frame reader: frames of every size come out whole, whatever the read sizes", "[net][frames]") {
+  std::vector<std::uint8_t> stream;
+  std::vector<std::vector<std::uint8_t>> bodies;
+  for (std::size_t size : {4u, 5u, 1000u, 65536u, 65537u, 300000u}) {
+    std::vector<std::uint8_t> body(size);
+    for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<std::uint8_t>(i * 7 + size);
+    bodies.push_back(body);
+    auto f = framed(body);
+    stream.insert(stream.end(), f.begin(), f.end());
+  }
+  for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{4096}, stream.size()}) {
+    ResponseFrameReader reader(1 << 20);
+    auto fed = feed(reader, stream, piece);
+    INFO("piece " << piece);
+    CHECK(fed.frames == bodies);
+    CHECK(fed.last == Status::frame_ready);
+  }
+}
+
+TEST_CASE("frame reader: memory follows the bytes received, not the length announced", "[net][frames]") {
+  ResponseFrameReader reader(std::size_t{2} << 30);
+  std::vector<std::uint8_t> start{0x40, 0, 0, 0};  // announces 1 GiB
+  start.resize(14, 0xab);                         // and sends 10 bytes
+  auto fed = feed(reader, start, 4096);
+  CHECK(fed.last == Status::need_more);
+  CHECK(reader.announced_size() == (1u << 30));
+  CHECK(reader.received() == 10);
+  CHECK(fed.most_allocated <= ResponseFrameReader::kFirstChunk);
+
+  // 1 MiB more: the buffer doubles as it fills, never beyond twice what came.
+  auto more = feed(reader, std::vector<std::uint8_t>(1 << 20, 0xcd), 1 << 16);
+  CHECK(more.last == Status::need_more);
+  CHECK(reader.received() == 10 + (1u << 20));
+  CHECK(reader.allocated() <= 2 * reader.received());
+}
+
+TEST_CASE("frame reader: lengths above the maximum or below a header are refused before allocating",
+          "[net][frames]") {
+  ResponseFrameReader big(1000);
+  auto too_large = feed(big, {0, 0, 0x03, 0xe9}, 4);  // 1001
+  CHECK(too_large.last == Status::too_large);
+  CHECK(big.allocated() == 0);
+  CHECK(big.next_buffer().empty());
+
+  ResponseFrameReader small(1000);
+  CHECK(feed(small, {0, 0, 0, 3}, 1).last == Status::too_small);
+  CHECK(small.allocated() == 0);
+
+  ResponseFrameReader at_limit(1000);
+  std::vector<std::uint8_t> body(1000, 1);
+  CHECK(feed(at_limit, framed(body), 100).frames.size() == 1);
+}
+
+TEST_CASE("response header: v0 and v1 (tagged fields) bodies are found; truncated headers refused",
+          "[net][frames]") {
+  const std::vector<std::uint8_t> v0{0, 0, 0, 42, 9, 9};
+  auto h0 = kwire::net::parse_response_header(v0, false);
+  REQUIRE(h0);
+  CHECK(h0->correlation_id == 42);
+  CHECK(h0->body_offset == 4);
+  // One tagged field: tag 3, 2 bytes of data.
+  const std::vector<std::uint8_t> v1{0, 0, 1, 0, 1, 3, 2, 0xaa, 0xbb, 7};
+  auto h1 = kwire::net::parse_response_header(v1, true);
+  REQUIRE(h1);
+  CHECK(h1->correlation_id == 256);
+  CHECK(h1->body_offset == 9);
+  CHECK(!kwire::net::parse_response_header(std::vector<std::uint8_t>{0, 0, 1}, false));
+  CHECK(!kwire::net::parse_response_header(std::vector<std::uint8_t>{0, 0, 1, 0, 1, 3, 5, 0xaa}, true));
+}
+
+TEST_CASE("a peer announcing a 1 GiB response and sending a few bytes costs no gigabyte", "[net][frames][hostile]") {
+  kwire::test::HostilePeer peer(kwire::test::HostileFault::announce_gigabyte);
+  asio::io_context io;
+  auto config = kwire::test::test_config();
+  config->max_response_bytes = std::size_t{2} << 30;  // the announced size is allowed
+  auto conn = kwire::net::BrokerConnection::create(io.get_executor(), config, nullptr, 1, "127.0.0.1", peer.port());
+  REQUIRE_FALSE(run_coroutine(io, conn->open()));
+  const std::size_t before = resident_bytes();
+  auto frame = conn->begin_request(3, 0, false);
+  frame.writer.i32(0);
+  kwire::net::finish_request(frame);
+  auto [ec, raw] = run_coroutine(io, conn->send_frame(std::move(frame), true, {std::nullopt, 500ms}), 20s);
+  CHECK(ec == kwire::net::net_errc::request_timed_out);
+  CHECK(peer.faults_sent() == 1);
+  // The reader now waits for the rest of the frame, holding what it allocated.
+  CHECK(resident_bytes() < before + (std::size_t{256} << 20));
+  conn->close();
+  kwire::test::drain(io);
+}
