@@ -14,6 +14,7 @@
 using namespace std::chrono_literals;
 using kwire::net::ResponseFrameReader;
 using Status = ResponseFrameReader::Status;
+using kwire::test::run_coroutine;
 
 namespace {
 
