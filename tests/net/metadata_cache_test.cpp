@@ -1,8 +1,11 @@
 // MetadataCache (client/src/cluster) against librdkafka's mock cluster:
 // bootstrap, partition counts and leaders, a leader move picked up by a
-// refresh, periodic refresh, refresh on a lost connection, and the bounded
-// wait for a topic the cluster does not have.
+// refresh, periodic refresh, refresh on a lost connection, the bounded
+// wait for a topic the cluster does not have, and the first request for a new
+// topic sent without waiting out the refresh backoff (coalesced, once).
 #include <catch2/catch.hpp>
+
+#include <optional>
 
 #include "cluster/metadata_cache.hpp"
 #include "kwire/protocol/errors.hpp"
@@ -18,12 +21,15 @@ using kwire::test::run_coroutine;
 namespace {
 
 struct Fixture {
-  explicit Fixture(int brokers, std::chrono::milliseconds max_age = 300000ms) : cluster(brokers) {
+  explicit Fixture(int brokers, std::chrono::milliseconds max_age = 300000ms,
+                   std::chrono::milliseconds refresh_backoff = 20ms)
+      : cluster(brokers) {
     cluster.create_topic("orders", 4, std::min(brokers, 3));
+    cluster.create_topic("payments", 2, std::min(brokers, 3));
     kwire::net::NetConfig config = *kwire::test::test_config();
     config.bootstrap_servers = {cluster.bootstrap()};
     config.metadata_max_age = max_age;
-    config.metadata_refresh_backoff = 20ms;
+    config.metadata_refresh_backoff = refresh_backoff;
     pool = ConnectionPool::create(io.get_executor(), config);
     cache = MetadataCache::create(pool);
     cache->start();
@@ -111,4 +117,46 @@ TEST_CASE("waiting for a topic the cluster does not have ends with its error aft
   CHECK(ec == kwire::protocol::kafka_errc::unknown_topic_or_partition);
   CHECK(std::chrono::steady_clock::now() - started >= 300ms);
   CHECK(!f.cache->partition_count("missing"));
+}
+
+// The refresh backoff below is an hour: a wait that depended on it would end
+// in request_timed_out instead. generation() counts the Metadata responses
+// applied, so these tests also count the requests.
+TEST_CASE("a topic wanted while the start-up refresh is in flight is fetched right after it", "[net][mock][metadata]") {
+  Fixture f(1, 300000ms, 3600s);
+  auto ec = run_coroutine(f.io, f.cache->wait_for_topic("orders", 20s));
+  INFO(ec.message());
+  REQUIRE(!ec);
+  CHECK(f.cache->partition_count("orders") == 4);
+  CHECK(f.cache->generation() == 2);  // the start-up refresh (no topics), then one for "orders"
+}
+
+TEST_CASE("a new topic is fetched at once after a refresh, and new topics wanted together share one request", "[net][mock][metadata]") {
+  std::optional<std::error_code> orders, payments;  // outlive the fixture's final drain
+  Fixture f(1, 300000ms, 3600s);
+  REQUIRE(f.run_until([&] { return f.cache->generation() == 1; }));
+  // Two callers miss two different topics before the io thread runs again.
+  auto wait = [&](const char* topic, std::optional<std::error_code>& out) {
+    asio::co_spawn(f.io, f.cache->wait_for_topic(topic, 20s), [&out](std::exception_ptr e, std::error_code ec) {
+      REQUIRE(!e);
+      out = ec;
+    });
+  };
+  wait("orders", orders);
+  wait("payments", payments);
+  REQUIRE(f.run_until([&] { return orders && payments; }));
+  CHECK(!*orders);
+  CHECK(!*payments);
+  CHECK(f.cache->partition_count("orders") == 4);
+  CHECK(f.cache->partition_count("payments") == 2);
+  CHECK(f.cache->generation() == 2);
+}
+
+TEST_CASE("a topic the cluster does not have is asked for once at once, then only after the backoff", "[net][mock][metadata]") {
+  Fixture f(1, 300000ms, 3600s);
+  f.cluster.set_topic_error("missing", static_cast<std::int16_t>(kwire::protocol::kafka_errc::unknown_topic_or_partition));
+  REQUIRE(f.run_until([&] { return f.cache->generation() == 1; }));
+  auto ec = run_coroutine(f.io, f.cache->wait_for_topic("missing", 300ms));
+  CHECK(ec == kwire::protocol::kafka_errc::unknown_topic_or_partition);
+  CHECK(f.cache->generation() == 2);  // no retry inside the backoff, however often the waiter asks
 }

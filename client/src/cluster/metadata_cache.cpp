@@ -54,7 +54,9 @@ asio::awaitable<void> MetadataCache::refresh_loop(std::weak_ptr<MetadataCache> w
       if (!self || self->stopped_) co_return;
       const auto& config = self->pool_->config();
       const auto now = Clock::now();
-      if (self->refresh_requested_ || self->generation_ == 0)
+      if (!self->attempted_ || self->new_topic_unasked_)
+        due = now;  // nothing to rate-limit yet: no request has named these topics
+      else if (self->refresh_requested_ || self->generation_ == 0)
         due = std::max(now, self->last_attempt_ + config.metadata_refresh_backoff);
       else
         due = self->last_success_ + config.metadata_max_age;
@@ -106,6 +108,8 @@ asio::awaitable<std::error_code> MetadataCache::refresh() { co_return co_await r
 asio::awaitable<std::error_code> MetadataCache::refresh_once() {
   auto self = shared_from_this();
   refreshing_ = true;
+  attempted_ = true;
+  new_topic_unasked_ = false;  // this request names every wanted topic
   last_attempt_ = Clock::now();
 
   messages::MetadataRequest request;
@@ -119,6 +123,9 @@ asio::awaitable<std::error_code> MetadataCache::refresh_once() {
   auto [ec, response] = co_await pool_->send_any<messages::MetadataResponse>(request);
   refreshing_ = false;
   if (stopped_) co_return make_error_code(net::net_errc::shutting_down);
+  // A topic added while this was in flight is not in its answer: let the loop
+  // send for it at once (it sleeps while another caller's refresh runs).
+  if (new_topic_unasked_) wake_->cancel();
   if (ec) {
     log(net::LogLevel::warning, "metadata refresh failed: " + ec.message());
     refresh_requested_ = true;  // try again after the backoff
@@ -177,7 +184,9 @@ void MetadataCache::notify_waiters() {
 }
 
 void MetadataCache::add_topic(std::string name) {
-  if (wanted_topics_.insert(name).second && !topics_.count(name)) request_refresh();
+  if (!wanted_topics_.insert(name).second || topics_.count(name)) return;
+  new_topic_unasked_ = true;
+  request_refresh();
 }
 
 asio::awaitable<std::error_code> MetadataCache::wait_for_topic(std::string topic, std::chrono::milliseconds timeout) {

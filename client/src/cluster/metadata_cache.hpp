@@ -4,7 +4,11 @@
 // error that means the view is stale (NOT_LEADER_OR_FOLLOWER,
 // UNKNOWN_TOPIC_OR_PARTITION, ...), and when a caller waits for a topic it
 // does not know yet. Refreshes are coalesced and rate-limited
-// (metadata_refresh_backoff). Feeds broker addresses to the connection pool.
+// (metadata_refresh_backoff), except the first one and the first request for
+// a newly wanted topic: those go out at once (a producer's first send must not
+// wait out the backoff of the start-up refresh), and every topic added before
+// that request goes out rides on it. Feeds broker addresses to the connection
+// pool.
 //
 // Thread: io_context thread only (the same thread as the pool). Private to
 // the client layer.
@@ -109,6 +113,8 @@ class MetadataCache : public std::enable_shared_from_this<MetadataCache> {
   std::vector<std::weak_ptr<asio::steady_timer>> waiters_;  // woken after every refresh attempt
   std::chrono::steady_clock::time_point last_attempt_{};
   std::chrono::steady_clock::time_point last_success_{};
+  bool attempted_ = false;           // a refresh has been sent at least once
+  bool new_topic_unasked_ = false;   // a wanted topic no request has named yet
   bool refresh_requested_ = false;
   bool refreshing_ = false;
   bool running_ = false;
