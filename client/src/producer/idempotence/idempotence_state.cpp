@@ -46,12 +46,28 @@ std::deque<IdempotenceState::Unacked>::const_iterator IdempotenceState::find_bat
   return std::find_if(p.unacked.begin(), p.unacked.end(), [&](const Unacked& u) { return u.batch == batch; });
 }
 
+bool IdempotenceState::pinned(const Partition& p, std::deque<Unacked>::const_iterator it) {
+  if (it == p.unacked.end()) return false;
+  if (it->overtaken) return true;
+  return std::any_of(it, p.unacked.end(), [](const Unacked& u) { return u.possibly_written; });
+}
+
+WriteState IdempotenceState::state_of(const Unacked& u) noexcept {
+  if (u.possibly_written) return WriteState::possibly_written;
+  return u.sent ? WriteState::not_written : WriteState::never_sent;
+}
+
 bool IdempotenceState::can_send(std::string_view topic, std::int32_t partition, BatchKey batch) const {
   if (idempotent_ && !has_producer_id_) return false;
   const Partition* p = find(topic, partition);
   if (p == nullptr) return true;
-  if (p->needs_resequencing) return false;
   auto it = find_batch(*p, batch);
+  if (p->needs_resequencing) {
+    // Before the renumbering, the oldest batch is settled under its own
+    // sequence if it may be in the log; nothing else goes.
+    return it == p->unacked.begin() && it != p->unacked.end() && !it->in_flight && p->in_flight == 0 &&
+           pinned(*p, it);
+  }
   if (it != p->unacked.end()) {
     // A retry goes alone: only the oldest unacknowledged batch, and only
     // once nothing else of the partition is in flight.
@@ -117,67 +133,84 @@ void IdempotenceState::on_acknowledged(std::string_view topic, std::int32_t part
   if (it == p.unacked.end()) return;
   if (it->in_flight) --p.in_flight;
   p.last_acked_sequence = increment_sequence(it->base_sequence, it->record_count - 1);
-  // The broker accepts a sequence only right after the previous one, so every
-  // older batch of this epoch is in the log, whatever its own answer said.
-  for (auto older = p.unacked.begin(); older != it; ++older) older->written = true;
+  // Older batches are not proven written (the broker may have taken this one
+  // as our first on the partition), but none may be written after it now.
+  for (auto older = p.unacked.begin(); older != it; ++older) older->overtaken = true;
   p.unacked.erase(it);
 }
 
-ErrorAction IdempotenceState::on_error(std::string_view topic, std::int32_t partition, BatchKey batch,
-                                       SequenceError error) {
+ErrorDecision IdempotenceState::on_error(std::string_view topic, std::int32_t partition, BatchKey batch,
+                                         SequenceError error, bool maybe_appended) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);
-  if (it == p.unacked.end()) return ErrorAction::fail;
+  if (it == p.unacked.end())
+    return {ErrorAction::fail, maybe_appended ? WriteState::possibly_written : WriteState::not_written};
   if (it->in_flight) {
     it->in_flight = false;
     --p.in_flight;
   }
+  it->sent = true;  // the broker answered it
+  if (maybe_appended) it->possibly_written = true;
   if (!idempotent_ && error != SequenceError::retriable) error = SequenceError::fatal;
-  if (it->written && error != SequenceError::retriable) {
-    // A later batch was acknowledged, so this one was written by an earlier
-    // attempt even though the broker no longer recognises the retry (it
-    // remembers only its last 5 batches).
-    p.unacked.erase(it);
-    return ErrorAction::already_written;
-  }
+  // A retry goes alone as the oldest batch: refused again then, the broker
+  // has seen everything we sent the partition and still does not take it.
+  const bool lone_retry = it->retried && it == p.unacked.begin() && p.in_flight == 0;
   it->retried = true;
+  auto give_up = [&] {
+    const WriteState state = state_of(*it);
+    const bool overtaken = it->overtaken;
+    p.unacked.erase(it);
+    // Later batches' sequences may now leave a hole (unless a later one was
+    // acknowledged: the broker is past this one).
+    if (idempotent_ && !overtaken) request_resequencing(p);
+    return ErrorDecision{ErrorAction::fail, state};
+  };
   switch (error) {
     case SequenceError::retriable:
-      return ErrorAction::retry;
-    case SequenceError::out_of_order_sequence: {
-      // Only the oldest unacknowledged batch, being the next sequence the
-      // broker should expect, proves a real gap; a later batch just waits
-      // for the older ones to resolve.
-      bool next_expected = it == p.unacked.begin() &&
-                           it->base_sequence == increment_sequence(p.last_acked_sequence, 1);
-      if (next_expected) request_resequencing(p);
-      return ErrorAction::retry;
-    }
+      return {ErrorAction::retry, state_of(*it)};
+    case SequenceError::out_of_order_sequence:
     case SequenceError::unknown_producer_id:
+      // A later batch just waits for the older ones to resolve.
+      if (it != p.unacked.begin()) return {ErrorAction::retry, state_of(*it)};
+      if (lone_retry) {
+        // The broker has seen everything we sent the partition. Had it
+        // appended this batch, it would have answered the retry as a
+        // duplicate (it is within the last 5), so it is not in the log.
+        // Still, it cannot be written after a later batch that may be.
+        if (it->overtaken || pinned(p, std::next(it))) return give_up();
+        it->possibly_written = false;
+      }
       request_resequencing(p);
-      return ErrorAction::retry;
+      return {ErrorAction::retry, state_of(*it)};
     case SequenceError::invalid_producer_epoch:
+      if (pinned(p, it) && lone_retry) return give_up();
       has_producer_id_ = false;
       p.needs_resequencing = true;
-      return ErrorAction::retry;
+      return {ErrorAction::retry, state_of(*it)};
     case SequenceError::fatal:
-      p.unacked.erase(it);
-      // The later batches' sequences now leave a hole.
-      if (idempotent_) request_resequencing(p);
-      return ErrorAction::fail;
+      return give_up();
   }
-  return ErrorAction::fail;
+  return give_up();
 }
 
-void IdempotenceState::on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch) {
-  (void)on_error(topic, partition, batch, SequenceError::retriable);
+void IdempotenceState::on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch,
+                                      bool written) {
+  Partition& p = get(topic, partition);
+  auto it = find_batch(p, batch);
+  if (it == p.unacked.end()) return;
+  if (it->in_flight) {
+    it->in_flight = false;
+    --p.in_flight;
+  }
+  if (written) it->sent = it->possibly_written = true;
+  it->retried = true;
 }
 
-bool IdempotenceState::known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const {
+WriteState IdempotenceState::write_state(std::string_view topic, std::int32_t partition, BatchKey batch) const {
   const Partition* p = find(topic, partition);
-  if (p == nullptr) return false;
+  if (p == nullptr) return WriteState::never_sent;
   auto it = find_batch(*p, batch);
-  return it != p->unacked.end() && it->written;
+  return it == p->unacked.end() ? WriteState::never_sent : state_of(*it);
 }
 
 void IdempotenceState::on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
@@ -187,6 +220,7 @@ void IdempotenceState::on_split(std::string_view topic, std::int32_t partition, 
   if (it == p.unacked.end()) return;  // unknown: the parts get sequences when first sent
   if (it->in_flight) --p.in_flight;
   std::int32_t sequence = it->base_sequence;
+  const bool refused_possibly_written = it->possibly_written, refused_overtaken = it->overtaken;
   it = p.unacked.erase(it);
   for (const auto& [key, count] : parts) {
     Unacked part{};
@@ -194,18 +228,29 @@ void IdempotenceState::on_split(std::string_view topic, std::int32_t partition, 
     part.base_sequence = sequence;
     part.record_count = count;
     part.in_flight = false;
+    // The refused batch was not written whole; were it possibly written by
+    // an earlier attempt, its parts must not be renumbered either.
+    part.possibly_written = refused_possibly_written;
+    part.overtaken = refused_overtaken;
     it = std::next(p.unacked.insert(it, part));
     sequence = increment_sequence(sequence, count);
   }
 }
 
-void IdempotenceState::on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch) {
+WriteState IdempotenceState::on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch,
+                                          bool attempt_written) {
   Partition& p = get(topic, partition);
   auto it = find_batch(p, batch);
-  if (it == p.unacked.end()) return;
+  if (it == p.unacked.end()) return WriteState::never_sent;
   if (it->in_flight) --p.in_flight;
+  if (attempt_written) it->sent = it->possibly_written = true;
+  const WriteState state = state_of(*it);
+  const bool overtaken = it->overtaken;
   p.unacked.erase(it);
-  if (idempotent_) request_resequencing(p);
+  // Its sequences may leave a hole for later batches: renumber those that
+  // cannot be in the log (pinned ones are settled first).
+  if (idempotent_ && !overtaken) request_resequencing(p);
+  return state;
 }
 
 void IdempotenceState::request_resequencing(Partition& p) {
@@ -228,7 +273,9 @@ void IdempotenceState::apply_pending_resequencing() {
   }
   if (!has_producer_id_) return;
   for (auto& [key, p] : partitions_) {
-    if (p.needs_resequencing && p.in_flight == 0) resequence(p);
+    // A pinned oldest batch is settled first (can_send lets it go alone).
+    const bool settling = !p.unacked.empty() && pinned(p, p.unacked.begin());
+    if (p.needs_resequencing && p.in_flight == 0 && !settling) resequence(p);
   }
 }
 
@@ -236,9 +283,9 @@ void IdempotenceState::resequence(Partition& p) {
   p.sequenced_under = current_;
   std::int32_t sequence = 0;
   for (Unacked& u : p.unacked) {
-    // Under the new epoch the broker has seen none of these: they are new.
+    // None of these can be in the log (pinned ones were settled first):
+    // under the new epoch they are new batches.
     u.retried = false;
-    u.written = false;
     u.base_sequence = sequence;
     sequence = increment_sequence(sequence, u.record_count);
   }

@@ -3,7 +3,7 @@
 // Pure logic (no I/O, no clock), owned by the sender on the producer's
 // io_context thread; nothing here is thread-safe.
 //
-// Rules (after the Java client since KIP-360, simplified where noted):
+// Rules (after the Java client since KIP-360, stricter where noted):
 // - A batch gets its base sequence the first time it is sent and keeps it on
 //   retries. At most `max_in_flight` batches of a partition are in flight.
 // - A retried batch is sent again only when it is the oldest unacknowledged
@@ -11,24 +11,43 @@
 //   and no newer batch overtakes a pending retry, so order holds under retries.
 //   (Without idempotence, any returned batch may go once nothing is in
 //   flight: the accumulator orders returned batches by sequence only.)
-// - OUT_OF_ORDER_SEQUENCE_NUMBER: if an older batch is still unresolved the
-//   batch is simply retried; if it is the next expected sequence there is a
-//   real gap, so the partition is re-sequenced under a bumped epoch.
-// - UNKNOWN_PRODUCER_ID: the broker lost our state; re-sequence under a
-//   bumped epoch and retry. INVALID_PRODUCER_EPOCH: the broker knows a newer
-//   epoch than ours; fetch a fresh producer id and re-sequence (the Java
-//   client fails the batch here; we retry, which loses nothing).
+// - What the client knows of each batch's write decides its fate: never sent
+//   (no attempt left the client), not written (every attempt the broker saw
+//   was refused before its append) or possibly written (an attempt got no
+//   answer, or an error that may follow an append). A batch that may be in
+//   the log is "pinned": possibly written itself, older than a batch that may
+//   be (it cannot be written after that one), or older than an acknowledged
+//   one. A pinned batch is only ever resolved under its own producer id,
+//   epoch and sequence: acknowledged (or DUPLICATE_SEQUENCE_NUMBER), or given
+//   up and reported with its write state. It is never renumbered (the Java
+//   client renumbers in-flight batches after a bump; the broker would then
+//   write a second copy of one that was written).
+// - An acknowledgement of a later batch proves nothing about an older one:
+//   the broker accepts any first sequence from a producer it holds no state
+//   for on the partition (../shared/KAFKA-PRODUCER-STATE.md).
+// - OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID on the oldest
+//   unacknowledged batch: the broker does not expect it. If it is not pinned,
+//   nothing of it or after it can be in the log: the partition is
+//   re-sequenced under a bumped epoch. If it is pinned, it is retried once
+//   alone under its own sequence, so the broker has seen all we sent. Refused
+//   then, it is not in the log (the broker answers a retry of an appended
+//   batch among its last 5 as a duplicate): if nothing later may be in the
+//   log it is renumbered with the rest, else it fails (it cannot be written
+//   after a later batch). On a later batch these errors are plain retries
+//   (an older batch is unresolved).
+// - INVALID_PRODUCER_EPOCH: the broker knows a newer epoch; fetch a fresh
+//   producer id, settle pinned batches as above (a lone retry refused again
+//   fails), re-sequence the rest.
 // - While a batch waits for or is in a retry, no new batch of its partition is
 //   sent: the broker recognises a retry only among its last 5 batches.
-// - An acknowledged batch proves every older batch of the same epoch written
-//   (the broker accepts only the next sequence); an older batch whose retry
-//   then fails on sequence checks is reported written (already_written).
-// - A batch that fails for good after it was sent leaves a hole in the
-//   sequence space, so its partition is re-sequenced under a bumped epoch.
+// - A sent batch given up (fatal error, expiry, close) may leave a hole in
+//   the sequence space, so its partition is re-sequenced under a bumped
+//   epoch: once nothing is in flight, pinned batches are settled first under
+//   the old epoch, then the others start again from 0 under the new one.
 // - The idempotent producer bumps its epoch locally (epoch + 1, a fresh id
-//   when the epoch is exhausted). A partition is re-sequenced from 0 only when
-//   none of its batches is in flight; other partitions finish their older
-//   batches under the old epoch and start at 0 under the new one afterwards.
+//   when the epoch is exhausted). Partitions with nothing to re-sequence
+//   finish their older batches under the old epoch and start at 0 under the
+//   new one afterwards.
 // Batches are identified by an opaque key (the batch's address).
 #pragma once
 
@@ -71,10 +90,23 @@ enum class SequenceError {
   fatal,                  // not retriable: the batch fails
 };
 
-// already_written: the batch failed its retry only because the broker forgot
-// the first write (a later batch was acknowledged, which proves it): success
-// with an unknown offset. The manager has forgotten the batch.
-enum class ErrorAction { retry, fail, already_written };
+// What the client knows of whether a batch reached the log; given with a
+// batch that is given up, so its failure says what the application may
+// assume.
+enum class WriteState : std::uint8_t {
+  never_sent,        // no attempt left the client
+  not_written,       // the broker refused every attempt it saw, before appending
+  possibly_written,  // an attempt got no answer, or an error that may follow an append
+};
+
+// fail: the manager has forgotten the batch; complete it with the error,
+// as `state` says.
+enum class ErrorAction { retry, fail };
+struct ErrorDecision {
+  ErrorAction action = ErrorAction::retry;
+  WriteState state = WriteState::never_sent;
+  friend bool operator==(const ErrorDecision& d, ErrorAction a) noexcept { return d.action == a; }
+};
 
 // Adds `increment` to a sequence, wrapping past INT32_MAX to 0 as brokers do.
 std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept;
@@ -114,13 +146,17 @@ class IdempotenceState {
   void on_acknowledged(std::string_view topic, std::int32_t partition, BatchKey batch);
   // The partition answered with an error; says whether to retry. `fail`
   // means the batch is forgotten here and must be completed with the error.
-  ErrorAction on_error(std::string_view topic, std::int32_t partition, BatchKey batch, SequenceError error);
-  // The request carrying the batch got no answer (timeout, disconnect): it
-  // may or may not be written, so it is retried with the same sequence.
-  void on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch);
-  // True when a later batch of the same epoch was acknowledged, which proves
-  // this one is in the log.
-  bool known_written(std::string_view topic, std::int32_t partition, BatchKey batch) const;
+  // `maybe_appended`: the error may come after the broker appended the batch
+  // (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND, ...).
+  ErrorDecision on_error(std::string_view topic, std::int32_t partition, BatchKey batch, SequenceError error,
+                         bool maybe_appended = false);
+  // The request carrying the batch got no usable answer (timeout, lost
+  // connection, a frame that does not decode). `written`: the request left
+  // the client (net's SendOptions::written), so the batch may be in the log.
+  // It is retried with the same sequence either way.
+  void on_no_response(std::string_view topic, std::int32_t partition, BatchKey batch, bool written = true);
+  // What is known of the batch's write so far (never_sent if unknown here).
+  WriteState write_state(std::string_view topic, std::int32_t partition, BatchKey batch) const;
   // The broker refused the batch as too large and wrote nothing; it was
   // split into `parts` (batch, record count), in order. The manager forgets
   // the refused batch and puts the parts, not in flight, in its place with
@@ -129,8 +165,11 @@ class IdempotenceState {
   void on_split(std::string_view topic, std::int32_t partition, BatchKey refused,
                 std::span<const std::pair<BatchKey, std::int32_t>> parts);
   // The batch is given up (delivery timeout, retries exhausted, closing).
-  // Whether it was sent or not, the manager forgets it.
-  void on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch);
+  // Whether it was sent or not, the manager forgets it and says what is known
+  // of its write. `attempt_written`: an attempt in flight when it was given
+  // up had left the client.
+  WriteState on_abandoned(std::string_view topic, std::int32_t partition, BatchKey batch,
+                          bool attempt_written = false);
 
   // --- epoch bumps ----------------------------------------------------
   // Applies pending bumps and re-sequences partitions with nothing in
@@ -152,8 +191,10 @@ class IdempotenceState {
     std::int32_t base_sequence;
     std::int32_t record_count;
     bool in_flight;
-    bool retried = false;  // came back once with an unknown or failed outcome
-    bool written = false;  // a later batch of the same epoch was acknowledged
+    bool retried = false;           // came back once with an unknown or failed outcome
+    bool sent = false;              // an attempt left the client
+    bool possibly_written = false;  // an attempt may have been appended
+    bool overtaken = false;         // a later batch of the partition was acknowledged
   };
   struct Partition {
     ProducerIdAndEpoch sequenced_under;  // the id/epoch its sequences belong to
@@ -175,6 +216,10 @@ class IdempotenceState {
   bool starts_fresh(const Partition& p) const noexcept {
     return idempotent_ && p.sequenced_under != current_ && p.unacked.empty();
   }
+  // May the batch at `it` be in the log, or be older than one that may?
+  // Then it is settled under its own sequence, never renumbered.
+  static bool pinned(const Partition& p, std::deque<Unacked>::const_iterator it);
+  static WriteState state_of(const Unacked& u) noexcept;
   void request_resequencing(Partition& p);
   void resequence(Partition& p);
 

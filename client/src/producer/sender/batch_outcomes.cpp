@@ -12,6 +12,13 @@ namespace kwire::detail {
 
 using protocol::kafka_errc;
 
+namespace {
+// Reports a failed batch. The write state decides the outcome class.
+void complete_failed(ProducerBatch& batch, std::error_code error, WriteState /*state*/) {
+  batch.complete(-1, -1, error);
+}
+}  // namespace
+
 const BatchOutcomes::PartitionResponse* BatchOutcomes::find(
     const protocol::messages::ProduceResponse& response, std::string_view topic, std::int32_t partition) noexcept {
   for (const auto& t : response.responses) {
@@ -28,8 +35,11 @@ Verdict BatchOutcomes::on_partition_response(ProducerBatch& batch, const Partiti
   const std::string& topic = batch.topic();
   const std::int32_t partition = batch.partition();
   if (response == nullptr) {
-    auto action = idempotence_.on_error(topic, partition, &batch, SequenceError::retriable);
-    return {retry_or_fail(batch, action, protocol::kafka_errc::unknown_server_error, now), true};
+    // Written, and the answer says nothing of it: as if unanswered.
+    idempotence_.on_no_response(topic, partition, &batch, true);
+    return {retry_or_fail(batch, {ErrorAction::retry, WriteState::possibly_written},
+                          protocol::kafka_errc::unknown_server_error, now),
+            true};
   }
   const ProduceErrorClass cls = classify_produce_error(response->error_code);
   if (cls.success) {
@@ -81,7 +91,7 @@ Verdict BatchOutcomes::on_refused(ProducerBatch& batch, const PartitionResponse&
   const std::error_code error = protocol::kafka_error(response.error_code);
   if (!response.record_errors.empty()) {
     // Produce v8+: the broker names the records that made it drop the batch.
-    (void)idempotence_.on_error(topic, partition, &batch, SequenceError::fatal);
+    (void)idempotence_.on_error(topic, partition, &batch, SequenceError::fatal, may_follow_append(response.error_code));
     std::vector<RecordError> record_errors;
     record_errors.reserve(response.record_errors.size());
     for (const auto& r : response.record_errors) record_errors.push_back(RecordError{r.batch_index, error});
@@ -89,19 +99,25 @@ Verdict BatchOutcomes::on_refused(ProducerBatch& batch, const PartitionResponse&
     batch.complete_with_record_errors(-1, error, record_errors);
     return {NextStep::done, cls.refresh_metadata};
   }
-  auto action = idempotence_.on_error(topic, partition, &batch, cls.kind);
-  return {retry_or_fail(batch, action, error, now), cls.refresh_metadata};
+  const auto decision =
+      idempotence_.on_error(topic, partition, &batch, cls.kind, may_follow_append(response.error_code));
+  return {retry_or_fail(batch, decision, error, now), cls.refresh_metadata};
 }
 
-Verdict BatchOutcomes::on_request_failed(ProducerBatch& batch, std::error_code error, Clock::time_point now) {
-  if (net::is_retriable_net_error(error)) {
-    // Whether it was written is unknown: same sequence again, and the
+Verdict BatchOutcomes::on_request_failed(ProducerBatch& batch, std::error_code error, bool written,
+                                         Clock::time_point now) {
+  if (written || net::is_retriable_net_error(error)) {
+    // Same sequence again (a written one may be in the log), and the
     // connection loss may mean the leader moved.
-    idempotence_.on_no_response(batch.topic(), batch.partition(), &batch);
-    return {retry_or_fail(batch, ErrorAction::retry, error, now), true};
+    idempotence_.on_no_response(batch.topic(), batch.partition(), &batch, written);
+    const WriteState state = idempotence_.write_state(batch.topic(), batch.partition(), &batch);
+    return {retry_or_fail(batch, {ErrorAction::retry, state}, error, now), true};
   }
-  auto action = idempotence_.on_error(batch.topic(), batch.partition(), &batch, SequenceError::fatal);
-  return {retry_or_fail(batch, action, error, now), false};
+  // Never left the client, and sending it again cannot help (no common
+  // version, a request too large for a frame, ...).
+  const auto decision = idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
+  fail(batch, error, decision);
+  return {NextStep::done, false};
 }
 
 void BatchOutcomes::on_written_without_ack(ProducerBatch& batch) {
@@ -111,30 +127,23 @@ void BatchOutcomes::on_written_without_ack(ProducerBatch& batch) {
 }
 
 void BatchOutcomes::on_expired(ProducerBatch& batch) {
-  idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
+  const WriteState state = idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
   ++counters_.expired;
-  batch.complete(-1, -1, errc::delivery_timeout);
+  complete_failed(batch, errc::delivery_timeout, state);
 }
 
-void BatchOutcomes::on_abandoned(ProducerBatch& batch, std::error_code error) {
-  idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
-  fail(batch, error);
+void BatchOutcomes::on_abandoned(ProducerBatch& batch, std::error_code error, bool attempt_written) {
+  fail(batch, error, idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch, attempt_written));
 }
 
-NextStep BatchOutcomes::retry_or_fail(ProducerBatch& batch, ErrorAction action, std::error_code error,
+NextStep BatchOutcomes::retry_or_fail(ProducerBatch& batch, ErrorDecision decision, std::error_code error,
                                       Clock::time_point now) {
-  if (action == ErrorAction::already_written) {
-    ++counters_.duplicates;
-    batch.complete(-1, -1, {});  // written, but the broker no longer knows where
-    return NextStep::done;
-  }
-  if (action == ErrorAction::fail) {
-    fail(batch, error);
+  if (decision.action == ErrorAction::fail) {
+    fail(batch, error, decision.state);
     return NextStep::done;
   }
   if (batch.attempts() >= policy_.retries) {
-    idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
-    fail(batch, error);
+    fail(batch, error, idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch));
     return NextStep::done;
   }
   const auto not_before = now + policy_.backoff_for(batch.attempts() + 1);
@@ -148,9 +157,9 @@ NextStep BatchOutcomes::retry_or_fail(ProducerBatch& batch, ErrorAction action, 
   return NextStep::retry;
 }
 
-void BatchOutcomes::fail(ProducerBatch& batch, std::error_code error) {
+void BatchOutcomes::fail(ProducerBatch& batch, std::error_code error, WriteState state) {
   ++counters_.failed;
-  batch.complete(-1, -1, error);
+  complete_failed(batch, error, state);
 }
 
 }  // namespace kwire::detail

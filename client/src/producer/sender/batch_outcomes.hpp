@@ -59,14 +59,21 @@ class BatchOutcomes {
   // broker's error, as any other batch).
   Verdict on_split(ProducerBatch& refused, std::span<const BatchPtr> parts, const PartitionResponse& response,
                    Clock::time_point now);
-  // The request got no usable answer (timeout, lost connection, ...).
-  Verdict on_request_failed(ProducerBatch& batch, std::error_code error, Clock::time_point now);
+  // The request got no usable answer: a lost connection or timeout, and
+  // also a frame that breaks the stream (wrong correlation id, giant length,
+  // half a frame) or a body that does not decode. `written`: the request
+  // left the client. Once written, its outcome is unknown whatever the
+  // error, so the batch is retried with the same sequence (the broker
+  // answers a written one as a duplicate); never written, it is retried if
+  // the error is one a retry may cure, else it fails as never sent.
+  Verdict on_request_failed(ProducerBatch& batch, std::error_code error, bool written, Clock::time_point now);
   // acks=0: the request was written; no offset is known.
   void on_written_without_ack(ProducerBatch& batch);
   // The batch's delivery.timeout.ms passed before it could be (re)sent.
   void on_expired(ProducerBatch& batch);
-  // The producer gives up on the batch (close).
-  void on_abandoned(ProducerBatch& batch, std::error_code error);
+  // The producer gives up on the batch (close). `attempt_written`: an
+  // attempt in flight when it was given up had left the client.
+  void on_abandoned(ProducerBatch& batch, std::error_code error, bool attempt_written = false);
 
   const ProduceOutcomeCounters& counters() const noexcept { return counters_; }
 
@@ -77,8 +84,9 @@ class BatchOutcomes {
  private:
   // The part of on_partition_response after a split was ruled out.
   Verdict on_refused(ProducerBatch& batch, const PartitionResponse& response, Clock::time_point now);
-  NextStep retry_or_fail(ProducerBatch& batch, ErrorAction action, std::error_code error, Clock::time_point now);
-  void fail(ProducerBatch& batch, std::error_code error);
+  NextStep retry_or_fail(ProducerBatch& batch, ErrorDecision decision, std::error_code error,
+                         Clock::time_point now);
+  void fail(ProducerBatch& batch, std::error_code error, WriteState state);
 
   IdempotenceState& idempotence_;
   RetryPolicy policy_;

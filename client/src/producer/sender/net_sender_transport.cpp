@@ -21,13 +21,18 @@ void NetSenderTransport::request_metadata_refresh(std::string_view topic) {
 }
 
 asio::awaitable<net::Result<protocol::messages::ProduceResponse>> NetSenderTransport::produce(
-    std::int32_t broker, const OutgoingProduceRequest& request) {
-  co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request);
+    std::int32_t broker, const OutgoingProduceRequest& request, bool& written) {
+  net::SendOptions options;
+  options.written = &written;
+  co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request, options);
 }
 
 asio::awaitable<std::error_code> NetSenderTransport::produce_without_ack(std::int32_t broker,
-                                                                         const OutgoingProduceRequest& request) {
-  co_return co_await pool_->send_no_response(broker, request);
+                                                                         const OutgoingProduceRequest& request,
+                                                                         bool& written) {
+  net::SendOptions options;
+  options.written = &written;
+  co_return co_await pool_->send_no_response(broker, request, options);
 }
 
 asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> NetSenderTransport::init_producer_id(

@@ -20,9 +20,9 @@ class NetSenderTransport final : public SenderTransport {
   void request_metadata_refresh(std::string_view topic) override;
   // Segmented batches go to the connection as they are (gather write).
   asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const OutgoingProduceRequest& request) override;
-  asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                       const OutgoingProduceRequest& request) override;
+      std::int32_t broker, const OutgoingProduceRequest& request, bool& written) override;
+  asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker, const OutgoingProduceRequest& request,
+                                                       bool& written) override;
   asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) override;
   void cancel_all() override;

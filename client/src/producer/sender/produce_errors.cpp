@@ -48,6 +48,19 @@ ProduceErrorClass classify_produce_error(std::int16_t error_code) noexcept {
   return c;
 }
 
+bool may_follow_append(std::int16_t error_code) noexcept {
+  switch (static_cast<kafka_errc>(error_code)) {
+    case kafka_errc::request_timed_out:
+    case kafka_errc::not_enough_replicas_after_append:
+    case kafka_errc::kafka_storage_error:
+    case kafka_errc::unknown_server_error:
+    case kafka_errc::network_exception:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::chrono::milliseconds RetryPolicy::backoff_for(int attempts) const noexcept {
   auto b = backoff;
   for (int i = 1; i < attempts && b < backoff_max; ++i) b *= 2;

@@ -17,6 +17,10 @@ struct ProduceErrorClass {
   bool refresh_metadata = false;  // the leader may have moved, or the topic changed
 };
 ProduceErrorClass classify_produce_error(std::int16_t error_code) noexcept;
+// True when a Produce error may come after the leader appended the batch
+// (REQUEST_TIMED_OUT waiting for replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+// KAFKA_STORAGE_ERROR, an unknown server error): the batch may be in the log.
+bool may_follow_append(std::int16_t error_code) noexcept;
 
 struct RetryPolicy {
   std::int32_t retries = 2147483647;

@@ -205,21 +205,22 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   // The request views the batches' bytes; `batches` owns them until the end.
   const auto request = build_produce_request(raw, request_options_);
 
+  bool written = false;
   if (options_.acks == 0) {
-    const std::error_code ec = co_await transport_.produce_without_ack(broker, request);
+    const std::error_code ec = co_await transport_.produce_without_ack(broker, request, written);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       if (forced_) {
-        outcomes_.on_abandoned(*batch, errc::producer_closed);
+        outcomes_.on_abandoned(*batch, errc::producer_closed, written);
       } else if (ec) {
-        const Verdict verdict = outcomes_.on_request_failed(*batch, ec, now);
+        const Verdict verdict = outcomes_.on_request_failed(*batch, ec, written, now);
         follow(std::move(batch), verdict);
       } else {
         outcomes_.on_written_without_ack(*batch);
       }
     }
   } else {
-    auto result = co_await transport_.produce(broker, request);
+    auto result = co_await transport_.produce(broker, request, written);
     const auto now = Clock::now();
     for (BatchPtr& batch : batches) {
       const auto* partition =
@@ -230,10 +231,11 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
         if (partition != nullptr && classify_produce_error(partition->error_code).success) {
           outcomes_.on_partition_response(*batch, partition, now);
         } else {
-          outcomes_.on_abandoned(*batch, errc::producer_closed);
+          // Answered with an error: this attempt is settled, not written.
+          outcomes_.on_abandoned(*batch, errc::producer_closed, written && partition == nullptr);
         }
       } else if (result.error) {
-        const Verdict verdict = outcomes_.on_request_failed(*batch, result.error, now);
+        const Verdict verdict = outcomes_.on_request_failed(*batch, result.error, written, now);
         follow(std::move(batch), verdict);
       } else {
         on_answer(std::move(batch), partition, now);
@@ -267,8 +269,12 @@ asio::awaitable<void> Sender::init_producer_id() {
   request.transactional_id = std::nullopt;
   request.transaction_timeout_ms = std::numeric_limits<std::int32_t>::max();
   auto result = co_await transport_.init_producer_id(request);
-  if (!result.error && result.response.body.error_code == 0) {
-    idempotence_.set_producer_id_and_epoch({result.response.body.producer_id, result.response.body.producer_epoch});
+  const auto& body = result.response.body;
+  // An answer without an error but without a usable id (-1, a negative
+  // epoch) is not adopted: batches stamped with it would be refused or,
+  // worse, taken as non-idempotent. Asked again after the backoff.
+  if (!result.error && body.error_code == 0 && body.producer_id >= 0 && body.producer_epoch >= 0) {
+    idempotence_.set_producer_id_and_epoch({body.producer_id, body.producer_epoch});
   } else {
     init_not_before_ = Clock::now() + options_.retry.backoff;
   }

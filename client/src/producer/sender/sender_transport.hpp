@@ -32,11 +32,14 @@ class SenderTransport {
   // Sends a Produce request to a broker and awaits its answer. The request's
   // batches (which may splice borrowed values in by reference, see
   // OutgoingProduceRequest) are kept alive by the caller until this completes.
+  // `written` becomes true once the request left the client (the broker may
+  // act on it), and stays false if it never did, whatever the result.
   virtual asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const OutgoingProduceRequest& request) = 0;
+      std::int32_t broker, const OutgoingProduceRequest& request, bool& written) = 0;
   // acks=0: completes once the request is written.
   virtual asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                               const OutgoingProduceRequest& request) = 0;
+                                                               const OutgoingProduceRequest& request,
+                                                               bool& written) = 0;
   // InitProducerId to any broker (the idempotent producer needs no coordinator).
   virtual asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) = 0;

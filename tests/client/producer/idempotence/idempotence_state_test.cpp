@@ -14,6 +14,7 @@ using kwire::detail::ErrorAction;
 using kwire::detail::ProducerIdAndEpoch;
 using kwire::detail::ProducerState;
 using kwire::detail::SequenceError;
+using kwire::detail::WriteState;
 using kwire::detail::IdempotenceState;
 
 namespace {
@@ -247,22 +248,26 @@ TEST_CASE("idempotence: new batches wait until a retried batch is resolved", "[i
   CHECK(tm.on_send("t", 0, batch(1), 1) == ProducerState{9, 0, 2});
 }
 
-TEST_CASE("idempotence: a later acknowledgement proves an older batch written", "[idempotence]") {
+TEST_CASE("idempotence: a later acknowledgement does not prove an older batch written", "[idempotence]") {
   auto tm = ready_manager(9, 0);
   tm.on_send("t", 0, batch(0), 3);  // 0..2: written, answer lost
   tm.on_send("t", 0, batch(1), 3);  // 3..5: acknowledged
   tm.on_no_response("t", 0, batch(0));
-  CHECK_FALSE(tm.known_written("t", 0, batch(0)));
   tm.on_acknowledged("t", 0, batch(1));
-  CHECK(tm.known_written("t", 0, batch(0)));
-  tm.on_send("t", 0, batch(0), 3);
-  // The broker forgot the first write and calls the retry out of order: it is
-  // a success (already written), not a reason to bump the epoch.
-  CHECK(tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence) == ErrorAction::already_written);
+  // The broker may have taken 3..5 as our first batch on the partition
+  // (it held no state for us): 0..2 may or may not be in the log.
+  CHECK(tm.write_state("t", 0, batch(0)) == WriteState::possibly_written);
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 3) == ProducerState{9, 0, 0});
+  // Refused alone under its own sequence: it fails as possibly written, it
+  // is not reported written, and it is not renumbered (it cannot go after 3..5).
+  const auto decision = tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence);
+  CHECK(decision == ErrorAction::fail);
+  CHECK(decision.state == WriteState::possibly_written);
   CHECK(tm.unacknowledged("t", 0) == 0);
   CHECK(tm.in_flight("t", 0) == 0);
   tm.apply_pending_resequencing();
-  CHECK(tm.epoch_bumps() == 0);
+  CHECK(tm.epoch_bumps() == 0);  // the broker is past 0..2 already: no hole
   CHECK(tm.next_sequence("t", 0) == 6);
 }
 
@@ -276,5 +281,98 @@ TEST_CASE("idempotence: a plain retriable error on a written batch is still retr
   // NOT_LEADER and the like say nothing about the earlier write: try again
   // (the new leader will answer it as a duplicate).
   CHECK(tm.on_error("t", 0, batch(0), SequenceError::retriable) == ErrorAction::retry);
-  CHECK(tm.known_written("t", 0, batch(0)));
+  CHECK(tm.write_state("t", 0, batch(0)) == WriteState::possibly_written);
+}
+
+TEST_CASE("idempotence: a possibly written batch behind an expired one keeps its epoch and sequence",
+          "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);  // A: 0..1
+  tm.on_send("t", 0, batch(1), 2);  // B: 2..3
+  tm.on_no_response("t", 0, batch(0));
+  tm.on_no_response("t", 0, batch(1));
+  // A expires: reported as possibly written; its sequences may be a hole.
+  CHECK(tm.on_abandoned("t", 0, batch(0)) == WriteState::possibly_written);
+  tm.apply_pending_resequencing();
+  CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{9, 1});
+  // B may be in the log: it is settled under epoch 0 and sequence 2, alone.
+  CHECK(tm.state_of("t", 0, batch(1)) == ProducerState{9, 0, 2});
+  CHECK_FALSE(tm.can_send("t", 0, batch(2)));
+  REQUIRE(tm.can_send("t", 0, batch(1)));
+  CHECK(tm.on_send("t", 0, batch(1), 2) == ProducerState{9, 0, 2});
+  CHECK_FALSE(tm.can_send("t", 0, batch(2)));
+  tm.on_acknowledged("t", 0, batch(1));  // DUPLICATE_SEQUENCE_NUMBER: it was written
+  tm.apply_pending_resequencing();
+  REQUIRE(tm.can_send("t", 0, batch(2)));
+  CHECK(tm.on_send("t", 0, batch(2), 1) == ProducerState{9, 1, 0});
+}
+
+TEST_CASE("idempotence: after a hole only batches that cannot be in the log are renumbered", "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 1);  // A: possibly written, then expires
+  tm.on_send("t", 0, batch(1), 1);  // B: possibly written
+  tm.on_send("t", 0, batch(2), 1);  // C: its request never left the client
+  tm.on_send("t", 0, batch(3), 1);  // D: refused unwritten (NOT_LEADER)
+  tm.on_no_response("t", 0, batch(0));
+  tm.on_no_response("t", 0, batch(1));
+  tm.on_no_response("t", 0, batch(2), false);
+  CHECK(tm.on_error("t", 0, batch(3), SequenceError::retriable) == ErrorAction::retry);
+  CHECK(tm.write_state("t", 0, batch(2)) == WriteState::never_sent);
+  CHECK(tm.write_state("t", 0, batch(3)) == WriteState::not_written);
+  CHECK(tm.on_abandoned("t", 0, batch(0)) == WriteState::possibly_written);
+  tm.apply_pending_resequencing();
+  REQUIRE(tm.can_send("t", 0, batch(1)));
+  CHECK_FALSE(tm.can_send("t", 0, batch(2)));
+  CHECK(tm.on_send("t", 0, batch(1), 1) == ProducerState{9, 0, 1});
+  tm.on_acknowledged("t", 0, batch(1));
+  tm.apply_pending_resequencing();
+  // C and D were never appended: they start again at 0 under epoch 1.
+  CHECK(tm.state_of("t", 0, batch(2)) == ProducerState{9, 1, 0});
+  CHECK(tm.state_of("t", 0, batch(3)) == ProducerState{9, 1, 1});
+  CHECK(tm.epoch_bumps() == 1);
+}
+
+TEST_CASE("idempotence: a refused batch older than a possibly written one fails rather than go after it",
+          "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);  // A: refused unwritten
+  tm.on_send("t", 0, batch(1), 2);  // B: written, answer lost (the broker's first batch of ours)
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::retriable) == ErrorAction::retry);
+  tm.on_no_response("t", 0, batch(1));
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 0, 0});
+  const auto decision = tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence);
+  CHECK(decision == ErrorAction::fail);
+  CHECK(decision.state == WriteState::not_written);
+  tm.apply_pending_resequencing();
+  // B is retried under its own sequence (a duplicate if written), not renumbered.
+  REQUIRE(tm.can_send("t", 0, batch(1)));
+  CHECK(tm.on_send("t", 0, batch(1), 2) == ProducerState{9, 0, 2});
+}
+
+TEST_CASE("idempotence: OUT_OF_ORDER_SEQUENCE_NUMBER on an unpinned oldest batch renumbers it", "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::retriable) == ErrorAction::retry);
+  tm.on_send("t", 0, batch(0), 2);
+  // Refused every time before any append: nothing of it is in the log.
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence) == ErrorAction::retry);
+  tm.apply_pending_resequencing();
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 1, 0});
+}
+
+TEST_CASE("idempotence: a lone retry refused as out of order is not in the log and is renumbered",
+          "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);
+  tm.on_no_response("t", 0, batch(0));  // possibly written
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 0, 0});
+  // Alone, with nothing later of ours on the partition: had the first
+  // attempt been appended, the broker would have answered a duplicate.
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence) == ErrorAction::retry);
+  CHECK(tm.write_state("t", 0, batch(0)) == WriteState::not_written);
+  tm.apply_pending_resequencing();
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 1, 0});
 }

@@ -71,7 +71,7 @@ class FakeBroker final : public detail::SenderTransport {
   void request_metadata_refresh(std::string_view) override { ++metadata_refreshes; }
 
   asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
-      std::int32_t broker, const detail::OutgoingProduceRequest& outgoing) override {
+      std::int32_t broker, const detail::OutgoingProduceRequest& outgoing, bool& written) override {
     // The records as one span per batch, as a broker reads them.
     detail::OutgoingProduceRequest::Body copy;
     std::vector<std::vector<std::uint8_t>> storage;
@@ -92,6 +92,7 @@ class FakeBroker final : public detail::SenderTransport {
       result.error = net::net_errc::connection_closed;
       co_return result;
     }
+    written = true;
     result.response.body = handle(broker, request);
     if (fault == RequestFault::lose_response_after_write) {
       result.error = net::net_errc::request_timed_out;
@@ -101,12 +102,14 @@ class FakeBroker final : public detail::SenderTransport {
   }
 
   asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker,
-                                                       const detail::OutgoingProduceRequest& outgoing) override {
+                                                       const detail::OutgoingProduceRequest& outgoing,
+                                                       bool& written) override {
     detail::OutgoingProduceRequest::Body copy;
     std::vector<std::vector<std::uint8_t>> storage;
     const protocol::messages::ProduceRequest& request = outgoing.contiguous(copy, storage);
     ++produce_requests;
     co_await asio::post(executor_, asio::use_awaitable);
+    written = true;
     (void)handle(broker, request);
     co_return std::error_code{};
   }
