@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <future>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -84,10 +85,10 @@ class Batch {
 // Transactions: a consumed partition's offset to commit with a transaction
 // (the offset of the NEXT record to read, as a consumer commits it).
 struct TopicPartitionOffset {
-  std::string topic;
+  std::string topic{};
   std::int32_t partition = -1;
   std::int64_t offset = -1;
-  std::optional<std::string> metadata;
+  std::optional<std::string> metadata{};
   std::int32_t leader_epoch = -1;  // -1 = unknown
 };
 
@@ -95,10 +96,10 @@ struct TopicPartitionOffset {
 // group_instance_id let the group coordinator fence zombie consumers (KIP-447);
 // leave them unset to commit with the group id alone.
 struct ConsumerGroupMetadata {
-  std::string group_id;
+  std::string group_id{};
   std::int32_t generation_id = -1;
-  std::string member_id;
-  std::optional<std::string> group_instance_id;
+  std::string member_id{};
+  std::optional<std::string> group_instance_id{};
 };
 
 class Producer {
@@ -107,6 +108,10 @@ class Producer {
 
   explicit Producer(ProducerConfig config);  // throws ConfigError
   explicit Producer(const Properties& properties);
+  // Producer p({{"bootstrap.servers", "host:9092"}, {"transactional.id", "t"}}):
+  // a braced list of pairs is always properties (an initializer_list parameter
+  // wins over the aggregate ProducerConfig, which two pairs would also fill).
+  Producer(std::initializer_list<Properties::value_type> properties);
   ~Producer();  // close(delivery.timeout.ms)
   Producer(Producer&&) noexcept = default;
   Producer(const Producer&) = delete;

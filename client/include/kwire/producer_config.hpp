@@ -29,22 +29,22 @@ enum class SecurityProtocol : std::uint8_t { plaintext, ssl, sasl_plaintext, sas
 struct SecurityConfig {
   SecurityProtocol protocol = SecurityProtocol::plaintext;
   // TLS, PEM only (ssl.truststore.type / ssl.keystore.type = PEM).
-  std::string truststore_location;      // ssl.truststore.location: CA bundle file
-  std::string truststore_certificates;  // ssl.truststore.certificates: PEM text
-  std::string keystore_location;        // ssl.keystore.location: PEM with cert chain and key
-  std::string keystore_certificate_chain;  // ssl.keystore.certificate.chain: PEM text
-  std::string keystore_key;             // ssl.keystore.key: PEM text
-  std::string key_password;             // ssl.key.password
+  std::string truststore_location{};      // ssl.truststore.location: CA bundle file
+  std::string truststore_certificates{};  // ssl.truststore.certificates: PEM text
+  std::string keystore_location{};        // ssl.keystore.location: PEM with cert chain and key
+  std::string keystore_certificate_chain{};  // ssl.keystore.certificate.chain: PEM text
+  std::string keystore_key{};             // ssl.keystore.key: PEM text
+  std::string key_password{};             // ssl.key.password
   // librdkafka's names for separate files (ssl.ca.location is an alias of
   // ssl.truststore.location, ssl.ca.pem of ssl.truststore.certificates...).
-  std::string certificate_location;     // ssl.certificate.location: client certificate chain (PEM)
-  std::string key_location;             // ssl.key.location: its private key (PEM)
+  std::string certificate_location{};     // ssl.certificate.location: client certificate chain (PEM)
+  std::string key_location{};             // ssl.key.location: its private key (PEM)
   bool verify_certificate = true;       // enable.ssl.certificate.verification
   bool verify_hostname = true;          // ssl.endpoint.identification.algorithm = https (default) or ""
   // SASL.
   std::string sasl_mechanism = "GSSAPI";  // sasl.mechanism; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 are supported
-  std::string sasl_username;            // from sasl.jaas.config, or sasl.username
-  std::string sasl_password;            // from sasl.jaas.config, or sasl.password
+  std::string sasl_username{};            // from sasl.jaas.config, or sasl.username
+  std::string sasl_password{};            // from sasl.jaas.config, or sasl.password
 };
 
 enum class BuiltinPartitioner : std::uint8_t {
@@ -55,8 +55,8 @@ enum class BuiltinPartitioner : std::uint8_t {
 struct ProducerConfig {
   using ms = std::chrono::milliseconds;
 
-  std::vector<std::string> bootstrap_servers;  // "host:port"
-  std::string client_id;
+  std::vector<std::string> bootstrap_servers{};  // "host:port"
+  std::string client_id{};
   std::int16_t acks = -1;                      // -1 = all, 0, 1
   ms linger{5};
   std::int32_t batch_size = 16384;
@@ -70,15 +70,15 @@ struct ProducerConfig {
   std::int32_t max_in_flight_requests_per_connection = 5;
   // nullopt = not set by the caller: on, unless acks is 0 or 1 or more than 5
   // requests may be in flight (as the Java client since 3.0).
-  std::optional<bool> enable_idempotence;
+  std::optional<bool> enable_idempotence{};
   CompressionType compression_type = CompressionType::none;
-  std::optional<int> compression_level;        // nullopt = the codec's default
+  std::optional<int> compression_level{};        // nullopt = the codec's default
   std::int32_t max_request_size = 1048576;
   // Borrowed values (ValueOwnership::borrow) longer than this are not copied
   // into the batch but written from the caller's memory (librdkafka's name and default).
   std::int32_t message_copy_max_bytes = 65535;
   BuiltinPartitioner partitioner = BuiltinPartitioner::default_partitioner;
-  PartitionerFunction custom_partitioner;      // set in code only; wins over `partitioner` when set
+  PartitionerFunction custom_partitioner{};      // set in code only; wins over `partitioner` when set
   ms metadata_max_age{300000};
   ms reconnect_backoff{50};
   ms reconnect_backoff_max{1000};
@@ -89,10 +89,10 @@ struct ProducerConfig {
   // thread instead of running them on the producer's thread; a full buffer then
   // fails send() at once with errc::queue_full instead of blocking.
   bool enable_manual_events_poll = false;
-  SecurityConfig security;
+  SecurityConfig security{};
   // Transactions (KIP-98): a transactional.id makes the producer transactional
   // (and idempotent); transaction.timeout.ms is sent to the coordinator.
-  std::optional<std::string> transactional_id;
+  std::optional<std::string> transactional_id{};
   ms transaction_timeout{60000};
 
   // Parses Java-style properties over the defaults above. Throws ConfigError.

@@ -30,12 +30,12 @@ enum class ValueOwnership : std::uint8_t {
 };
 
 struct Record {
-  std::string_view topic;
-  std::optional<std::int32_t> partition;     // explicit partition wins over any partitioner
-  std::optional<Bytes> key;                  // nullopt = null key (sticky partitioning)
-  std::optional<Bytes> value;                // nullopt = null value (tombstone)
-  std::span<const Header> headers;
-  std::optional<std::int64_t> timestamp_ms;  // nullopt = now (CreateTime)
+  std::string_view topic{};
+  std::optional<std::int32_t> partition{};     // explicit partition wins over any partitioner
+  std::optional<Bytes> key{};                  // nullopt = null key (sticky partitioning)
+  std::optional<Bytes> value{};                // nullopt = null value (tombstone)
+  std::span<const Header> headers{};
+  std::optional<std::int64_t> timestamp_ms{};  // nullopt = now (CreateTime)
   std::uint64_t user_id = 0;                 // returned in RecordMetadata::user_id
   ValueOwnership ownership = ValueOwnership::copy;
 };
@@ -43,13 +43,13 @@ struct Record {
 enum class TimestampType : std::uint8_t { create_time, log_append_time };
 
 struct RecordMetadata {
-  std::string topic;
+  std::string topic{};
   std::int32_t partition = -1;
   std::int64_t offset = -1;        // -1 when unknown (acks=0, or on error)
   std::int64_t timestamp_ms = -1;  // CreateTime the record carried, or the broker's LogAppendTime
   TimestampType timestamp_type = TimestampType::create_time;
   std::uint64_t user_id = 0;
-  std::optional<Bytes> borrowed_value;  // set for ValueOwnership::borrow: release it now
+  std::optional<Bytes> borrowed_value{};  // set for ValueOwnership::borrow: release it now
 };
 
 }  // namespace kwire

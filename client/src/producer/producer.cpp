@@ -13,6 +13,8 @@ Producer::Producer(ProducerConfig config)
 
 Producer::Producer(const Properties& properties) : Producer(ProducerConfig::from_properties(properties)) {}
 
+Producer::Producer(std::initializer_list<Properties::value_type> properties) : Producer(Properties(properties)) {}
+
 Producer::Producer(std::unique_ptr<detail::ProducerImpl> impl) noexcept : impl_(std::move(impl)) {}
 
 Producer::~Producer() = default;
