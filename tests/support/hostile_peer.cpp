@@ -86,6 +86,15 @@ Frame fault_bytes(HostileFault fault, std::int32_t correlation) {
 
 struct HostilePeer::Impl {
   Impl(HostileFault f, bool early, std::shared_ptr<State> st) : fault(f), misbehave_early(early), state(std::move(st)) {}
+  Impl(Responder r, std::shared_ptr<State> st)
+      : fault(HostileFault::silence), misbehave_early(false), responder(std::move(r)), state(std::move(st)) {}
+
+  void start() {
+    server.accept(0, [this](tcp::socket s) {
+      asio::co_spawn(io, serve(std::make_shared<tcp::socket>(std::move(s))), asio::detached);
+    });
+    server.start();
+  }
 
   asio::awaitable<void> serve(std::shared_ptr<tcp::socket> socket) {
     Frame frame;
@@ -98,6 +107,11 @@ struct HostilePeer::Impl {
       if (faulted) continue;  // keep reading: we are waiting for the client to give up
       if (key == kApiVersions && !misbehave_early) {
         if (!co_await write_raw(*socket, api_versions_answer(correlation, version))) break;
+        continue;
+      }
+      if (responder) {
+        ++state->faults_sent;
+        if (!co_await write_raw(*socket, responder(key, version, correlation))) break;
         continue;
       }
       faulted = true;
@@ -118,6 +132,7 @@ struct HostilePeer::Impl {
 
   HostileFault fault;
   bool misbehave_early;
+  Responder responder;  // set: answer every request after ApiVersions with its bytes
   std::shared_ptr<State> state;
   ServerThread server;
   asio::io_context& io = server.io();
@@ -126,11 +141,12 @@ struct HostilePeer::Impl {
 HostilePeer::HostilePeer(HostileFault fault, bool misbehave_on_api_versions)
     : state_(std::make_shared<State>()),
       impl_(std::make_unique<Impl>(fault, misbehave_on_api_versions, state_)) {
-  Impl* impl = impl_.get();
-  impl->server.accept(0, [impl](tcp::socket s) {
-    asio::co_spawn(impl->io, impl->serve(std::make_shared<tcp::socket>(std::move(s))), asio::detached);
-  });
-  impl->server.start();
+  impl_->start();
+}
+
+HostilePeer::HostilePeer(Responder responder)
+    : state_(std::make_shared<State>()), impl_(std::make_unique<Impl>(std::move(responder), state_)) {
+  impl_->start();
 }
 
 HostilePeer::~HostilePeer() { impl_->server.stop(); }

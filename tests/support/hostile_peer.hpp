@@ -10,9 +10,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace kwire::test {
 
@@ -32,6 +34,12 @@ class HostilePeer {
   // misbehave_on_api_versions: fault the very first request (ApiVersions)
   // instead of the first request after negotiation.
   explicit HostilePeer(HostileFault fault, bool misbehave_on_api_versions = false);
+  // A peer that answers ApiVersions honestly and every other request with
+  // the bytes `responder` returns for it (a whole frame, length prefix
+  // included; empty: no answer). Called on the peer's thread.
+  using Responder = std::function<std::vector<std::uint8_t>(std::int16_t api_key, std::int16_t version,
+                                                            std::int32_t correlation_id)>;
+  explicit HostilePeer(Responder responder);
   ~HostilePeer();
   HostilePeer(const HostilePeer&) = delete;
   HostilePeer& operator=(const HostilePeer&) = delete;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "cluster/metadata_validation.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/metadata_request.hpp"
 #include "kwire/protocol/messages/metadata_response.hpp"
@@ -134,6 +135,12 @@ asio::awaitable<std::error_code> MetadataCache::refresh_once() {
   }
 
   const auto& body = response.body;
+  if (auto problem = metadata_response_problem(body); !problem.empty()) {
+    log(net::LogLevel::warning, "metadata response refused: " + problem);
+    refresh_requested_ = true;
+    notify_waiters();
+    co_return make_error_code(net::net_errc::malformed_frame);
+  }
   std::vector<net::BrokerAddress> brokers;
   for (const auto& b : body.brokers) {
     if (b.port <= 0 || b.port > 65535) continue;
@@ -151,13 +158,10 @@ asio::awaitable<std::error_code> MetadataCache::refresh_once() {
     fresh.name = *t.name;
     fresh.error_code = t.error_code;
     if (fresh.error_code != 0) refresh_requested_ = true;  // being created, or a leader election
-    std::int32_t count = 0;
-    for (const auto& p : t.partitions) count = std::max(count, p.partition_index + 1);
-    fresh.partitions.resize(static_cast<std::size_t>(count));
-    for (std::int32_t i = 0; i < count; ++i) fresh.partitions[static_cast<std::size_t>(i)].partition = i;
+    // Validated: the indexes are exactly 0 .. size-1, each once.
+    fresh.partitions.resize(t.partitions.size());
     auto old = topics_.find(fresh.name);
     for (const auto& p : t.partitions) {
-      if (p.partition_index < 0) continue;
       auto& slot = fresh.partitions[static_cast<std::size_t>(p.partition_index)];
       slot = PartitionMetadata{p.partition_index, p.leader_id, p.leader_epoch, p.error_code, p.replica_nodes,
                                p.isr_nodes};

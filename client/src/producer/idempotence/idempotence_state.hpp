@@ -72,6 +72,11 @@ struct ProducerIdAndEpoch {
   friend bool operator==(const ProducerIdAndEpoch&, const ProducerIdAndEpoch&) = default;
 };
 
+// What an InitProducerId answer may hand out: id and epoch both >= 0. Id -1
+// would stamp batches as not idempotent and a negative epoch cannot be
+// bumped: such an answer is refused (and asked again), never adopted.
+constexpr bool assignable(ProducerIdAndEpoch pe) noexcept { return pe.producer_id >= 0 && pe.epoch >= 0; }
+
 // What the sender stamps into a batch's header before (re)sending it.
 struct ProducerState {
   std::int64_t producer_id = -1;

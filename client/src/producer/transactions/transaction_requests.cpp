@@ -175,6 +175,8 @@ asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::ti
   auto result = co_await client_.call<msg::InitProducerIdResponse>(
       CoordinatorType::transaction, settings_.transactional_id, request, net::SendOptions{},
       [](const msg::InitProducerIdResponse& r) { return r.error_code; }, deadline);
+  if (!result.error && !assignable({result.body.producer_id, result.body.producer_epoch}))
+    result.error = make_error_code(net::net_errc::malformed_frame);
   if (result.error) {
     if (result.error != errc::transaction_timeout) become_fatal(result.error);
     co_return result.error;
