@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery_recorder.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
@@ -37,12 +38,6 @@ struct Sent {
   std::int32_t partition;
   std::string key, value, header_value;
   std::int64_t timestamp;
-};
-
-struct Outcome {
-  int fired = 0;
-  std::error_code error;
-  kwire::RecordMetadata metadata;
 };
 
 class Run {
@@ -64,20 +59,15 @@ class Run {
     {
       std::lock_guard lock(mu_);
       sent_[id] = s;
-      outcomes_[id];
     }
-    return producer.send(r, [this](std::error_code ec, kwire::RecordMetadata md) {
-      std::lock_guard lock(mu_);
-      Outcome& o = outcomes_[md.user_id];
-      ++o.fired;
-      o.error = ec;
-      o.metadata = std::move(md);
-    });
+    outcomes_.expect(id);
+    return producer.send(r, outcomes_.handler());
   }
 
   // Reads every partition back and checks it against the reports.
   std::size_t check(const std::string& bootstrap, int partitions, bool allow_failures = false) {
     std::lock_guard lock(mu_);
+    const auto outcomes = outcomes_.snapshot();
     std::size_t acknowledged = 0;
     for (int p = 0; p < partitions; ++p) {
       auto read = kwire::test::read_partition(bootstrap, topic_, p);
@@ -99,7 +89,7 @@ class Run {
       for (const auto& [id, s] : sent_) {
         if (s.partition != p) continue;
         INFO("record " << id);
-        const Outcome& o = outcomes_.at(id);
+        const kwire::test::RecordedReport& o = outcomes.at(id);
         CHECK(o.fired == 1);
         if (o.error) {
           CHECK(allow_failures);
@@ -138,7 +128,7 @@ class Run {
   std::string topic_;
   std::mutex mu_;
   std::map<std::uint64_t, Sent> sent_;
-  std::map<std::uint64_t, Outcome> outcomes_;
+  kwire::test::DeliveryRecorder outcomes_;
 };
 
 kwire::ProducerConfig config_for(const kwire::test::MockCluster& cluster) {

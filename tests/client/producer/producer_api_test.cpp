@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "delivery_recorder.hpp"
+#include "fake_topic_metadata.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "producer/producer_backend.hpp"
@@ -29,24 +31,6 @@ using namespace std::chrono_literals;
 using kwire::detail::ProducerTestAccess;
 
 namespace {
-
-class FakeTopics final : public kwire::detail::TopicMetadataSource {
- public:
-  explicit FakeTopics(std::map<std::string, std::int32_t, std::less<>> counts) : counts_(std::move(counts)) {}
-  std::optional<std::int32_t> partition_count(std::string_view topic) override {
-    auto it = counts_.find(topic);
-    if (it == counts_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
-    if (partition_count(topic)) return {};
-    std::this_thread::sleep_until(deadline);  // a topic that never appears
-    return kwire::errc::metadata_timeout;
-  }
-
- private:
-  std::map<std::string, std::int32_t, std::less<>> counts_;
-};
 
 struct Cluster {
   kwire::test::FakeBroker* broker = nullptr;
@@ -61,7 +45,8 @@ struct Cluster {
           broker = fb.get();
           kwire::detail::ProducerBackend backend;
           backend.transport = std::move(fb);
-          backend.metadata = std::make_unique<FakeTopics>(std::map<std::string, std::int32_t, std::less<>>{{"t", 4}});
+          backend.metadata =
+              std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", 4}});
           return backend;
         });
   }
@@ -136,32 +121,26 @@ TEST_CASE("producer api: async_send with use_awaitable in a coroutine") {
 TEST_CASE("producer api: callback overload, flush, and exactly one report per record") {
   Cluster cluster;
   kwire::Producer producer = cluster.make({{"linger.ms", "10000"}});
-  std::mutex mu;
-  std::map<std::uint64_t, int> fired;
-  std::atomic<int> errors{0};
+  kwire::test::DeliveryRecorder reports;  // reports run on the io thread: no Catch2 assertions there
   const int n = 200;
   for (int i = 0; i < n; ++i) {
     std::string key = "key" + std::to_string(i), value = "value";
     auto r = record(key, value);
     r.user_id = static_cast<std::uint64_t>(i);
-    auto ec = producer.send(r, [&](std::error_code e, kwire::RecordMetadata md) {
-      if (e) errors++;  // reports run on the io thread: no Catch2 assertions there
-      std::lock_guard lock(mu);
-      ++fired[md.user_id];
-    });
-    REQUIRE_FALSE(ec);
+    REQUIRE_FALSE(producer.send(r, reports.handler()));
   }
   // linger.ms is 10 s: only flush makes these go now.
   REQUIRE_FALSE(producer.flush(10s));
-  CHECK(errors == 0);
   {
-    std::lock_guard lock(mu);
-    CHECK(fired.size() == static_cast<std::size_t>(n));
-    for (auto& [id, count] : fired) CHECK(count == 1);
+    const auto got = reports.snapshot();
+    CHECK(got.size() == static_cast<std::size_t>(n));
+    for (const auto& [id, report] : got) {
+      CHECK(report.fired == 1);
+      CHECK_FALSE(report.error);
+    }
   }
   producer.close(5s);
-  std::lock_guard lock(mu);
-  for (auto& [id, count] : fired) CHECK(count == 1);
+  for (const auto& [id, report] : reports.snapshot()) CHECK(report.fired == 1);
 }
 
 TEST_CASE("producer api: an oversized record is rejected at once, clearly") {

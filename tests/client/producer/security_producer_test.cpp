@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery_recorder.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/net/tls/tls_error.hpp"
 #include "kwire/producer.hpp"
@@ -30,19 +31,12 @@ namespace {
 
 constexpr int kRecords = 40;
 
-struct Report {
-  int fired = 0;
-  std::error_code error;
-  std::int64_t offset = -1;
-};
-
 // Sends kRecords records to partition 0 of `topic`, flushes, and checks every
 // report fired once without error and every record is in the mock's log at
 // the offset its report gave.
 void produce_and_read_back(const Properties& props, const kwire::test::MockCluster& cluster,
                            const std::string& topic) {
-  std::mutex mu;
-  std::vector<Report> reports(kRecords);
+  kwire::test::DeliveryRecorder reports;
   std::vector<std::string> values;
   for (int i = 0; i < kRecords; ++i) values.push_back(topic + "-value-" + std::to_string(i));
   {
@@ -53,13 +47,7 @@ void produce_and_read_back(const Properties& props, const kwire::test::MockClust
       r.partition = 0;
       r.value = kwire::as_bytes(values[static_cast<std::size_t>(i)]);
       r.user_id = static_cast<std::uint64_t>(i);
-      std::error_code ec = producer.send(r, [&](std::error_code e, kwire::RecordMetadata md) {
-        std::lock_guard lock(mu);
-        Report& rep = reports[md.user_id];
-        ++rep.fired;
-        rep.error = e;
-        rep.offset = md.offset;
-      });
+      std::error_code ec = producer.send(r, reports.handler());
       REQUIRE_FALSE(ec);
     }
     REQUIRE_FALSE(producer.flush(20s));
@@ -68,14 +56,16 @@ void produce_and_read_back(const Properties& props, const kwire::test::MockClust
   auto read = kwire::test::read_partition(cluster.bootstrap(), topic, 0);
   REQUIRE(read.error.empty());
   REQUIRE(read.records.size() == static_cast<std::size_t>(kRecords));
-  std::lock_guard lock(mu);
+  const auto got = reports.snapshot();
   for (int i = 0; i < kRecords; ++i) {
     INFO("record " << i);
-    const Report& rep = reports[static_cast<std::size_t>(i)];
+    const auto it = got.find(static_cast<std::uint64_t>(i));
+    REQUIRE(it != got.end());
+    const kwire::test::RecordedReport& rep = it->second;
     CHECK(rep.fired == 1);
     CHECK_FALSE(rep.error);
     const auto& logged = read.records[static_cast<std::size_t>(i)];
-    CHECK(logged.offset == rep.offset);
+    CHECK(logged.offset == rep.metadata.offset);
     CHECK(logged.value == values[static_cast<std::size_t>(i)]);
   }
 }

@@ -6,11 +6,12 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "delivery_recorder.hpp"
+#include "fake_topic_metadata.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
@@ -19,19 +20,6 @@
 #include "sender/sender_fake_broker.hpp"
 
 using namespace std::chrono_literals;
-
-namespace {
-
-class FixedTopics final : public kwire::detail::TopicMetadataSource {
- public:
-  std::optional<std::int32_t> partition_count(std::string_view topic) override {
-    if (topic == "mt") return 6;
-    return std::nullopt;
-  }
-  std::error_code wait_for_topic(std::string_view, Clock::time_point) override { return kwire::errc::metadata_timeout; }
-};
-
-}  // namespace
 
 TEST_CASE("threads: many threads send at once through the Producer", "[threads]") {
   kwire::test::FakeBroker* broker = nullptr;
@@ -46,13 +34,13 @@ TEST_CASE("threads: many threads send at once through the Producer", "[threads]"
         broker = fb.get();
         kwire::detail::ProducerBackend b;
         b.transport = std::move(fb);
-        b.metadata = std::make_unique<FixedTopics>();
+        b.metadata =
+            std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"mt", 6}});
         return b;
       });
   constexpr int threads = 8;
   constexpr int per_thread = 400;
-  std::mutex mu;
-  std::map<std::uint64_t, int> fired;
+  kwire::test::DeliveryRecorder reports;
   std::atomic<int> errors{0};
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
@@ -68,12 +56,7 @@ TEST_CASE("threads: many threads send at once through the Producer", "[threads]"
         r.user_id = id;
         // Keyless records from odd threads exercise the sticky partitioner.
         if (t % 2 == 1) r.key.reset();
-        auto ec = producer.send(r, [&](std::error_code e, kwire::RecordMetadata md) {
-          if (e) errors++;
-          std::lock_guard lock(mu);
-          ++fired[md.user_id];
-        });
-        if (ec) errors++;
+        if (producer.send(r, reports.handler())) errors++;
       }
     });
   }
@@ -81,8 +64,12 @@ TEST_CASE("threads: many threads send at once through the Producer", "[threads]"
   REQUIRE_FALSE(producer.flush(30s));
   producer.close(10s);
   CHECK(errors == 0);
-  REQUIRE(fired.size() == static_cast<std::size_t>(threads * per_thread));
-  for (auto& [id, n] : fired) CHECK(n == 1);
+  const auto got = reports.snapshot();
+  REQUIRE(got.size() == static_cast<std::size_t>(threads * per_thread));
+  for (const auto& [id, report] : got) {
+    CHECK(report.fired == 1);
+    CHECK_FALSE(report.error);
+  }
   // Per thread, keyed records appear in send order in their partition.
   std::size_t total = 0;
   for (std::int32_t p = 0; p < 6; ++p) {

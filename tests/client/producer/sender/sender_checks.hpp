@@ -55,7 +55,7 @@ inline DeliverySummary check_exactly_once_in_order(SenderHarness& h, const std::
     }
     for (std::uint64_t id : ids) {
       INFO("record " << id);
-      const Report& r = reports.at(id);
+      const RecordedReport& r = reports.at(id);
       CHECK(r.fired == 1);  // exactly one report
       if (!r.error) {
         ++summary.acknowledged;

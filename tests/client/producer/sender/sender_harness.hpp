@@ -14,18 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "delivery_recorder.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/sender/sender.hpp"
 #include "sender_fake_broker.hpp"
 
 namespace kwire::test {
-
-struct Report {
-  std::error_code error;
-  RecordMetadata metadata;
-  int fired = 0;
-};
 
 struct SenderHarness {
   using Clock = std::chrono::steady_clock;
@@ -72,17 +67,8 @@ struct SenderHarness {
   std::error_code send(const std::string& topic, std::int32_t partition, const std::string& value, std::uint64_t id) {
     detail::DeliveryEntry entry;
     entry.user_id = id;
-    entry.handler = [this, id](std::error_code ec, RecordMetadata md) {
-      std::lock_guard lock(mu);
-      Report& r = reports[id];
-      r.error = ec;
-      r.metadata = std::move(md);
-      ++r.fired;
-    };
-    {
-      std::lock_guard lock(mu);
-      reports[id];  // present from now on, fired = 0
-    }
+    entry.handler = reports.handler();
+    reports.expect(id);  // present from now on, fired = 0
     auto key = protocol::as_bytes(value);
     auto result = accumulator.append(topic, partition, 1000 + static_cast<std::int64_t>(id), key, key, {}, entry,
                                      Clock::now() + std::chrono::seconds(5));
@@ -107,16 +93,12 @@ struct SenderHarness {
     }
   }
 
-  std::map<std::uint64_t, Report> snapshot() {
-    std::lock_guard lock(mu);
-    return reports;
-  }
+  std::map<std::uint64_t, RecordedReport> snapshot() const { return reports.snapshot(); }
 
   // Declaration order matters for destruction: reports outlive the
   // accumulator (which reports leftovers), the accumulator outlives the
   // io_context (whose unfinished coroutines may still own batches).
-  std::mutex mu;
-  std::map<std::uint64_t, Report> reports;
+  DeliveryRecorder reports;
   detail::DeliveryDispatcher dispatcher{false};
   detail::RecordAccumulator accumulator;
   asio::io_context io;

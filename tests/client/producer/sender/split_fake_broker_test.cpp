@@ -39,15 +39,6 @@ std::vector<SentRecord> send_range(SenderHarness& h, std::int32_t partition, std
   return sent;
 }
 
-bool wait_fired(SenderHarness& h, std::uint64_t id, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (h.snapshot()[id].fired > 0) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("split: refused batches are split in place with their sequences reused", "[split][idempotence]") {
@@ -118,7 +109,7 @@ TEST_CASE("split: a single record too large fails alone with MESSAGE_TOO_LARGE",
   h.broker.push_partition_errors("t", 0, {kMessageTooLarge});
   h.start();
   auto sent = send_range(h, 0, 0, 1);
-  REQUIRE(wait_fired(h, 0, 10s));
+  REQUIRE(h.reports.wait_reported(0, 10s));
   auto more = send_range(h, 0, 1, 200);
   sent.insert(sent.end(), more.begin(), more.end());
   h.close(20s);

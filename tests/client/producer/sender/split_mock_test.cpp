@@ -7,10 +7,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "delivery_recorder.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
@@ -37,10 +37,7 @@ void split_round_trip(kwire::CompressionType codec, const std::string& topic) {
   std::vector<std::string> values;
   for (std::size_t i = 0; i < n; ++i) values.push_back("value-" + std::to_string(i) + std::string(i % 50, 'v'));
   values[70] = std::string(100 * 1024, 'B');  // borrowed and above message.copy.max.bytes
-  std::mutex mu;
-  std::vector<int> fired(n, 0);
-  std::vector<std::int64_t> offsets(n, -1);
-  std::vector<std::error_code> errors(n);
+  kwire::test::DeliveryRecorder reports;
   {
     kwire::Producer producer(c);
     for (std::size_t i = 0; i < n; ++i) {
@@ -53,12 +50,7 @@ void split_round_trip(kwire::CompressionType codec, const std::string& topic) {
       r.timestamp_ms = 1'700'000'000'000 + static_cast<std::int64_t>(i);
       r.user_id = i;
       if (i == 70) r.ownership = kwire::ValueOwnership::borrow;
-      REQUIRE_FALSE(producer.send(r, [&](std::error_code ec, kwire::RecordMetadata md) {
-        std::lock_guard lock(mu);
-        ++fired[md.user_id];
-        offsets[md.user_id] = md.offset;
-        errors[md.user_id] = ec;
-      }));
+      REQUIRE_FALSE(producer.send(r, reports.handler()));
     }
     CHECK_FALSE(producer.flush(30s));
     producer.close(10s);
@@ -66,11 +58,14 @@ void split_round_trip(kwire::CompressionType codec, const std::string& topic) {
   auto read = kwire::test::read_partition(cluster.bootstrap(), topic, 0);
   REQUIRE(read.error.empty());
   REQUIRE(read.records.size() == n);
+  const auto got = reports.snapshot();
+  REQUIRE(got.size() == n);
   for (std::size_t i = 0; i < n; ++i) {
     INFO("record " << i);
-    CHECK(fired[i] == 1);
-    CHECK_FALSE(errors[i]);
-    CHECK(offsets[i] == static_cast<std::int64_t>(i));
+    const kwire::test::RecordedReport& report = got.at(i);
+    CHECK(report.fired == 1);
+    CHECK_FALSE(report.error);
+    CHECK(report.metadata.offset == static_cast<std::int64_t>(i));
     CHECK(read.records[i].offset == static_cast<std::int64_t>(i));
     CHECK(read.records[i].key == "k" + std::to_string(i));
     CHECK(read.records[i].value == values[i]);

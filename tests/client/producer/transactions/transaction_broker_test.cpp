@@ -22,7 +22,8 @@
 
 using namespace std::chrono_literals;
 using txn_test::range;
-using txn_test::Reports;
+using kwire::test::DeliveryRecorder;
+using txn_test::send_numbered;
 
 namespace {
 
@@ -82,22 +83,22 @@ TEST_CASE("transactions (txn_broker): commit, abort, commit; read_committed sees
           "[txn]") {
   kwire::test::TxnBroker broker;
   broker.create_topic("rc", 2);
-  Reports reports;
+  DeliveryRecorder reports;
   {
     kwire::Producer producer(props(broker, "tx-rc"));
     REQUIRE(producer.init_transactions(10s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 0; id < 20; ++id) REQUIRE(reports.send(producer, "rc", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 0; id < 20; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "rc", int(id % 2), id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
 
     // These reach the log (flush), then the transaction is aborted.
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 20; id < 30; ++id) REQUIRE(reports.send(producer, "rc", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 20; id < 30; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "rc", int(id % 2), id));
     REQUIRE(producer.flush(10s) == std::error_code());
     REQUIRE(producer.abort_transaction(10s) == std::error_code());
 
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 30; id < 40; ++id) REQUIRE(reports.send(producer, "rc", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 30; id < 40; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "rc", int(id % 2), id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
     REQUIRE(reports.wait(40));
     for (const auto& [id, rep] : reports.snapshot()) {
@@ -122,18 +123,18 @@ TEST_CASE("transactions (txn_broker): commit, abort, commit; read_committed sees
 TEST_CASE("transactions (txn_broker): a second producer with the same transactional.id fences the first", "[txn]") {
   kwire::test::TxnBroker broker;
   broker.create_topic("fence", 1);
-  Reports old_reports, new_reports;
+  DeliveryRecorder old_reports, new_reports;
   kwire::Producer first(props(broker, "tx-fence"));
   REQUIRE(first.init_transactions(10s) == std::error_code());
   REQUIRE(first.begin_transaction() == std::error_code());
-  REQUIRE(old_reports.send(first, "fence", 0, 1) == std::error_code());
+  REQUIRE(send_numbered(first, old_reports, "fence", 0, 1) == std::error_code());
   REQUIRE(first.flush(10s) == std::error_code());
 
   kwire::Producer second(props(broker, "tx-fence"));
   REQUIRE(second.init_transactions(10s) == std::error_code());  // bumps the epoch, aborts first's transaction
 
   // The first producer's next send (in its open transaction) and its commit fail, fatally.
-  REQUIRE(old_reports.send(first, "fence", 0, 2) == std::error_code());
+  REQUIRE(send_numbered(first, old_reports, "fence", 0, 2) == std::error_code());
   const std::error_code commit = first.commit_transaction(10s);
   INFO("commit: " << commit.message());
   CHECK(fenced(commit));
@@ -143,10 +144,10 @@ TEST_CASE("transactions (txn_broker): a second producer with the same transactio
   CHECK(old_reports.snapshot()[2].fired == 1);
   CHECK(fenced(old_reports.snapshot()[2].error));
   CHECK(fenced(first.begin_transaction()));
-  CHECK(fenced(old_reports.send(first, "fence", 0, 3)));
+  CHECK(fenced(send_numbered(first, old_reports, "fence", 0, 3)));
 
   REQUIRE(second.begin_transaction() == std::error_code());
-  REQUIRE(new_reports.send(second, "fence", 0, 10) == std::error_code());
+  REQUIRE(send_numbered(second, new_reports, "fence", 0, 10) == std::error_code());
   REQUIRE(second.commit_transaction(10s) == std::error_code());
   second.close(5s);
   first.close(1s);
@@ -157,12 +158,12 @@ TEST_CASE("transactions (txn_broker): group offsets from send_offsets_to_transac
   kwire::test::TxnBroker broker;
   broker.create_topic("in", 2);
   broker.create_topic("out", 1);
-  Reports reports;
+  DeliveryRecorder reports;
   kwire::Producer producer(props(broker, "tx-eos"));
   REQUIRE(producer.init_transactions(10s) == std::error_code());
 
   REQUIRE(producer.begin_transaction() == std::error_code());
-  REQUIRE(reports.send(producer, "out", 0, 1) == std::error_code());
+  REQUIRE(send_numbered(producer, reports, "out", 0, 1) == std::error_code());
   kwire::ConsumerGroupMetadata group;
   group.group_id = "eos-group";
   REQUIRE(producer.send_offsets_to_transaction({{"in", 0, 42, std::nullopt, -1}, {"in", 1, 7, std::nullopt, -1}},

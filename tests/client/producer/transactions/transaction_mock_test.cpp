@@ -26,7 +26,8 @@
 using namespace std::chrono_literals;
 using txn_test::range;
 using txn_test::read_ids;
-using txn_test::Reports;
+using kwire::test::DeliveryRecorder;
+using txn_test::send_numbered;
 
 namespace {
 
@@ -57,7 +58,7 @@ kwire::Properties props(const kwire::test::MockCluster& cluster, const std::stri
 
 kwire::protocol::kafka_errc kafka(std::int16_t code) { return static_cast<kwire::protocol::kafka_errc>(code); }
 
-void require_all_ok(Reports& reports, std::size_t count) {
+void require_all_ok(DeliveryRecorder& reports, std::size_t count) {
   REQUIRE(reports.wait(count));
   for (const auto& [id, rep] : reports.snapshot()) {
     INFO("record " << id << ": " << rep.error.message());
@@ -71,26 +72,26 @@ void require_all_ok(Reports& reports, std::size_t count) {
 TEST_CASE("transactions (mock): commit, abort and commit again; the log holds the committed records once, in order",
           "[txn]") {
   kwire::test::MockCluster cluster(3, {{"txn", 2, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   {
     kwire::Producer producer(props(cluster, "tx-commit"));
     // Out of order: nothing before init_transactions, nothing outside a transaction.
     CHECK(producer.begin_transaction() == kwire::errc::invalid_transaction_state);
     REQUIRE(producer.init_transactions(10s) == std::error_code());
-    CHECK(reports.send(producer, "txn", 0, 999) == kwire::errc::invalid_transaction_state);
+    CHECK(send_numbered(producer, reports, "txn", 0, 999) == kwire::errc::invalid_transaction_state);
     CHECK(producer.commit_transaction(1s) == kwire::errc::invalid_transaction_state);
     CHECK(producer.abort_transaction(1s) == kwire::errc::invalid_transaction_state);
 
     REQUIRE(producer.begin_transaction() == std::error_code());
     CHECK(producer.begin_transaction() == kwire::errc::invalid_transaction_state);
-    for (std::uint64_t id = 0; id < 40; ++id) REQUIRE(reports.send(producer, "txn", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 0; id < 40; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txn", int(id % 2), id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
     // commit flushed: every report has fired, successfully, once.
     require_all_ok(reports, 40);
-    CHECK(reports.send(producer, "txn", 0, 998) == kwire::errc::invalid_transaction_state);
+    CHECK(send_numbered(producer, reports, "txn", 0, 998) == kwire::errc::invalid_transaction_state);
 
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 40; id < 50; ++id) REQUIRE(reports.send(producer, "txn", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 40; id < 50; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txn", int(id % 2), id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
     require_all_ok(reports, 50);
   }
@@ -103,13 +104,13 @@ TEST_CASE("transactions (mock): commit, abort and commit again; the log holds th
 TEST_CASE("transactions (mock): abort fails the records not yet sent, each report once; the next transaction commits",
           "[txn]") {
   kwire::test::MockCluster cluster(1, {{"txa", 2, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   {
     // A long linger keeps the aborted records in the accumulator.
     kwire::Producer producer(props(cluster, "tx-abort", "60000"));
     REQUIRE(producer.init_transactions(10s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 0; id < 10; ++id) REQUIRE(reports.send(producer, "txa", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 0; id < 10; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txa", int(id % 2), id));
     REQUIRE(producer.abort_transaction(10s) == std::error_code());
     REQUIRE(reports.wait(10));
     for (const auto& [id, rep] : reports.snapshot()) {
@@ -117,7 +118,7 @@ TEST_CASE("transactions (mock): abort fails the records not yet sent, each repor
       CHECK(rep.error == kwire::errc::transaction_aborted);
     }
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 10; id < 20; ++id) REQUIRE(reports.send(producer, "txa", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 10; id < 20; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txa", int(id % 2), id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());  // commit flushes despite linger.ms
     REQUIRE(reports.wait(20));
     auto snap = reports.snapshot();
@@ -134,7 +135,7 @@ TEST_CASE("transactions (mock): send_offsets_to_transaction reaches the group co
   // Three brokers: the group's and the transaction's coordinators may differ,
   // and the mock refuses a request at the wrong one with NOT_COORDINATOR.
   kwire::test::MockCluster cluster(3, {{"src", 2, 1}, {"out", 1, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   {
     kwire::Producer producer(props(cluster, "tx-offsets"));
     REQUIRE(producer.init_transactions(10s) == std::error_code());
@@ -142,7 +143,7 @@ TEST_CASE("transactions (mock): send_offsets_to_transaction reaches the group co
     CHECK(producer.send_offsets_to_transaction({{"src", 0, 5, std::nullopt, -1}}, "group-a", 2s) ==
           kwire::errc::invalid_transaction_state);
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 0; id < 5; ++id) REQUIRE(reports.send(producer, "out", 0, id) == std::error_code());
+    for (std::uint64_t id = 0; id < 5; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "out", 0, id));
     kwire::ConsumerGroupMetadata group;
     group.group_id = "group-a";
     std::vector<kwire::TopicPartitionOffset> offsets = {{"src", 0, 5, std::string("m"), -1}, {"src", 1, 7, std::nullopt, -1}};
@@ -163,12 +164,12 @@ TEST_CASE("transactions (mock): retriable coordinator errors are retried", "[txn
   cluster.push_request_errors(kAddOffsetsToTxn, {kCoordinatorNotAvailable, kConcurrentTransactions});
   cluster.push_request_errors(kTxnOffsetCommit, {kNotCoordinator, kCoordinatorLoadInProgress});
   cluster.push_request_errors(kEndTxn, {kConcurrentTransactions, kNotCoordinator, kCoordinatorLoadInProgress});
-  Reports reports;
+  DeliveryRecorder reports;
   {
     kwire::Producer producer(props(cluster, "tx-retry"));
     REQUIRE(producer.init_transactions(10s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 0; id < 20; ++id) REQUIRE(reports.send(producer, "txr", int(id % 2), id) == std::error_code());
+    for (std::uint64_t id = 0; id < 20; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txr", int(id % 2), id));
     REQUIRE(producer.send_offsets_to_transaction({{"txr", 0, 1, std::nullopt, -1}}, "group-r", 10s) ==
             std::error_code());
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
@@ -188,40 +189,40 @@ TEST_CASE("transactions (mock): fatal errors stick and are reported clearly", "[
     kwire::Producer producer(props(cluster, "tx-unauthorized"));
     CHECK(producer.init_transactions(5s) == kafka(kTransactionalIdAuthorizationFailed));
     CHECK(producer.begin_transaction() == kafka(kTransactionalIdAuthorizationFailed));
-    Reports reports;
-    CHECK(reports.send(producer, "txf", 0, 1) == kafka(kTransactionalIdAuthorizationFailed));
+    DeliveryRecorder reports;
+    CHECK(send_numbered(producer, reports, "txf", 0, 1) == kafka(kTransactionalIdAuthorizationFailed));
   }
   SECTION("fenced when ending the transaction") {
     cluster.push_request_errors(kEndTxn, {kProducerFenced});
     kwire::Producer producer(props(cluster, "tx-fenced"));
     REQUIRE(producer.init_transactions(5s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    Reports reports;
-    REQUIRE(reports.send(producer, "txf", 0, 1) == std::error_code());
+    DeliveryRecorder reports;
+    REQUIRE(send_numbered(producer, reports, "txf", 0, 1) == std::error_code());
     CHECK(producer.commit_transaction(5s) == kafka(kProducerFenced));
     CHECK(producer.begin_transaction() == kafka(kProducerFenced));
     CHECK(producer.abort_transaction(1s) == kafka(kProducerFenced));
-    CHECK(reports.send(producer, "txf", 0, 2) == kafka(kProducerFenced));
+    CHECK(send_numbered(producer, reports, "txf", 0, 2) == kafka(kProducerFenced));
   }
 }
 
 TEST_CASE("transactions (mock): abortable errors need an abort; then the producer goes on", "[txn][fault]") {
   kwire::test::MockCluster cluster(1, {{"txb", 2, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   SECTION("AddPartitionsToTxn refused for the topic") {
     cluster.push_request_errors(kAddPartitionsToTxn, {kTopicAuthorizationFailed});
     kwire::Producer producer(props(cluster, "tx-abortable-add"));
     REQUIRE(producer.init_transactions(5s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    REQUIRE(reports.send(producer, "txb", 0, 1) == std::error_code());
+    REQUIRE(send_numbered(producer, reports, "txb", 0, 1) == std::error_code());
     CHECK(producer.commit_transaction(5s) == kwire::errc::transaction_abortable);
     CHECK(producer.begin_transaction() == kwire::errc::transaction_abortable);
-    CHECK(reports.send(producer, "txb", 0, 2) == kwire::errc::transaction_abortable);
+    CHECK(send_numbered(producer, reports, "txb", 0, 2) == kwire::errc::transaction_abortable);
     REQUIRE(producer.abort_transaction(5s) == std::error_code());
     REQUIRE(reports.wait(1));
     CHECK(reports.snapshot()[1].error == kwire::errc::transaction_aborted);
     REQUIRE(producer.begin_transaction() == std::error_code());
-    REQUIRE(reports.send(producer, "txb", 0, 3) == std::error_code());
+    REQUIRE(send_numbered(producer, reports, "txb", 0, 3) == std::error_code());
     REQUIRE(producer.commit_transaction(5s) == std::error_code());
     REQUIRE(reports.wait(2));
     CHECK(!reports.snapshot()[3].error);
@@ -232,12 +233,12 @@ TEST_CASE("transactions (mock): abortable errors need an abort; then the produce
     kwire::Producer producer(props(cluster, "tx-abortable-produce"));
     REQUIRE(producer.init_transactions(5s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
-    REQUIRE(reports.send(producer, "txb", 1, 10) == std::error_code());
+    REQUIRE(send_numbered(producer, reports, "txb", 1, 10) == std::error_code());
     REQUIRE(producer.commit_transaction(5s) == std::error_code());
     // INVALID_RECORD is not retriable: the record fails, so must the transaction.
     cluster.push_request_errors(kProduce, {kInvalidRecord});
     REQUIRE(producer.begin_transaction() == std::error_code());
-    REQUIRE(reports.send(producer, "txb", 1, 11) == std::error_code());
+    REQUIRE(send_numbered(producer, reports, "txb", 1, 11) == std::error_code());
     CHECK(producer.commit_transaction(5s) == kwire::errc::transaction_abortable);
     REQUIRE(producer.abort_transaction(5s) == std::error_code());
     REQUIRE(reports.wait(2));
@@ -245,7 +246,7 @@ TEST_CASE("transactions (mock): abortable errors need an abort; then the produce
     // After the abort the producer has a fresh epoch; the mock checks its
     // sequences (they start again) and the id/epoch of every later request.
     REQUIRE(producer.begin_transaction() == std::error_code());
-    REQUIRE(reports.send(producer, "txb", 1, 12) == std::error_code());
+    REQUIRE(send_numbered(producer, reports, "txb", 1, 12) == std::error_code());
     REQUIRE(producer.commit_transaction(5s) == std::error_code());
     REQUIRE(reports.wait(3));
     CHECK(!reports.snapshot()[12].error);
@@ -266,8 +267,8 @@ TEST_CASE("transactions (mock): a call that runs out of time says so and can be 
   cluster.clear_request_errors(kInitProducerId);
   REQUIRE(producer.init_transactions(10s) == std::error_code());
   REQUIRE(producer.begin_transaction() == std::error_code());
-  Reports reports;
-  REQUIRE(reports.send(producer, "txt", 0, 1) == std::error_code());
+  DeliveryRecorder reports;
+  REQUIRE(send_numbered(producer, reports, "txt", 0, 1) == std::error_code());
   REQUIRE(producer.commit_transaction(10s) == std::error_code());
   producer.close(5s);
   CHECK(read_ids(cluster.bootstrap(), "txt", 0) == std::vector<std::uint64_t>{1});
@@ -288,7 +289,7 @@ std::uint64_t sender_retries(kwire::Producer& producer) {
 TEST_CASE("transactions (mock): an abort while a batch waits for its retry leaves the partition usable", "[txn][fault]") {
   constexpr std::int16_t kNotEnoughReplicas = 19;
   kwire::test::MockCluster cluster(1, {{"txr", 1, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   {
     auto p = props(cluster, "tx-retry-abort");
     p["retry.backoff.ms"] = "60000";  // the refused batch waits in the accumulator
@@ -298,7 +299,7 @@ TEST_CASE("transactions (mock): an abort while a batch waits for its retry leave
     REQUIRE(producer.init_transactions(10s) == std::error_code());
     REQUIRE(producer.begin_transaction() == std::error_code());
     cluster.push_request_errors(kProduce, {kNotEnoughReplicas});
-    for (std::uint64_t id = 0; id < 5; ++id) REQUIRE(reports.send(producer, "txr", 0, id) == std::error_code());
+    for (std::uint64_t id = 0; id < 5; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txr", 0, id));
     // Wait (bounded) until the batch was sent, refused and queued for a retry.
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (sender_retries(producer) == 0 && std::chrono::steady_clock::now() < until)
@@ -313,7 +314,7 @@ TEST_CASE("transactions (mock): an abort while a batch waits for its retry leave
     // The batch the sender had sent is forgotten with its sequence: the next
     // transaction's records to the same partition go out and commit.
     REQUIRE(producer.begin_transaction() == std::error_code());
-    for (std::uint64_t id = 5; id < 15; ++id) REQUIRE(reports.send(producer, "txr", 0, id) == std::error_code());
+    for (std::uint64_t id = 5; id < 15; ++id) REQUIRE_FALSE(send_numbered(producer, reports, "txr", 0, id));
     REQUIRE(producer.commit_transaction(10s) == std::error_code());
     REQUIRE(reports.wait(15));
     auto snap = reports.snapshot();
@@ -328,12 +329,12 @@ TEST_CASE("transactions (mock): an abort while a batch waits for its retry leave
 TEST_CASE("transactions (mock): PRODUCER_FENCED on a Produce is fatal, not abortable", "[txn][fault]") {
   constexpr std::int16_t kInvalidProducerEpoch = 47;
   kwire::test::MockCluster cluster(1, {{"txp", 1, 1}});
-  Reports reports;
+  DeliveryRecorder reports;
   kwire::Producer producer(props(cluster, "tx-fenced-produce"));
   REQUIRE(producer.init_transactions(10s) == std::error_code());
   REQUIRE(producer.begin_transaction() == std::error_code());
   cluster.push_request_errors(kProduce, {kProducerFenced});
-  REQUIRE(reports.send(producer, "txp", 0, 1) == std::error_code());
+  REQUIRE(send_numbered(producer, reports, "txp", 0, 1) == std::error_code());
   // A newer producer owns the transactional id: nothing can go on, not even
   // an abort (as the Java client's ProducerFencedException).
   const std::error_code commit = producer.commit_transaction(10s);
@@ -343,5 +344,5 @@ TEST_CASE("transactions (mock): PRODUCER_FENCED on a Produce is fatal, not abort
   CHECK(reports.snapshot()[1].error == kafka(kInvalidProducerEpoch));
   CHECK(producer.abort_transaction(5s) == kafka(kInvalidProducerEpoch));
   CHECK(producer.begin_transaction() == kafka(kInvalidProducerEpoch));
-  CHECK(reports.send(producer, "txp", 0, 2) == kafka(kInvalidProducerEpoch));
+  CHECK(send_numbered(producer, reports, "txp", 0, 2) == kafka(kInvalidProducerEpoch));
 }

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "delivery_recorder.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 
@@ -22,46 +23,20 @@ namespace txn_test {
 
 using namespace std::chrono_literals;
 
-struct Report {
-  int fired = 0;
-  std::error_code error;
-};
-
-class Reports {
- public:
-  // Sends record `id` (key "id-<n>") to topic/partition; the report is counted.
-  std::error_code send(kwire::Producer& producer, const std::string& topic, std::int32_t partition, std::uint64_t id) {
-    const std::string key = "id-" + std::to_string(id);
-    const std::string value = "value-" + std::to_string(id);
-    kwire::Record r;
-    r.topic = topic;
-    r.partition = partition;
-    r.key = kwire::as_bytes(key);
-    r.value = kwire::as_bytes(value);
-    r.user_id = id;
-    return producer.send(r, [this](std::error_code ec, kwire::RecordMetadata md) {
-      std::lock_guard lock(mu_);
-      Report& rep = reports_[md.user_id];
-      ++rep.fired;
-      rep.error = ec;
-      cv_.notify_all();
-    });
-  }
-  // Waits until `count` distinct records were reported.
-  bool wait(std::size_t count, std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return reports_.size() >= count; });
-  }
-  std::map<std::uint64_t, Report> snapshot() {
-    std::lock_guard lock(mu_);
-    return reports_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::uint64_t, Report> reports_;
-};
+// Sends record `id` (key "id-<n>", value "value-<n>") to topic/partition; its
+// report lands in `reports` under `id`.
+inline std::error_code send_numbered(kwire::Producer& producer, kwire::test::DeliveryRecorder& reports,
+                                     const std::string& topic, std::int32_t partition, std::uint64_t id) {
+  const std::string key = "id-" + std::to_string(id);
+  const std::string value = "value-" + std::to_string(id);
+  kwire::Record r;
+  r.topic = topic;
+  r.partition = partition;
+  r.key = kwire::as_bytes(key);
+  r.value = kwire::as_bytes(value);
+  r.user_id = id;
+  return producer.send(r, reports.handler());
+}
 
 // The ids in a partition's log, in offset order.
 inline std::vector<std::uint64_t> read_ids(const std::string& bootstrap, const std::string& topic,

@@ -17,7 +17,8 @@
 
 using namespace std::chrono_literals;
 using txn_test::range;
-using txn_test::Reports;
+using kwire::test::DeliveryRecorder;
+using txn_test::send_numbered;
 
 TEST_CASE("transactions (txn_broker advertising EndTxn v5): three commits in a row, the epoch unchanged",
           "[txn][versions]") {
@@ -25,7 +26,7 @@ TEST_CASE("transactions (txn_broker advertising EndTxn v5): three commits in a r
   options.advertise = {{26 /* EndTxn */, 0, 5}};
   kwire::test::TxnBroker broker(options);
   broker.create_topic("v5", 1);
-  Reports reports;
+  DeliveryRecorder reports;
   {
     kwire::Producer producer({{"bootstrap.servers", broker.bootstrap()},
                               {"transactional.id", "tx-v5"},
@@ -37,7 +38,7 @@ TEST_CASE("transactions (txn_broker advertising EndTxn v5): three commits in a r
       INFO("transaction " << txn);
       REQUIRE(producer.begin_transaction() == std::error_code());
       for (std::uint64_t id = txn * 10; id < txn * 10 + 10; ++id)
-        REQUIRE(reports.send(producer, "v5", 0, id) == std::error_code());
+        REQUIRE(send_numbered(producer, reports, "v5", 0, id) == std::error_code());
       const std::error_code commit = producer.commit_transaction(10s);
       INFO("commit: " << commit.message());
       REQUIRE(commit == std::error_code());

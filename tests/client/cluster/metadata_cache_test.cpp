@@ -10,7 +10,7 @@
 #include "cluster/metadata_cache.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "mock_cluster.hpp"
-#include "net_test_util.hpp"
+#include "../../net/net_test_util.hpp"  // run_coroutine, drain, test_config
 
 using namespace std::chrono_literals;
 using kwire::detail::MetadataCache;
