@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <initializer_list>
 #include <memory>
@@ -113,7 +114,10 @@ class Producer {
   // wins over the aggregate ProducerConfig, which two pairs would also fill).
   Producer(std::initializer_list<Properties::value_type> properties);
   ~Producer();  // close(delivery.timeout.ms)
+  // A moved-from Producer may only be destroyed or assigned to. Assigning
+  // closes the producer assigned over first, as its destructor would.
   Producer(Producer&&) noexcept = default;
+  Producer& operator=(Producer&&) noexcept;
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
@@ -140,8 +144,16 @@ class Producer {
   RecordMetadata send_and_wait(const Record& record);
   std::error_code send_and_wait(const Record& record, RecordMetadata& out);
 
-  // Makes everything sent so far ready now and waits for its reports.
-  // errc::flush_timeout when time ran out.
+  // Makes everything sent so far ready now and completes, void(std::error_code),
+  // once its reports fired; errc::flush_timeout when time ran out. Does not
+  // block, so it may be started from a delivery report.
+  template <typename CompletionToken>
+  auto async_flush(std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler, std::chrono::milliseconds t) { start_flush(t, wrap_call(std::move(handler))); }, token,
+        timeout);
+  }
+  // async_flush, waited for (not on the io thread: errc::would_deadlock).
   std::error_code flush(std::chrono::milliseconds timeout);
   // Stops accepting records, flushes for up to `timeout`, then fails what is
   // left with errc::producer_closed (every report still fires) and stops the io thread.
@@ -216,6 +228,30 @@ class Producer {
     }
   }
   static void fail_now(DeliveryHandler&& handler, std::error_code ec, const Record& r);
+  // The completion of a call that is not a send: void(std::error_code), run
+  // like a delivery report, or dispatched to the handler's own executor.
+  using CallDone = std::function<void(std::error_code)>;
+  template <typename Handler>
+  static CallDone wrap_call(Handler&& handler) {
+    using H = std::decay_t<Handler>;
+    if constexpr (std::is_same_v<asio::associated_executor_t<H>, asio::system_executor>) {
+      auto h = std::make_shared<H>(std::forward<Handler>(handler));  // CallDone must be copyable
+      return [h](std::error_code ec) { std::move(*h)(ec); };
+    } else {
+      struct Held {
+        H handler;
+        asio::executor_work_guard<asio::associated_executor_t<H>> work;
+      };
+      auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      auto held = std::make_shared<Held>(Held{std::forward<Handler>(handler), std::move(work)});
+      return [held](std::error_code ec) {
+        auto ex = held->work.get_executor();
+        asio::dispatch(ex, [held, ec]() { std::move(held->handler)(ec); });
+        held->work.reset();
+      };
+    }
+  }
+  void start_flush(std::chrono::milliseconds timeout, CallDone done);
 
   std::error_code enqueue(const Record& record, DeliveryHandler& handler);
   std::error_code enqueue_batch(Batch&& batch, std::string_view topic, std::int32_t partition,

@@ -19,6 +19,8 @@ Producer::Producer(std::unique_ptr<detail::ProducerImpl> impl) noexcept : impl_(
 
 Producer::~Producer() = default;
 
+Producer& Producer::operator=(Producer&&) noexcept = default;
+
 const ProducerConfig& Producer::config() const noexcept { return impl_->config(); }
 
 void Producer::fail_now(DeliveryHandler&& handler, std::error_code ec, const Record& r) {
@@ -63,6 +65,10 @@ RecordMetadata Producer::send_and_wait(const Record& record) {
 }
 
 std::error_code Producer::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+
+void Producer::start_flush(std::chrono::milliseconds timeout, CallDone done) {
+  impl_->start_flush(timeout, std::move(done));
+}
 
 void Producer::close(std::chrono::milliseconds timeout) { impl_->close(timeout); }
 

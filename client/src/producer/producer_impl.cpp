@@ -120,6 +120,37 @@ std::error_code ProducerImpl::flush(std::chrono::milliseconds timeout) {
   return accumulator_.flush(Clock::now() + timeout) ? std::error_code() : make_error_code(errc::flush_timeout);
 }
 
+void ProducerImpl::start_flush(std::chrono::milliseconds timeout, std::function<void(std::error_code)> done) {
+  // Completed once: by the flush, or at the deadline by a timer on the io
+  // thread (which withdraws the flush first). The flush's own completion
+  // leaves the timer alone (it may run while the io_context is torn down);
+  // the timer then finds the wait finished.
+  struct Wait {
+    explicit Wait(asio::io_context& io) : timer(io) {}
+    void finish(std::error_code ec) {
+      if (finished.exchange(true, std::memory_order_acq_rel)) return;
+      std::function<void(std::error_code)> d = std::move(done);
+      d(ec);
+    }
+    std::atomic<bool> finished{false};
+    std::function<void(std::error_code)> done;
+    std::uint64_t id = 0;
+    asio::steady_timer timer;
+  };
+  auto wait = std::make_shared<Wait>(io_);
+  wait->done = std::move(done);
+  const Clock::time_point deadline = Clock::now() + timeout;
+  wait->id = accumulator_.start_flush([wait] { wait->finish({}); });
+  asio::post(io_, [this, wait, deadline] {
+    if (wait->finished.load(std::memory_order_acquire)) return;
+    wait->timer.expires_at(deadline);
+    wait->timer.async_wait([this, wait](std::error_code ec) {
+      if (ec) return;
+      if (accumulator_.cancel_flush(wait->id)) wait->finish(errc::flush_timeout);
+    });
+  });
+}
+
 void ProducerImpl::close(std::chrono::milliseconds timeout) {
   std::lock_guard lock(close_mu_);
   if (closed_) return;

@@ -7,9 +7,11 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +35,10 @@ class ProducerImpl {
   ~ProducerImpl();
 
   std::error_code enqueue(const Record& record, DeliveryHandler& handler);
+  // Blocking flush (user threads), and the flush behind async_flush (any
+  // thread): both the accumulator's start_flush, waited for or timed on the io thread.
   std::error_code flush(std::chrono::milliseconds timeout);
+  void start_flush(std::chrono::milliseconds timeout, std::function<void(std::error_code)> done);
   void close(std::chrono::milliseconds timeout);
   std::size_t poll(std::chrono::milliseconds timeout) { return dispatcher_.poll(timeout); }
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }

@@ -10,13 +10,16 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "delivery_recorder.hpp"
@@ -287,4 +290,84 @@ TEST_CASE("producer api: create_batch / append / send_batch") {
   REQUIRE(log.size() == static_cast<std::size_t>(1 + appended));
   CHECK(log[1].value == value);
   CHECK(log.back().timestamp == 1'600'000'000'000 + appended - 1);
+}
+
+TEST_CASE("producer api: async_flush completes after the reports of everything sent before it") {
+  Cluster cluster;
+  kwire::Producer producer = cluster.make({{"linger.ms", "60000"}});
+  kwire::test::DeliveryRecorder reports;
+  const std::string value = "v";
+  for (std::uint64_t id = 0; id < 20; ++id) {
+    const std::string key = "k" + std::to_string(id);  // the record views its key and value
+    auto r = record(key, value, static_cast<std::int32_t>(id % 4));
+    r.user_id = id;
+    REQUIRE_FALSE(producer.send(r, reports.handler()));
+  }
+  // linger.ms is a minute: only the flush sends them now.
+  std::promise<std::size_t> reported_at_completion;
+  producer.async_flush(10s, [&](std::error_code ec) {
+    reported_at_completion.set_value(ec ? 0 : reports.reported());
+  });
+  CHECK(reported_at_completion.get_future().get() == 20);
+  // The future form: void(std::error_code) becomes std::future<void>.
+  REQUIRE_FALSE(producer.send(record("k", "late", 1), reports.handler()));
+  auto flushed = producer.async_flush(10s, asio::use_future);
+  REQUIRE(flushed.wait_for(10s) == std::future_status::ready);
+  CHECK_NOTHROW(flushed.get());
+}
+
+TEST_CASE("producer api: async_flush ends with flush_timeout when records cannot be delivered in time") {
+  Cluster cluster;
+  kwire::Producer producer = cluster.make({{"linger.ms", "60000"}});
+  // Partition 3's produces fail retriably for as long as the test runs.
+  std::vector<std::int16_t> errors(100000, 6);
+  asio::post(ProducerTestAccess::impl(producer).io(), [&] { cluster.broker->push_partition_errors("t", 3, errors); });
+  REQUIRE_FALSE(producer.send(record("k", "stuck", 3), nullptr));
+  std::promise<std::error_code> done;
+  const auto start = std::chrono::steady_clock::now();
+  producer.async_flush(200ms, [&](std::error_code ec) { done.set_value(ec); });
+  auto result = done.get_future();
+  REQUIRE(result.wait_for(10s) == std::future_status::ready);
+  CHECK(result.get() == kwire::errc::flush_timeout);
+  CHECK(std::chrono::steady_clock::now() - start >= 200ms);
+  // The blocking form says the same.
+  CHECK(producer.flush(100ms) == kwire::errc::flush_timeout);
+  producer.close(0ms);
+}
+
+TEST_CASE("producer api: async_flush may be started from a delivery report; flush may not") {
+  Cluster cluster;
+  kwire::Producer producer = cluster.make({{"linger.ms", "60000"}});
+  std::promise<std::error_code> blocking, second_sent, flushed;
+  REQUIRE_FALSE(producer.send(record("k", "first", 0), [&](std::error_code, kwire::RecordMetadata) {
+    // On the io thread (no Catch2 assertions here): the blocking flush
+    // refuses, the asynchronous one runs.
+    blocking.set_value(producer.flush(1s));
+    second_sent.set_value(producer.send(record("k", "second", 1), nullptr));
+    producer.async_flush(10s, [&](std::error_code ec) { flushed.set_value(ec); });
+  }));
+  REQUIRE_FALSE(producer.flush(10s));
+  CHECK(blocking.get_future().get() == kwire::errc::would_deadlock);
+  REQUIRE_FALSE(second_sent.get_future().get());
+  auto f = flushed.get_future();
+  REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  CHECK_FALSE(f.get());
+  CHECK(cluster.broker->log("t", 1).size() == 1);
+}
+
+TEST_CASE("producer api: a Producer is move-assignable; the one assigned over closes as if destroyed") {
+  static_assert(std::is_nothrow_move_assignable_v<kwire::Producer>);
+  Cluster first_cluster, second_cluster;
+  kwire::Producer producer = first_cluster.make({{"linger.ms", "60000"}});
+  std::promise<std::error_code> first_report;
+  REQUIRE_FALSE(producer.send(record("k", "to-first", 0),
+                              [&](std::error_code ec, kwire::RecordMetadata) { first_report.set_value(ec); }));
+  producer = second_cluster.make();
+  // Closing the first producer delivered its record (close flushes).
+  auto f = first_report.get_future();
+  REQUIRE(f.wait_for(0s) == std::future_status::ready);
+  CHECK_FALSE(f.get());  // acknowledged by the first cluster's broker (gone with that producer now)
+  kwire::RecordMetadata md = producer.send_and_wait(record("k", "to-second", 0));
+  CHECK(md.offset == 0);
+  CHECK(second_cluster.broker->log("t", 0).size() == 1);
 }

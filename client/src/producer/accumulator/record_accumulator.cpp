@@ -171,25 +171,76 @@ void RecordAccumulator::enqueue_batch(BatchPtr batch) {
   wake();
 }
 
-bool RecordAccumulator::flush(Clock::time_point deadline) {
+std::uint64_t RecordAccumulator::start_flush(FlushDone done) {
+  // Counted from here until done or withdrawn: while a flush is in
+  // progress, every queued batch is ready.
   flushes_.fetch_add(1, std::memory_order_acq_rel);
-  std::unique_lock lock(incomplete_mu_);
-  const std::uint64_t target = next_creation_order_;
+  FlushWaiter waiter{0, 0, std::move(done)};
+  {
+    std::lock_guard lock(incomplete_mu_);
+    waiter.id = next_flush_id_++;
+    waiter.target = next_creation_order_;
+  }
   // Mark the open batches full, so appends after this flush start new
   // batches and the flush waits only for what came before it.
-  lock.unlock();
   for_each_queue([](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard ql(q.mu);
     if (!q.batches.empty()) q.batches.back()->mark_full();
   });
   wake();
-  lock.lock();
-  bool done = incomplete_cv_.wait_until(lock, deadline, [&] {
-    return incomplete_.empty() || incomplete_.begin()->first >= target;
-  });
-  lock.unlock();
+  const std::uint64_t id = waiter.id;
+  std::vector<FlushDone> finished;
+  {
+    std::lock_guard lock(incomplete_mu_);
+    flush_waiters_.push_back(std::move(waiter));
+    finished = take_finished_flushes_locked();
+  }
+  for (FlushDone& d : finished) d();
+  return id;
+}
+
+bool RecordAccumulator::cancel_flush(std::uint64_t id) {
+  std::lock_guard lock(incomplete_mu_);
+  auto it = std::find_if(flush_waiters_.begin(), flush_waiters_.end(),
+                         [id](const FlushWaiter& w) { return w.id == id; });
+  if (it == flush_waiters_.end()) return false;
+  flush_waiters_.erase(it);
   flushes_.fetch_sub(1, std::memory_order_acq_rel);
-  return done;
+  return true;
+}
+
+std::vector<RecordAccumulator::FlushDone> RecordAccumulator::take_finished_flushes_locked() {
+  std::vector<FlushDone> finished;
+  if (flush_waiters_.empty()) return finished;
+  const std::uint64_t oldest = incomplete_.empty() ? next_creation_order_ : incomplete_.begin()->first;
+  auto done = [oldest](const FlushWaiter& w) { return oldest >= w.target; };
+  for (FlushWaiter& w : flush_waiters_) {
+    if (done(w)) finished.push_back(std::move(w.done));
+  }
+  if (finished.empty()) return finished;
+  std::erase_if(flush_waiters_, done);
+  flushes_.fetch_sub(static_cast<int>(finished.size()), std::memory_order_acq_rel);
+  return finished;
+}
+
+bool RecordAccumulator::flush(Clock::time_point deadline) {
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  const std::uint64_t id = start_flush([outcome] {
+    std::lock_guard lock(outcome->mu);
+    outcome->done = true;
+    outcome->cv.notify_all();
+  });
+  {
+    std::unique_lock lock(outcome->mu);
+    if (outcome->cv.wait_until(lock, deadline, [&] { return outcome->done; })) return true;
+  }
+  // Timed out, unless it finished just now.
+  return !cancel_flush(id);
 }
 
 void RecordAccumulator::close() {
@@ -219,15 +270,17 @@ void RecordAccumulator::batch_completed(ProducerBatch& batch, BatchReports&& rep
   std::vector<std::uint8_t> buffer = batch.take_buffer();
   pool_.release(reserved);
   pool_.recycle(std::move(buffer));
-  // Reports fire before the batch stops counting as incomplete, so flush()
-  // returns only after them.
+  // Reports fire before the batch stops counting as incomplete, so a flush
+  // is done only after them.
   dispatcher_.dispatch(std::move(reports));
+  std::vector<FlushDone> finished;
   {
     std::lock_guard lock(incomplete_mu_);
     auto it = incomplete_.find(batch.creation_order());
     if (it != incomplete_.end() && --it->second <= 0) incomplete_.erase(it);
+    finished = take_finished_flushes_locked();
   }
-  incomplete_cv_.notify_all();
+  for (FlushDone& d : finished) d();
 }
 
 }  // namespace kwire::detail

@@ -100,8 +100,16 @@ class RecordAccumulator final : public BatchCompletionSink {
   BatchPtr make_batch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
                       std::size_t reserved_bytes, std::size_t size_limit, bool track_for_flush);
 
-  // flush(): everything appended before the call becomes ready at once;
-  // waits until those batches' reports fired or `deadline`. False on timeout.
+  // A flush: everything appended before the call becomes ready at once, and
+  // done() runs once those batches' reports fired: on the thread that
+  // completed the last of them, or in start_flush() when none is left.
+  // Returns the flush's id for cancel_flush(). Does not block.
+  using FlushDone = std::function<void()>;
+  std::uint64_t start_flush(FlushDone done);
+  // Withdraws a flush still waiting (done() will not run): true. False when
+  // done() ran or is running.
+  bool cancel_flush(std::uint64_t id);
+  // start_flush() waited for until `deadline` (then withdrawn). False on timeout.
   bool flush(Clock::time_point deadline);
   // Stop accepting appends; everything left is ready.
   void close();
@@ -205,13 +213,21 @@ class RecordAccumulator final : public BatchCompletionSink {
   std::function<void()> wakeup_;
   std::mutex wakeup_mu_;
 
-  // Incomplete batches by creation order, for flush().
+  // Incomplete batches by creation order, and the flushes waiting for them.
+  struct FlushWaiter {
+    std::uint64_t id;
+    std::uint64_t target;  // done once no batch created before it is incomplete
+    FlushDone done;
+  };
+  // Under incomplete_mu_: the waiters whose batches are all reported now.
+  std::vector<FlushDone> take_finished_flushes_locked();
   mutable std::mutex incomplete_mu_;
-  std::condition_variable incomplete_cv_;
   // creation_order -> batches not yet reported (the parts of a split batch
   // share the refused batch's number, so a flush waits for all of them).
   std::map<std::uint64_t, int> incomplete_;
   std::uint64_t next_creation_order_ = 0;
+  std::vector<FlushWaiter> flush_waiters_;
+  std::uint64_t next_flush_id_ = 0;
 
   std::size_t drain_rotation_ = 0;
 };
