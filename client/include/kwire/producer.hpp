@@ -198,17 +198,48 @@ class Producer {
   // - Kafka errors such as PRODUCER_FENCED, INVALID_PRODUCER_EPOCH or
   //   TRANSACTIONAL_ID_AUTHORIZATION_FAILED are fatal: every later call
   //   returns the same error; close the producer.
-  // Blocking; not from a delivery report on the producer's thread.
+  //
+  // Each call but begin_transaction() (a local state change) has a
+  // completion-token form, void(std::error_code), that does not block: the
+  // calls run one at a time in call order, each checked when its turn comes
+  // (so begin the next transaction once the previous commit completed). The
+  // blocking forms wait for it; not from a delivery report on the producer's
+  // thread (errc::would_deadlock). A refusal known at once (no
+  // transactional.id: errc::transactions_unavailable) completes before the
+  // async_* call returns.
+  template <typename CompletionToken>
+  auto async_init_transactions(std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return async_transaction_call(TransactionCall::init, timeout, std::forward<CompletionToken>(token));
+  }
+  template <typename CompletionToken>
+  auto async_send_offsets_to_transaction(std::vector<TopicPartitionOffset> offsets, ConsumerGroupMetadata group,
+                                         std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler, std::vector<TopicPartitionOffset> o, ConsumerGroupMetadata g,
+               std::chrono::milliseconds t) {
+          start_send_offsets(std::move(o), std::move(g), t, wrap_call(std::move(handler)));
+        },
+        token, std::move(offsets), std::move(group), timeout);
+  }
+  // Flushes, then commits. On errc::transaction_abortable, abort.
+  template <typename CompletionToken>
+  auto async_commit_transaction(std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return async_transaction_call(TransactionCall::commit, timeout, std::forward<CompletionToken>(token));
+  }
+  // Fails the records not yet sent with errc::transaction_aborted (each report
+  // fires once), waits for those in flight, then aborts.
+  template <typename CompletionToken>
+  auto async_abort_transaction(std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return async_transaction_call(TransactionCall::abort, timeout, std::forward<CompletionToken>(token));
+  }
+
   std::error_code init_transactions(std::chrono::milliseconds timeout);
   std::error_code begin_transaction();
   std::error_code send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
                                               const ConsumerGroupMetadata& group, std::chrono::milliseconds timeout);
   std::error_code send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
                                               std::string_view group_id, std::chrono::milliseconds timeout);
-  // Flushes, then commits. On errc::transaction_abortable, abort.
   std::error_code commit_transaction(std::chrono::milliseconds timeout);
-  // Fails the records not yet sent with errc::transaction_aborted (each report
-  // fires once), waits for those in flight, then aborts.
   std::error_code abort_transaction(std::chrono::milliseconds timeout);
 
  private:
@@ -252,6 +283,21 @@ class Producer {
     }
   }
   void start_flush(std::chrono::milliseconds timeout, CallDone done);
+
+  enum class TransactionCall { init, commit, abort };
+  template <typename CompletionToken>
+  auto async_transaction_call(TransactionCall call, std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this, call](auto handler, std::chrono::milliseconds t) {
+          start_transaction_call(call, t, wrap_call(std::move(handler)));
+        },
+        token, timeout);
+  }
+  void start_transaction_call(TransactionCall call, std::chrono::milliseconds timeout, CallDone done);
+  void start_send_offsets(std::vector<TopicPartitionOffset> offsets, ConsumerGroupMetadata group,
+                          std::chrono::milliseconds timeout, CallDone done);
+  // A blocking transactional call: `start` started and waited for.
+  std::error_code wait_for_call(std::chrono::milliseconds timeout, const std::function<void(CallDone)>& start);
 
   std::error_code enqueue(const Record& record, DeliveryHandler& handler);
   std::error_code enqueue_batch(Batch&& batch, std::string_view topic, std::int32_t partition,

@@ -120,10 +120,44 @@ std::size_t Batch::size_bytes() const noexcept { return batch_ ? batch_->size_by
 
 // ---- Transactions ----
 
-std::error_code Producer::init_transactions(std::chrono::milliseconds timeout) {
+namespace {
+// How long past its timeout a blocking call waits for the io thread's answer
+// (the call itself stops at its deadline).
+constexpr std::chrono::seconds kAnswerSlack{2};
+}  // namespace
+
+void Producer::start_transaction_call(TransactionCall call, std::chrono::milliseconds timeout, CallDone done) {
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(false, t)) return done(ec);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  switch (call) {
+    case TransactionCall::init: return t->init(deadline, std::move(done));
+    case TransactionCall::commit: return t->commit(deadline, std::move(done));
+    case TransactionCall::abort: return t->abort(deadline, std::move(done));
+  }
+}
+
+void Producer::start_send_offsets(std::vector<TopicPartitionOffset> offsets, ConsumerGroupMetadata group,
+                                  std::chrono::milliseconds timeout, CallDone done) {
+  detail::TransactionCalls* t = nullptr;
+  if (std::error_code ec = impl_->transaction_calls(false, t)) return done(ec);
+  t->send_offsets(std::move(offsets), std::move(group), std::chrono::steady_clock::now() + timeout, std::move(done));
+}
+
+std::error_code Producer::wait_for_call(std::chrono::milliseconds timeout, const std::function<void(CallDone)>& start) {
   detail::TransactionCalls* t = nullptr;
   if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
-  return t->init(timeout);
+  auto answer = std::make_shared<std::promise<std::error_code>>();
+  auto result = answer->get_future();
+  start([answer](std::error_code ec) { answer->set_value(ec); });
+  if (result.wait_for(timeout + kAnswerSlack) != std::future_status::ready) return errc::transaction_timeout;
+  return result.get();
+}
+
+std::error_code Producer::init_transactions(std::chrono::milliseconds timeout) {
+  return wait_for_call(timeout, [&](CallDone d) {
+    start_transaction_call(TransactionCall::init, timeout, std::move(d));
+  });
 }
 
 std::error_code Producer::begin_transaction() {
@@ -135,9 +169,7 @@ std::error_code Producer::begin_transaction() {
 std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
                                                       const ConsumerGroupMetadata& group,
                                                       std::chrono::milliseconds timeout) {
-  detail::TransactionCalls* t = nullptr;
-  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
-  return t->send_offsets(offsets, group, timeout);
+  return wait_for_call(timeout, [&](CallDone d) { start_send_offsets(offsets, group, timeout, std::move(d)); });
 }
 
 std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
@@ -148,15 +180,15 @@ std::error_code Producer::send_offsets_to_transaction(const std::vector<TopicPar
 }
 
 std::error_code Producer::commit_transaction(std::chrono::milliseconds timeout) {
-  detail::TransactionCalls* t = nullptr;
-  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
-  return t->commit(timeout);
+  return wait_for_call(timeout, [&](CallDone d) {
+    start_transaction_call(TransactionCall::commit, timeout, std::move(d));
+  });
 }
 
 std::error_code Producer::abort_transaction(std::chrono::milliseconds timeout) {
-  detail::TransactionCalls* t = nullptr;
-  if (std::error_code ec = impl_->transaction_calls(true, t)) return ec;
-  return t->abort(timeout);
+  return wait_for_call(timeout, [&](CallDone d) {
+    start_transaction_call(TransactionCall::abort, timeout, std::move(d));
+  });
 }
 
 namespace detail {

@@ -1,27 +1,21 @@
-// Blocking transactional calls: see transaction_calls.hpp. User threads.
+// The user-facing transactional calls: see transaction_calls.hpp.
 #include "producer/transactions/transaction_calls.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 
-#include <future>
+#include <atomic>
 
 #include "kwire/errors.hpp"
 
 namespace kwire::detail {
 
-namespace {
-// Flush waits in slices this long so a failure or fencing ends it early.
-constexpr std::chrono::milliseconds kFlushSlice{50};
-// How long past its deadline a call waits for the io thread's answer (the
-// coroutine itself stops at the deadline).
-constexpr std::chrono::seconds kAnswerSlack{2};
-}  // namespace
-
 TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
                                    std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config)
-    : io_(io), accumulator_(accumulator) {
+    : io_(io), accumulator_(accumulator), wake_(io) {
   if (!pool || !config.transactional_id) return;
   TransactionSettings settings;
   settings.transactional_id = *config.transactional_id;
@@ -29,73 +23,99 @@ TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accu
   settings.retry_backoff = config.retry_backoff;
   requests_ = std::make_unique<TransactionRequests>(io.get_executor(), std::move(pool), sender,
                                                     state_, std::move(settings));
+  // A failure inside the transaction ends a commit's flush at once (io thread).
+  requests_->on_failure([this] { wake(); });
 }
 
-template <typename MakeAwaitable>
-std::error_code TransactionCalls::run_on_io(MakeAwaitable make, Clock::time_point deadline) {
-  auto done = std::make_shared<std::promise<std::error_code>>();
-  auto result = done->get_future();
-  asio::co_spawn(
-      io_,
-      [make = std::move(make), done]() mutable -> asio::awaitable<void> {
-        std::error_code ec = co_await make();
-        done->set_value(ec);
-      },
-      asio::detached);
-  if (result.wait_until(deadline + kAnswerSlack) != std::future_status::ready) return errc::transaction_timeout;
-  return result.get();
+void TransactionCalls::enqueue(Call call, Done done) {
+  asio::post(io_, [this, call = std::move(call), done = std::move(done)]() mutable {
+    queue_.push_back({std::move(call), std::move(done)});
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(io_, run_queued(), asio::detached);
+  });
 }
 
-std::error_code TransactionCalls::init(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(call_mu_);
-  if (std::error_code ec = state_.start_init()) return ec;
-  const auto deadline = Clock::now() + timeout;
-  return run_on_io([this, deadline] { return requests_->init_producer_id(deadline); }, deadline);
-}
-
-std::error_code TransactionCalls::begin() {
-  return state_.begin();
-}
-
-std::error_code TransactionCalls::send_offsets(const std::vector<TopicPartitionOffset>& offsets,
-                                               const ConsumerGroupMetadata& group,
-                                               std::chrono::milliseconds timeout) {
-  std::lock_guard lock(call_mu_);
-  if (std::error_code ec = state_.check_in_transaction()) return ec;
-  if (group.group_id.empty()) return errc::invalid_config_value;
-  if (offsets.empty()) return {};
-  const auto deadline = Clock::now() + timeout;
-  return run_on_io(
-      [this, offsets, group, deadline] { return requests_->send_offsets(offsets, group, deadline); }, deadline);
-}
-
-std::error_code TransactionCalls::flush_while(TxnState expected, Clock::time_point deadline, bool fail_queued) {
-  for (;;) {
-    if (state_.state() != expected) return state_.fatal() ? state_.last_error() : errc::transaction_abortable;
-    if (fail_queued) {
-      // Batches returned for a retry land in the queue again: fail them too.
-      asio::post(io_, [this] { requests_->fail_queued(); });
-    }
-    const auto now = Clock::now();
-    if (accumulator_.flush(std::min(deadline, now + kFlushSlice))) return {};
-    if (Clock::now() >= deadline) return errc::transaction_timeout;
+asio::awaitable<void> TransactionCalls::run_queued() {
+  while (!queue_.empty()) {
+    Queued next = std::move(queue_.front());
+    queue_.pop_front();
+    const std::error_code ec = co_await next.call();
+    next.done(ec);
   }
+  running_ = false;
 }
 
-std::error_code TransactionCalls::commit(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(call_mu_);
-  if (std::error_code ec = state_.start_commit()) return ec;
-  const auto deadline = Clock::now() + timeout;
-  if (std::error_code ec = flush_while(TxnState::committing, deadline, false)) return ec;
-  return run_on_io([this, deadline] { return requests_->end_transaction(true, deadline); }, deadline);
+void TransactionCalls::init(Clock::time_point deadline, Done done) {
+  enqueue(
+      [this, deadline]() -> asio::awaitable<std::error_code> {
+        if (std::error_code ec = state_.start_init()) co_return ec;
+        co_return co_await requests_->init_producer_id(deadline);
+      },
+      std::move(done));
 }
 
-std::error_code TransactionCalls::abort(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(call_mu_);
-  if (std::error_code ec = state_.start_abort()) return ec;
-  const auto deadline = Clock::now() + timeout;
-  if (std::error_code ec = flush_while(TxnState::aborting, deadline, true)) return ec;
-  return run_on_io([this, deadline] { return requests_->end_transaction(false, deadline); }, deadline);
+void TransactionCalls::send_offsets(std::vector<TopicPartitionOffset> offsets, ConsumerGroupMetadata group,
+                                    Clock::time_point deadline, Done done) {
+  enqueue(
+      [this, offsets = std::move(offsets), group = std::move(group), deadline]() -> asio::awaitable<std::error_code> {
+        if (std::error_code ec = state_.check_in_transaction()) co_return ec;
+        if (group.group_id.empty()) co_return make_error_code(errc::invalid_config_value);
+        if (offsets.empty()) co_return std::error_code();
+        co_return co_await requests_->send_offsets(offsets, group, deadline);
+      },
+      std::move(done));
+}
+
+void TransactionCalls::commit(Clock::time_point deadline, Done done) { end(true, deadline, std::move(done)); }
+
+void TransactionCalls::abort(Clock::time_point deadline, Done done) { end(false, deadline, std::move(done)); }
+
+void TransactionCalls::end(bool commit, Clock::time_point deadline, Done done) {
+  enqueue(
+      [this, commit, deadline]() -> asio::awaitable<std::error_code> {
+        if (std::error_code ec = commit ? state_.start_commit() : state_.start_abort()) co_return ec;
+        const TxnState ending = commit ? TxnState::committing : TxnState::aborting;
+        if (std::error_code ec = co_await flush_while(ending, deadline, !commit)) co_return ec;
+        co_return co_await requests_->end_transaction(commit, deadline);
+      },
+      std::move(done));
+}
+
+asio::awaitable<std::error_code> TransactionCalls::flush_while(TxnState expected, Clock::time_point deadline,
+                                                               bool fail_queued) {
+  if (fail_queued) requests_->fail_queued();
+  // The flush completes on whichever thread reports its last batch; it only
+  // wakes this coroutine, on the io thread. Once the io_context stopped the
+  // producer is being torn down (this object may be gone, batches of
+  // destroyed coroutines still complete): nothing waits any more.
+  auto flushed = std::make_shared<std::atomic<bool>>(false);
+  asio::io_context& io = io_;
+  const std::uint64_t id = accumulator_.start_flush([this, &io, flushed] {
+    flushed->store(true, std::memory_order_release);
+    if (!io.stopped()) asio::post(io, [this] { wake(); });
+  });
+  // Torn down while waiting: the flush is withdrawn with this coroutine.
+  struct Withdraw {
+    RecordAccumulator& accumulator;
+    std::uint64_t id;
+    ~Withdraw() { accumulator.cancel_flush(id); }
+  } withdraw{accumulator_, id};
+  for (;;) {
+    if (state_.state() != expected) {
+      accumulator_.cancel_flush(id);
+      co_return state_.fatal() ? state_.last_error() : make_error_code(errc::transaction_abortable);
+    }
+    if (flushed->load(std::memory_order_acquire)) co_return std::error_code();
+    if (Clock::now() >= deadline) {
+      // Timed out, unless it finished just now.
+      if (accumulator_.cancel_flush(id)) co_return make_error_code(errc::transaction_timeout);
+      co_return std::error_code();
+    }
+    wake_.expires_at(deadline);
+    std::error_code ignored;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 }  // namespace kwire::detail

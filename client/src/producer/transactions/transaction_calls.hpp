@@ -1,19 +1,26 @@
-// The user-thread half of a transactional producer: init_transactions,
-// begin, send_offsets_to_transaction, commit and abort as blocking calls with
-// a timeout. State checks happen here (TransactionalState); the requests run
-// as coroutines on the io thread (TransactionRequests) and this side waits
-// for them. commit flushes first; abort fails the records not yet sent with
-// errc::transaction_aborted and waits for those in flight before EndTxn.
-// Threads: the public members from user threads (one transactional call at a
-// time; concurrent ones queue on a mutex), never from the io thread;
-// check_send() from any thread; may_send() on the io thread (the sender's gate).
+// The user-facing half of a transactional producer: init_transactions,
+// begin, send_offsets_to_transaction, commit and abort. begin() is a local
+// state change; the others run as coroutines on the io thread, one at a time
+// in call order, and complete a void(std::error_code) callback (the
+// Producer's async_* forms hand it their handler; its blocking calls wait for
+// it). State checks happen when a call's turn comes (TransactionalState); the
+// coordinator requests are TransactionRequests'. commit flushes first; abort
+// fails the records not yet sent with errc::transaction_aborted and waits
+// for those in flight before EndTxn. Waits end on events: the flush done,
+// the state turned abortable or fatal, the deadline.
+// Threads: init/send_offsets/commit/abort/begin/check_send from any thread;
+// may_send() on the io thread (the sender's gate). The callbacks run on the
+// io thread.
 #pragma once
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -29,6 +36,7 @@ namespace kwire::detail {
 class TransactionCalls {
  public:
   using Clock = std::chrono::steady_clock;
+  using Done = std::function<void(std::error_code)>;
 
   // `pool` may be null (a test backend): then not available().
   TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
@@ -42,12 +50,12 @@ class TransactionCalls {
     return requests_ ? requests_->may_send(topic, partition) : false;
   }
 
-  std::error_code init(std::chrono::milliseconds timeout);
-  std::error_code begin();
-  std::error_code send_offsets(const std::vector<TopicPartitionOffset>& offsets, const ConsumerGroupMetadata& group,
-                               std::chrono::milliseconds timeout);
-  std::error_code commit(std::chrono::milliseconds timeout);
-  std::error_code abort(std::chrono::milliseconds timeout);
+  std::error_code begin() { return state_.begin(); }
+  void init(Clock::time_point deadline, Done done);
+  void send_offsets(std::vector<TopicPartitionOffset> offsets, ConsumerGroupMetadata group, Clock::time_point deadline,
+                    Done done);
+  void commit(Clock::time_point deadline, Done done);
+  void abort(Clock::time_point deadline, Done done);
 
   const TransactionalState& state() const noexcept { return state_; }
   // Coordinator requests sent again after a retriable error. Read only after
@@ -55,19 +63,31 @@ class TransactionCalls {
   std::uint64_t coordinator_retries() const noexcept { return requests_ ? requests_->coordinator_retries() : 0; }
 
  private:
-  // Runs make() (returning asio::awaitable<std::error_code>) on the io thread
-  // and waits for its result, a little past `deadline` at most.
-  template <typename MakeAwaitable>
-  std::error_code run_on_io(MakeAwaitable make, Clock::time_point deadline);
-  // Flushes in short slices until done, `deadline`, or the state leaves
-  // `expected`; between slices calls between_slices() on the io thread.
-  std::error_code flush_while(TxnState expected, Clock::time_point deadline, bool fail_queued);
+  using Call = std::function<asio::awaitable<std::error_code>()>;
+  struct Queued {
+    Call call;
+    Done done;
+  };
+  // commit (flush, then EndTxn) or abort (fail what is queued, flush, then EndTxn).
+  void end(bool commit, Clock::time_point deadline, Done done);
+  // Queues a call behind the others (any thread); runs it on the io thread.
+  void enqueue(Call call, Done done);
+  asio::awaitable<void> run_queued();
+  // Flushes until done, `deadline` (errc::transaction_timeout), or the state
+  // leaves `expected`. Abort fails queued batches first (and those that come
+  // back for a retry: the sender's gate does that while aborting).
+  asio::awaitable<std::error_code> flush_while(TxnState expected, Clock::time_point deadline, bool fail_queued);
+  // io thread: ends the current wait in flush_while early (it looks again).
+  void wake() { wake_.cancel(); }
 
   asio::io_context& io_;
   RecordAccumulator& accumulator_;
   TransactionalState state_;
   std::unique_ptr<TransactionRequests> requests_;
-  std::mutex call_mu_;
+  // io thread
+  std::deque<Queued> queue_;
+  bool running_ = false;
+  asio::steady_timer wake_;
 };
 
 }  // namespace kwire::detail

@@ -80,18 +80,25 @@ TransactionRequests::TransactionRequests(asio::any_io_executor executor, std::sh
       client_(std::move(pool), settings.retry_backoff),
       sender_(sender),
       state_(state),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      adding_done_(executor_) {}
 
 void TransactionRequests::become_fatal(std::error_code ec) {
   state_.set_fatal(ec);
   // Not from inside the sender's drain (may_send runs there): later.
   asio::post(executor_, [this, ec] { sender_.fail_queued(ec); });
+  if (on_failure_) on_failure_();
+}
+
+void TransactionRequests::become_abortable(std::error_code ec) {
+  state_.set_abortable(ec);
+  if (on_failure_) on_failure_();
 }
 
 std::error_code TransactionRequests::on_error(std::error_code ec) {
   if (!ec || ec == errc::transaction_timeout) return ec;
   if (is_fatal_transaction_error(ec)) become_fatal(ec);
-  else state_.set_abortable(ec);
+  else become_abortable(ec);
   return ec;
 }
 
@@ -109,7 +116,17 @@ void TransactionRequests::reset_transaction() {
 }
 
 bool TransactionRequests::may_send(std::string_view topic, std::int32_t partition) {
-  if (!state_.sending_allowed()) return false;
+  if (!state_.sending_allowed()) {
+    if (state_.state() == TxnState::aborting && !failing_queued_) {
+      // Not from inside the sender's drain: later.
+      failing_queued_ = true;
+      asio::post(executor_, [this] {
+        failing_queued_ = false;
+        if (state_.state() == TxnState::aborting) fail_queued();
+      });
+    }
+    return false;
+  }
   // A Produce answered INVALID_PRODUCER_EPOCH dropped the producer id: a newer
   // producer with our transactional id fenced us.
   if (has_producer_id_ && sender_.idempotence().needs_producer_id()) {
@@ -117,7 +134,7 @@ bool TransactionRequests::may_send(std::string_view topic, std::int32_t partitio
     return false;
   }
   if (produce_failed()) {
-    state_.set_abortable(errc::transaction_abortable);
+    become_abortable(errc::transaction_abortable);
     return false;
   }
   const std::pair<std::string_view, std::int32_t> key(topic, partition);
@@ -166,6 +183,7 @@ asio::awaitable<void> TransactionRequests::add_pending_partitions() {
     sender_.wake();
   }
   adding_ = false;
+  adding_done_.cancel();
 }
 
 asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::time_point deadline) {
@@ -241,7 +259,7 @@ asio::awaitable<std::error_code> TransactionRequests::send_offsets(std::vector<T
 
 asio::awaitable<std::error_code> TransactionRequests::end_transaction(bool commit, Clock::time_point deadline) {
   if (commit && produce_failed()) {
-    state_.set_abortable(errc::transaction_abortable);
+    become_abortable(errc::transaction_abortable);
     co_return make_error_code(errc::transaction_abortable);
   }
   if (commit && state_.state() != TxnState::committing) co_return state_.check_send();
@@ -250,9 +268,9 @@ asio::awaitable<std::error_code> TransactionRequests::end_transaction(bool commi
   // finish first, or EndTxn would leave its partitions open at the coordinator.
   while (adding_) {
     if (Clock::now() >= deadline) co_return make_error_code(errc::transaction_timeout);
-    asio::steady_timer pause(executor_, std::chrono::milliseconds(5));
+    adding_done_.expires_at(deadline);
     std::error_code ignored;
-    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    co_await adding_done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
   // Nothing reached the coordinator: there is no transaction to end there.
   if (added_.empty() && !offsets_added_) co_return co_await finish_transaction(commit, deadline);

@@ -11,9 +11,11 @@
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -49,8 +51,11 @@ class TransactionRequests {
 
   // The sender's gate for a partition's batches: true once the partition is
   // part of the current transaction; otherwise asks the coordinator to add it
-  // (the sender is woken when it is) and returns false.
+  // (the sender is woken when it is) and returns false. While aborting, a
+  // batch it sees (one back for a retry) fails with the others.
   bool may_send(std::string_view topic, std::int32_t partition);
+  // Called when the transaction turns abortable or fatal.
+  void on_failure(std::function<void()> listener) { on_failure_ = std::move(listener); }
 
   asio::awaitable<std::error_code> init_producer_id(Clock::time_point deadline);
   asio::awaitable<std::error_code> send_offsets(std::vector<TopicPartitionOffset> offsets,
@@ -71,6 +76,7 @@ class TransactionRequests {
   // Classifies a coordinator answer's error; returns it.
   std::error_code on_error(std::error_code ec);
   void become_fatal(std::error_code ec);
+  void become_abortable(std::error_code ec);
   net::SendOptions capped(std::int16_t max_version) const {
     net::SendOptions o;
     o.max_version = max_version;
@@ -88,6 +94,10 @@ class TransactionRequests {
   std::set<TopicPartitionKey, TopicPartitionLess> added_;    // in the current transaction
   std::set<TopicPartitionKey, TopicPartitionLess> pending_;  // waiting for AddPartitionsToTxn
   bool adding_ = false;
+  // Cancelled when an AddPartitionsToTxn round ends (end_transaction waits for it).
+  asio::steady_timer adding_done_;
+  bool failing_queued_ = false;  // a fail_queued() posted by the gate while aborting
+  std::function<void()> on_failure_;
   bool offsets_added_ = false;
   std::uint64_t failures_at_start_ = 0;
 };
