@@ -23,6 +23,8 @@
 // EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7.
 // Anything else closes the connection. TxnBrokerOptions::advertise changes a
 // range, up to the versions the broker can answer (txn_broker_versions.hpp):
+// Produce v11, Metadata v12 (topic ids derived from the name),
+// InitProducerId v5, AddOffsetsToTxn v4, TxnOffsetCommit v4, EndTxn v5;
 // EndTxn v4 keeps the epoch, EndTxn v5 moves it at every transaction end
 // (KIP-890 part 2).
 //
@@ -97,6 +99,11 @@ class TxnBroker {
   // Removes the topic and its logs: UNKNOWN_TOPIC_OR_PARTITION from now on
   // (and, with auto-creation on, a new empty topic at the next Metadata).
   void delete_topic(const std::string& name);
+
+  // Replaces TxnBrokerOptions::advertise from now on (the next ApiVersions
+  // answers and version checks): a test can force versions on one client,
+  // then let a reader with other versions in.
+  void advertise(std::vector<TxnApiVersions> ranges);
 
   // ---- cluster ----------------------------------------------------------------
   // Partition p of a topic is led by node (p % nodes) + 1 until moved; a move

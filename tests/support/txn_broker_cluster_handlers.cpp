@@ -8,6 +8,7 @@
 #include "kwire/protocol/messages/metadata_request.hpp"
 #include "kwire/protocol/messages/metadata_response.hpp"
 #include "txn_broker_handlers.hpp"
+#include "txn_broker_versions.hpp"
 
 namespace kwire::test::txn {
 
@@ -42,6 +43,7 @@ Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, Bro
   for (const auto& name : names) {
     msg::MetadataResponse::MetadataResponseTopic topic;
     topic.name = name;
+    topic.topic_id = topic_id_of(name);  // v10+
     if (!s.topics.count(name) && may_create && s.options.auto_create_topics)
       s.ensure_topic(name, s.options.default_partitions);
     auto it = s.topics.find(name);

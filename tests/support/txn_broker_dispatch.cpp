@@ -44,19 +44,21 @@ const ApiRange* find_api(std::int16_t key) {
   return nullptr;
 }
 
-Reply api_versions(const RequestContext& ctx, Reader& r, const BrokerState& s) {
+// `own` is the advertised ApiVersions range.
+Reply api_versions(const RequestContext& ctx, Reader& r, BrokerState& s, VersionSpan own) {
   msg::ApiVersionsResponse resp;
-  if (ctx.version > 3) {
+  if (ctx.version > own.max) {
     // KIP-511: UNSUPPORTED_VERSION in the v0 form, with our ApiVersions range,
     // so the client retries with a version we speak.
     resp.error_code = static_cast<std::int16_t>(kwire::protocol::kafka_errc::unsupported_version);
-    resp.api_keys.push_back({kApiVersions, 0, 3, {}});
+    resp.api_keys.push_back({kApiVersions, own.min, own.max, {}});
     RequestContext v0 = ctx;
     v0.version = 0;
     return respond(v0, resp);
   }
   msg::ApiVersionsRequest req;
   if (!decode_request(r, ctx.version, req)) return {};
+  std::lock_guard lock(s.mu);  // TxnBroker::advertise may change the ranges
   for (const auto& a : kApis) {
     auto range = advertised_versions(s.options, a.key, {a.min, a.max});
     resp.api_keys.push_back({a.key, range.min, range.max, {}});
@@ -80,17 +82,23 @@ Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool fina
   }
   const ApiRange* api = find_api(ctx.api_key);
   if (api == nullptr) return {};
-  if (ctx.api_key == kApiVersions && ctx.version > api->max) {
-    Reader none(kwire::protocol::Bytes{});
-    return api_versions(ctx, none, state);
+  VersionSpan range;
+  {
+    std::lock_guard lock(state.mu);
+    range = advertised_versions(state.options, api->key, {api->min, api->max});
   }
-  const auto range = advertised_versions(state.options, api->key, {api->min, api->max});
+  // Above the advertised range (TxnBrokerOptions::advertise may lower it),
+  // ApiVersions gets the KIP-511 answer, not a closed connection.
+  if (ctx.api_key == kApiVersions && ctx.version > range.max) {
+    Reader none(kwire::protocol::Bytes{});
+    return api_versions(ctx, none, state, range);
+  }
   if (ctx.version < range.min || ctx.version > range.max) return {};
   Reader r(frame);
   msg::RequestHeader header;
   auto header_version = kwire::protocol::request_header_version(ctx.api_key, ctx.version);
   if (header_version < 0 || header.decode(r, header_version) || !r.ok()) return {};
-  if (ctx.api_key == kApiVersions) return api_versions(ctx, r, state);
+  if (ctx.api_key == kApiVersions) return api_versions(ctx, r, state, range);
   return handle_with_faults(ctx, r, state, api->handler);
 }
 

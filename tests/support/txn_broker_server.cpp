@@ -132,6 +132,11 @@ std::int32_t TxnBroker::leader(const std::string& topic, std::int32_t partition)
   return impl_->state.leader_of(topic, partition).node;
 }
 
+void TxnBroker::advertise(std::vector<TxnApiVersions> ranges) {
+  std::lock_guard lock(impl_->state.mu);
+  impl_->state.options.advertise = std::move(ranges);
+}
+
 void TxnBroker::set_coordinator(std::int32_t node) {
   std::lock_guard lock(impl_->state.mu);
   impl_->state.coordinator = node;

@@ -24,7 +24,12 @@ struct Answerable {
 
 // Beyond the defaults the dispatch table advertises.
 constexpr Answerable kAnswerable[] = {
+    {0, 11},  // Produce: v10 adds tagged leader hints (KIP-951), v11 TRANSACTION_ABORTABLE
+    {3, 12},  // Metadata: v10 adds topic ids, v11 drops cluster operations, v12 ids in requests
+    {22, 5},  // InitProducerId: v5 adds TRANSACTION_ABORTABLE
+    {25, 4},  // AddOffsetsToTxn: v4 adds TRANSACTION_ABORTABLE
     {26, 5},  // EndTxn: v4 adds TRANSACTION_ABORTABLE, v5 moves the epoch
+    {28, 4},  // TxnOffsetCommit: v4 adds TRANSACTION_ABORTABLE
 };
 
 }  // namespace
@@ -36,7 +41,12 @@ std::int16_t answerable_max_version(std::int16_t api_key) noexcept {
 }
 
 VersionSpan advertised_versions(const TxnBrokerOptions& options, std::int16_t api_key, VersionSpan defaults) {
-  for (const auto& wanted : options.advertise) {
+  return advertised_versions(options.advertise, api_key, defaults);
+}
+
+VersionSpan advertised_versions(const std::vector<TxnApiVersions>& advertise, std::int16_t api_key,
+                                VersionSpan defaults) {
+  for (const auto& wanted : advertise) {
     if (wanted.api_key != api_key) continue;
     const std::int16_t highest = std::max(defaults.max, answerable_max_version(api_key));
     return {std::max(defaults.min, wanted.min_version), std::min(highest, wanted.max_version)};
@@ -78,6 +88,20 @@ EndTxnV2Result end_transaction_bumping_epoch(BrokerState& s, const std::string& 
     t.epoch = next;
   }
   return {0, t.producer_id, t.epoch};
+}
+
+kwire::protocol::Uuid topic_id_of(const std::string& topic) noexcept {
+  // FNV-1a, twice with different seeds: stable, distinct per name, never zero.
+  kwire::protocol::Uuid id;
+  std::uint64_t h[2] = {1469598103934665603ull, 1099511628211ull * 31};
+  for (auto& one : h)
+    for (unsigned char c : topic) one = (one ^ c) * 1099511628211ull;
+  for (int i = 0; i < 8; ++i) {
+    id.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h[0] >> (8 * i));
+    id.bytes[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(h[1] >> (8 * i));
+  }
+  id.bytes[0] |= 1;
+  return id;
 }
 
 Reply answer_end_txn_v5(const RequestContext& ctx, const msg::EndTxnRequest& req, BrokerState& s) {

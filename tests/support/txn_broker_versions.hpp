@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "kwire/protocol/messages/end_txn_request.hpp"
 #include "txn_broker_handlers.hpp"
@@ -24,6 +26,13 @@ std::int16_t answerable_max_version(std::int16_t api_key) noexcept;
 // `defaults` unless the options name the API; then their range, clamped to
 // [defaults.min, the answerable maximum].
 VersionSpan advertised_versions(const TxnBrokerOptions& options, std::int16_t api_key, VersionSpan defaults);
+// The same from a list of ranges (TxnBroker::advertise replaces the options' list).
+VersionSpan advertised_versions(const std::vector<TxnApiVersions>& advertise, std::int16_t api_key,
+                                VersionSpan defaults);
+
+// The topic id the broker gives a topic (Metadata v10+): derived from the
+// name, so every node and every test sees the same one.
+kwire::protocol::Uuid topic_id_of(const std::string& topic) noexcept;
 
 struct EndTxnV2Result {
   std::int16_t error = 0;

@@ -1,0 +1,47 @@
+// See round_check.hpp.
+#include "round_check.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <utility>
+
+#include "conformance_capture.hpp"
+#include "tshark_check.hpp"
+
+namespace kwire::test::conformance {
+
+void check_rounds(const std::string& path, const std::vector<std::uint16_t>& ports,
+                  const std::map<std::uint16_t, int>& round_of_port, const std::vector<ForcedApi>& apis,
+                  VersionMatrix& matrix) {
+  auto check = kwire::test::check_capture_file(path, {"--port", port_list(ports)});
+  for (const auto& [line, v] : check.violations) FAIL_CHECK("violation in " << line->dump(0) << ": " << v->dump(0));
+  CHECK(check.exit_code == 0);
+  CHECK(check.summary.find("identical")->as_int() == check.summary.find("frames")->as_int());
+  // (round, api) -> versions seen in requests
+  std::map<std::pair<int, std::int16_t>, std::set<std::int64_t>> sent;
+  for (const auto& f : check.frames) {
+    if (f.find("direction")->as_string() != "request") continue;
+    const int round = round_of_port.at(port_of(f.find("server")->as_string()));
+    const auto key = static_cast<std::int16_t>(f.find("api_key")->as_int());
+    const auto version = static_cast<std::int16_t>(f.find("api_version")->as_int());
+    sent[{round, key}].insert(version);
+    auto& cell = matrix.at(key, version);
+    ++cell.requests;
+    const auto violations = f.find("violations")->items().size();
+    cell.violations += static_cast<int>(violations);
+    if (f.find("decoded")->as_bool() && f.find("identical")->as_bool() && violations == 0) ++cell.decoded_identical;
+  }
+  std::set<int> rounds_seen;
+  for (const auto& [port, round] : round_of_port) rounds_seen.insert(round);
+  for (int r : rounds_seen) {
+    for (const auto& api : apis) {
+      INFO("round " << r << ", " << api_name(api.key));
+      const auto expected = expected_in_round(api, r);
+      CHECK(sent[{r, api.key}] == std::set<std::int64_t>(expected.begin(), expected.end()));
+    }
+  }
+  compare_with_tshark(path, ports, matrix);
+}
+
+}  // namespace kwire::test::conformance

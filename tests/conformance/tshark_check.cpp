@@ -1,0 +1,55 @@
+// See tshark_check.hpp.
+#include "tshark_check.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <utility>
+
+#include "conformance_capture.hpp"
+#include "field_comparison.hpp"
+
+namespace kwire::test::conformance {
+
+void compare_with_tshark(const std::string& path, const std::vector<std::uint16_t>& broker_ports,
+                         VersionMatrix& matrix) {
+  Json packets;
+  std::string why;
+  if (!tshark_packets(path, broker_ports, packets, why)) {
+    WARN("not compared with tshark: " << why);
+    return;
+  }
+  // The decoder's requests by (client port, correlation id).
+  std::map<std::pair<std::uint16_t, std::int64_t>, Json> requests;
+  for (auto& frame : decode_frames(path, broker_ports)) {
+    const Json* direction = frame.find("direction");
+    if (direction == nullptr || direction->as_string() != "request") continue;
+    const auto key = std::make_pair(port_of(frame.find("client")->as_string()), frame.find("correlation_id")->as_int());
+    requests.emplace(key, std::move(frame));
+  }
+  int compared = 0;
+  for (const auto& pdu : tshark_pdus(packets, broker_ports)) {
+    if (!pdu.request || pdu.api_key < 0) continue;
+    auto& cell = matrix.at(static_cast<std::int16_t>(pdu.api_key), static_cast<std::int16_t>(pdu.api_version));
+    if (pdu.version_unknown()) {
+      ++cell.tshark_unknown;
+      continue;
+    }
+    INFO("tshark PDU: API " << pdu.api_key << " v" << pdu.api_version << " correlation " << pdu.correlation_id);
+    for (const auto& expert : pdu.experts) FAIL_CHECK("tshark's expert info: " << expert);
+    auto it = requests.find({pdu.src_port, pdu.correlation_id});
+    if (it == requests.end()) {
+      FAIL_CHECK("the decoder has no such request");
+      continue;
+    }
+    const auto report = compare_request(pdu, it->second);
+    ++cell.tshark_compared;
+    cell.tshark_fields += report.compared_fields;
+    cell.tshark_mismatches += static_cast<int>(report.mismatches.size());
+    for (const auto& m : report.mismatches) FAIL_CHECK(m);
+    ++compared;
+  }
+  CHECK(compared > 0);
+}
+
+}  // namespace kwire::test::conformance
