@@ -26,6 +26,21 @@ std::error_code map_decompress_error(std::error_code ec) {
 
 BatchReader::BatchReader(Bytes records, BatchReaderOptions options) : blob_(records), opts_(options) {}
 
+void BatchReader::reset(Bytes records) noexcept {
+  blob_ = records;
+  pos_ = 0;
+  info_ = {};
+  records_ = {};
+  record_pos_ = 0;
+  records_read_ = 0;
+  in_batch_ = false;
+  legacy_offset_base_ = 0;
+  legacy_single_ = false;
+  legacy_pending_.reset();
+  error_ = {};
+  partial_tail_ = false;
+}
+
 bool BatchReader::fail(std::error_code ec) noexcept {
   if (!error_) error_ = ec;
   in_batch_ = false;

@@ -57,6 +57,9 @@ struct BatchInfo {
 class BatchReader {
  public:
   explicit BatchReader(Bytes records, BatchReaderOptions options = {});
+  // Starts over on another blob, keeping the decompression buffer's memory
+  // (a consumer reuses its readers from one poll to the next).
+  void reset(Bytes records) noexcept;
 
   // Moves to the next batch (validating its header, CRC and compression).
   // False at the end, at a partial tail, or on error (see error()).

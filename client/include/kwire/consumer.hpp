@@ -1,0 +1,141 @@
+// The Kafka consumer. Construct it from a ConsumerConfig or Java-style
+// properties, assign partitions, and poll:
+//
+//   kwire::Consumer consumer({{"bootstrap.servers", "localhost:9092"},
+//                             {"auto.offset.reset", "earliest"}});
+//   consumer.assign({{"orders", 0}, {"orders", 1}});
+//   for (;;) {
+//     const kwire::ConsumerRecords& records = consumer.poll(std::chrono::milliseconds(500));
+//     if (records.error()) { /* records.error_detail() says which partition and why */ }
+//     for (const kwire::ConsumerRecord& r : records) use(r.topic, r.partition, r.offset, r.value);
+//   }
+//
+// Records are views into the fetched response buffers (or the consumer's
+// decompression buffers): no payload is copied, and they stay valid until
+// the next poll(), assign() or close(). Copy what must live longer.
+//
+// Threads: like Java's KafkaConsumer, one user thread at a time calls the
+// consumer. It runs one io thread of its own that fetches ahead of poll(),
+// bounded by fetch.max.bytes per request and fetch.buffer.bytes in all.
+#pragma once
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "kwire/consumer_config.hpp"
+#include "kwire/consumer_errors.hpp"
+#include "kwire/errors.hpp"
+#include "kwire/record.hpp"
+
+namespace kwire {
+
+namespace detail {
+class ConsumerImpl;
+}
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
+};
+
+using RecordHeaders = protocol::records::HeaderRange;  // iterate: for (const Header& h : r.headers)
+
+// One record as poll() hands it out; every view valid until the next poll().
+struct ConsumerRecord {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = 0;
+  TimestampType timestamp_type = TimestampType::create_time;
+  std::int32_t leader_epoch = -1;  // the batch's partition leader epoch; -1 for legacy message sets
+  std::optional<Bytes> key;        // nullopt = null key
+  std::optional<Bytes> value;      // nullopt = null value (tombstone)
+  RecordHeaders headers;
+};
+
+// What one poll() returned: records in offset order per partition, and at
+// most one error (the records before it are still good). An error stops only
+// its partition until the caller seeks it (OFFSET_OUT_OF_RANGE with
+// auto.offset.reset=none, corrupt records, authorization...).
+class ConsumerRecords {
+ public:
+  using const_iterator = std::vector<ConsumerRecord>::const_iterator;
+  const_iterator begin() const noexcept { return records_.begin(); }
+  const_iterator end() const noexcept { return records_.end(); }
+  std::size_t size() const noexcept { return records_.size(); }
+  bool empty() const noexcept { return records_.empty(); }
+  const ConsumerRecord& operator[](std::size_t i) const noexcept { return records_[i]; }
+
+  std::error_code error() const noexcept { return error_; }
+  const std::string& error_detail() const noexcept { return error_detail_; }
+  const std::optional<TopicPartition>& error_partition() const noexcept { return error_partition_; }
+
+ private:
+  friend class detail::ConsumerImpl;
+  std::vector<ConsumerRecord> records_;
+  std::error_code error_;
+  std::string error_detail_;
+  std::optional<TopicPartition> error_partition_;
+};
+
+class Consumer {
+ public:
+  explicit Consumer(ConsumerConfig config);
+  explicit Consumer(const Properties& properties);  // throws ConfigError
+  ~Consumer();  // close()
+  Consumer(Consumer&&) noexcept;
+  Consumer& operator=(Consumer&&) noexcept;
+
+  // Replaces the assignment (no group). Partitions kept keep their position;
+  // new ones start from auto.offset.reset (or a seek made before the first poll).
+  void assign(std::vector<TopicPartition> partitions);
+  std::vector<TopicPartition> assignment() const;
+
+  // Records fetched for the assigned partitions; waits up to `timeout` for
+  // the first one. Views valid until the next call of poll().
+  const ConsumerRecords& poll(std::chrono::milliseconds timeout);
+
+  // The offset of the next record poll() will return for `partition`; waits
+  // (up to default.api.timeout.ms, or `timeout`) while the position is being
+  // looked up. consumer_errc::partition_not_assigned or consumer_timeout, or the
+  // lookup's error.
+  std::error_code position(const TopicPartition& partition, std::int64_t& offset);
+  std::error_code position(const TopicPartition& partition, std::int64_t& offset, std::chrono::milliseconds timeout);
+  // Next poll() starts at `offset` (records fetched past it are dropped).
+  std::error_code seek(const TopicPartition& partition, std::int64_t offset);
+  // Starts at the log start / end as of the lookup made on the next poll.
+  std::error_code seek_to_beginning(std::span<const TopicPartition> partitions);
+  std::error_code seek_to_end(std::span<const TopicPartition> partitions);
+
+  // The partition numbers of `topic` (Metadata), waiting up to `timeout`
+  // for the topic to be known: the broker's error for it (e.g.
+  // UNKNOWN_TOPIC_OR_PARTITION) or consumer_errc::consumer_timeout.
+  std::error_code partitions_for(const std::string& topic, std::vector<std::int32_t>& partitions,
+                                 std::chrono::milliseconds timeout);
+  // The first offset of each partition, and the end (the high watermark, or
+  // the last stable offset under read_committed), asked of each leader;
+  // `offsets` in the order of `partitions`. Need not be assigned.
+  std::error_code beginning_offsets(std::span<const TopicPartition> partitions, std::vector<std::int64_t>& offsets,
+                                    std::chrono::milliseconds timeout);
+  std::error_code end_offsets(std::span<const TopicPartition> partitions, std::vector<std::int64_t>& offsets,
+                              std::chrono::milliseconds timeout);
+
+  // Stops the io thread and closes every connection. Later calls fail or return nothing.
+  void close();
+
+  const ConsumerConfig& config() const noexcept;
+
+ private:
+  std::unique_ptr<detail::ConsumerImpl> impl_;
+};
+
+}  // namespace kwire

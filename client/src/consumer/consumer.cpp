@@ -1,0 +1,63 @@
+// The public Consumer: forwards to ConsumerImpl (see consumer_impl.hpp).
+#include "kwire/consumer.hpp"
+
+#include "consumer/consumer_impl.hpp"
+
+namespace kwire {
+
+Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<detail::ConsumerImpl>(std::move(config))) {}
+Consumer::Consumer(const Properties& properties) : Consumer(ConsumerConfig::from_properties(properties)) {}
+Consumer::~Consumer() = default;
+Consumer::Consumer(Consumer&&) noexcept = default;
+Consumer& Consumer::operator=(Consumer&&) noexcept = default;
+
+void Consumer::assign(std::vector<TopicPartition> partitions) { impl_->assign(std::move(partitions)); }
+std::vector<TopicPartition> Consumer::assignment() const { return impl_->assignment(); }
+const ConsumerRecords& Consumer::poll(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }
+
+std::error_code Consumer::position(const TopicPartition& partition, std::int64_t& offset) {
+  return impl_->position(partition, offset, impl_->config().default_api_timeout);
+}
+std::error_code Consumer::position(const TopicPartition& partition, std::int64_t& offset,
+                                   std::chrono::milliseconds timeout) {
+  return impl_->position(partition, offset, timeout);
+}
+
+std::error_code Consumer::seek(const TopicPartition& partition, std::int64_t offset) {
+  if (offset < 0) return consumer_errc::invalid_offset;
+  return impl_->seek(partition, {detail::StartPosition::Kind::offset, offset});
+}
+
+namespace {
+std::error_code seek_all(detail::ConsumerImpl& impl, std::span<const TopicPartition> partitions,
+                         detail::StartPosition::Kind kind) {
+  for (const TopicPartition& tp : partitions)
+    if (std::error_code ec = impl.seek(tp, {kind, -1})) return ec;
+  return {};
+}
+}  // namespace
+
+std::error_code Consumer::seek_to_beginning(std::span<const TopicPartition> partitions) {
+  return seek_all(*impl_, partitions, detail::StartPosition::Kind::earliest);
+}
+std::error_code Consumer::seek_to_end(std::span<const TopicPartition> partitions) {
+  return seek_all(*impl_, partitions, detail::StartPosition::Kind::latest);
+}
+
+std::error_code Consumer::partitions_for(const std::string& topic, std::vector<std::int32_t>& partitions,
+                                         std::chrono::milliseconds timeout) {
+  return impl_->partitions_for(topic, partitions, timeout);
+}
+std::error_code Consumer::beginning_offsets(std::span<const TopicPartition> partitions,
+                                            std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout) {
+  return impl_->list_offsets(partitions, detail::kEarliestTimestamp, offsets, timeout);
+}
+std::error_code Consumer::end_offsets(std::span<const TopicPartition> partitions, std::vector<std::int64_t>& offsets,
+                                      std::chrono::milliseconds timeout) {
+  return impl_->list_offsets(partitions, detail::kLatestTimestamp, offsets, timeout);
+}
+
+void Consumer::close() { impl_->close(); }
+const ConsumerConfig& Consumer::config() const noexcept { return impl_->config(); }
+
+}  // namespace kwire

@@ -1,0 +1,32 @@
+// The consumer's error category (see consumer_errors.hpp).
+#include "kwire/consumer_errors.hpp"
+
+#include <string>
+
+namespace kwire {
+namespace {
+
+class ConsumerCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "kwire.consumer"; }
+  std::string message(int code) const override {
+    switch (static_cast<consumer_errc>(code)) {
+      case consumer_errc::partition_not_assigned: return "partition not assigned to this consumer";
+      case consumer_errc::consumer_closed: return "consumer closed";
+      case consumer_errc::consumer_timeout: return "consumer call did not complete in time";
+      case consumer_errc::invalid_offset: return "invalid offset";
+    }
+    return "unknown consumer error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& consumer_category() noexcept {
+  static const ConsumerCategory category;
+  return category;
+}
+
+std::error_code make_error_code(consumer_errc e) noexcept { return {static_cast<int>(e), consumer_category()}; }
+
+}  // namespace kwire

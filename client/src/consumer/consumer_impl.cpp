@@ -1,0 +1,307 @@
+// The Consumer's insides (see consumer_impl.hpp).
+#include "consumer/consumer_impl.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
+
+#include <future>
+
+#include "cluster/metadata_cache.hpp"
+#include "config/net_security.hpp"
+#include "kwire/net/connection_pool.hpp"
+#include "kwire/net/errors.hpp"
+
+namespace kwire::detail {
+namespace {
+
+net::NetConfig consumer_net_config(const ConsumerConfig& c) {
+  net::NetConfig n;
+  n.bootstrap_servers = c.bootstrap_servers;
+  if (!c.client_id.empty()) n.client_id = c.client_id;
+  n.request_timeout = c.request_timeout;
+  n.reconnect_backoff = c.reconnect_backoff;
+  n.reconnect_backoff_max = c.reconnect_backoff_max;
+  n.connections_max_idle = std::max(c.connections_max_idle, std::chrono::milliseconds(0));
+  n.metadata_max_age = c.metadata_max_age;
+  n.metadata_refresh_backoff = c.retry_backoff;
+  n.security = make_net_security(c.security);
+  return n;
+}
+
+FetcherOptions fetcher_options(const ConsumerConfig& c) {
+  FetcherOptions o;
+  o.isolation = c.isolation_level;
+  o.reset = c.auto_offset_reset;
+  o.min_bytes = c.fetch_min_bytes;
+  o.max_wait = c.fetch_max_wait;
+  o.max_bytes = c.fetch_max_bytes;
+  o.partition_max_bytes = c.max_partition_fetch_bytes;
+  o.retry_backoff = c.retry_backoff;
+  o.request_timeout = c.request_timeout;
+  o.rack = c.client_rack;
+  return o;
+}
+
+ConsumerConfig checked(ConsumerConfig config) {
+  std::string why;
+  if (std::error_code ec = config.validate(why)) throw ConfigError(ec, why);
+  return config;
+}
+
+}  // namespace
+
+ConsumerImpl::ConsumerImpl(ConsumerConfig config)
+    : config_(checked(std::move(config))),
+      queue_(std::make_shared<FetchQueue>()),
+      memory_(std::make_shared<FetchMemory>(config_.fetch_buffer_bytes)),
+      work_(asio::make_work_guard(io_)),
+      drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed) {
+  auto pool = net::ConnectionPool::create(io_.get_executor(), consumer_net_config(config_));
+  auto cache = MetadataCache::create(pool);
+  cache_ = cache;
+  fetcher_ = std::make_shared<Fetcher>(io_.get_executor(), pool, cache, fetcher_options(config_), queue_, memory_);
+  std::weak_ptr<Fetcher> weak = fetcher_;
+  memory_->set_on_below_limit([this, weak] {
+    asio::post(io_, [weak] {
+      if (auto f = weak.lock()) f->wake();
+    });
+  });
+  shutdown_network_ = [fetcher = fetcher_, cache, pool] {
+    fetcher->stop();
+    cache->stop();
+    pool->shutdown();
+  };
+  asio::post(io_, [cache, fetcher = fetcher_] {
+    cache->start();
+    fetcher->start();
+  });
+  records_.records_.reserve(static_cast<std::size_t>(config_.max_poll_records));
+  io_thread_ = std::thread([this] { io_.run(); });
+}
+
+ConsumerImpl::~ConsumerImpl() {
+  close();
+  // Frames released from here on must not wake a fetcher that is gone.
+  memory_->set_on_below_limit({});
+}
+
+void ConsumerImpl::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    shutdown_network_();
+    done.set_value();
+  });
+  done.get_future().wait();
+  work_.reset();
+  io_.stop();
+  io_thread_.join();
+  memory_->set_on_below_limit({});
+  queue_->wake();
+}
+
+const std::string* ConsumerImpl::intern(std::string_view topic) {
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) it = topics_.emplace(topic).first;
+  return &*it;
+}
+
+ConsumerImpl::Owned* ConsumerImpl::owned(const TopicPartition& tp, PartitionKey& key) {
+  auto t = topics_.find(tp.topic);
+  if (t == topics_.end()) return nullptr;
+  key = PartitionKey{&*t, tp.partition};
+  auto it = owned_.find(key);
+  return it == owned_.end() ? nullptr : &it->second;
+}
+
+StartPosition ConsumerImpl::reset_start() const {
+  switch (config_.auto_offset_reset) {
+    case OffsetReset::earliest: return {StartPosition::Kind::earliest, -1};
+    case OffsetReset::latest: return {StartPosition::Kind::latest, -1};
+    case OffsetReset::none: break;
+  }
+  return {StartPosition::Kind::none, -1};
+}
+
+void ConsumerImpl::assign(std::vector<TopicPartition> partitions) {
+  if (closed_) return;
+  std::map<PartitionKey, Owned> next;
+  std::vector<Fetcher::Assigned> for_fetcher;
+  for (const TopicPartition& tp : partitions) {
+    PartitionKey key{intern(tp.topic), tp.partition};
+    if (next.count(key)) continue;
+    auto old = owned_.find(key);
+    Owned o = old != owned_.end() ? old->second : Owned{next_generation_++, -1};
+    StartPosition start = o.position >= 0 ? StartPosition{StartPosition::Kind::offset, o.position} : reset_start();
+    next.emplace(key, o);
+    for_fetcher.push_back({key, o.generation, start});
+  }
+  if (drain_.active() && !next.count(drain_.current().partition)) held_.push_back(drain_.finish());
+  owned_ = std::move(next);
+  asio::post(io_, [f = fetcher_, for_fetcher = std::move(for_fetcher)] { f->assign(for_fetcher); });
+}
+
+std::vector<TopicPartition> ConsumerImpl::assignment() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [key, o] : owned_) out.push_back({*key.topic, key.partition});
+  return out;
+}
+
+void ConsumerImpl::drop_current_of(const PartitionKey& key) {
+  if (drain_.active() && drain_.current().partition == key) held_.push_back(drain_.finish());
+}
+
+std::error_code ConsumerImpl::seek(const TopicPartition& tp, StartPosition start) {
+  if (closed_) return consumer_errc::consumer_closed;
+  PartitionKey key;
+  Owned* o = owned(tp, key);
+  if (!o) return consumer_errc::partition_not_assigned;
+  o->generation = next_generation_++;
+  o->position = start.kind == StartPosition::Kind::offset ? start.offset : -1;
+  drop_current_of(key);
+  Fetcher::Assigned a{key, o->generation, start};
+  asio::post(io_, [f = fetcher_, a] { f->seek(a); });
+  return {};
+}
+
+std::error_code ConsumerImpl::position(const TopicPartition& tp, std::int64_t& offset,
+                                       std::chrono::milliseconds timeout) {
+  if (closed_) return consumer_errc::consumer_closed;
+  PartitionKey key;
+  Owned* o = owned(tp, key);
+  if (!o) return consumer_errc::partition_not_assigned;
+  const Clock::time_point deadline = Clock::now() + timeout;
+  for (;;) {
+    // Positions found by lookups apply now; data stays queued for poll().
+    for (auto it = pending_.begin(); it != pending_.end() && o->position < 0;) {
+      if (it->partition == key && it->generation == o->generation) {
+        if (it->kind == FetchEvent::Kind::position) {
+          o->position = it->fetch_offset;
+          it = pending_.erase(it);
+          continue;
+        }
+        if (it->kind == FetchEvent::Kind::error) return it->error;
+      }
+      ++it;
+    }
+    if (o->position >= 0) {
+      offset = o->position;
+      return {};
+    }
+    if (closed_ || !queue_->take(pending_, deadline)) return consumer_errc::consumer_timeout;
+  }
+}
+
+std::error_code ConsumerImpl::run_on_io(std::function<asio::awaitable<std::error_code>()> op,
+                                        std::chrono::milliseconds timeout) {
+  if (closed_) return consumer_errc::consumer_closed;
+  auto done = std::make_shared<std::promise<std::error_code>>();
+  auto result = done->get_future();
+  asio::co_spawn(io_, std::move(op), [done](std::exception_ptr failure, std::error_code ec) {
+    done->set_value(failure ? make_error_code(consumer_errc::consumer_closed) : ec);
+  });
+  if (result.wait_for(timeout + std::chrono::seconds(2)) != std::future_status::ready)
+    return consumer_errc::consumer_timeout;
+  return result.get();
+}
+
+std::error_code ConsumerImpl::partitions_for(const std::string& topic, std::vector<std::int32_t>& partitions,
+                                             std::chrono::milliseconds timeout) {
+  auto found = std::make_shared<std::vector<std::int32_t>>();
+  std::error_code ec = run_on_io(
+      [cache = cache_, topic, timeout, found]() -> asio::awaitable<std::error_code> {
+        std::error_code ec = co_await cache->wait_for_topic(topic, timeout);
+        if (ec == net::net_errc::request_timed_out) co_return make_error_code(consumer_errc::consumer_timeout);
+        if (ec) co_return ec;
+        if (const TopicMetadata* t = cache->topic(topic))
+          for (const PartitionMetadata& p : t->partitions) found->push_back(p.partition);
+        co_return std::error_code{};
+      },
+      timeout);
+  if (!ec) partitions = *found;
+  return ec;
+}
+
+std::error_code ConsumerImpl::list_offsets(std::span<const TopicPartition> partitions, std::int64_t timestamp,
+                                           std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout) {
+  std::vector<OffsetQuery> queries;
+  for (const TopicPartition& tp : partitions) queries.push_back({intern(tp.topic), tp.partition, timestamp});
+  auto answers = std::make_shared<std::vector<OffsetAnswer>>();
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::error_code ec = run_on_io(
+      [cache = cache_, queries, answers, deadline, isolation = config_.isolation_level,
+       backoff = config_.retry_backoff]() -> asio::awaitable<std::error_code> {
+        co_return co_await lookup_offsets(*cache, queries, isolation, backoff, deadline, *answers);
+      },
+      timeout);
+  if (ec) return ec;
+  offsets.clear();
+  for (const OffsetAnswer& a : *answers) offsets.push_back(a.offset);
+  return {};
+}
+
+void ConsumerImpl::report(const PartitionKey& key, std::error_code ec, std::string detail) {
+  records_.error_ = ec;
+  records_.error_detail_ = std::move(detail);
+  records_.error_partition_ = TopicPartition{*key.topic, key.partition};
+}
+
+void ConsumerImpl::fill() {
+  const auto limit = static_cast<std::size_t>(config_.max_poll_records);
+  auto& out = records_.records_;
+  while (out.size() < limit && !records_.error_) {
+    if (drain_.active()) {
+      const PartitionKey key = drain_.current().partition;
+      Owned& o = owned_.at(key);
+      std::error_code ec = drain_.drain(out, limit, o.position);
+      if (ec) {
+        report(key, ec,
+               "corrupt records in " + *key.topic + " [" + std::to_string(key.partition) + "] at offset " +
+                   std::to_string(o.position) + ": " + ec.message());
+        held_.push_back(drain_.finish());
+        // Fetch again from the bad record: the error repeats until a seek past it.
+        seek(TopicPartition{*key.topic, key.partition}, {StartPosition::Kind::offset, o.position});
+        break;
+      }
+      if (drain_.active()) break;  // max.poll.records reached inside this data
+      held_.push_back(drain_.finish());
+      continue;
+    }
+    if (pending_.empty()) break;
+    FetchEvent e = std::move(pending_.front());
+    pending_.pop_front();
+    auto it = owned_.find(e.partition);
+    if (it == owned_.end() || it->second.generation != e.generation) continue;
+    Owned& o = it->second;
+    switch (e.kind) {
+      case FetchEvent::Kind::position: o.position = e.fetch_offset; break;
+      case FetchEvent::Kind::error: report(e.partition, e.error, std::move(e.detail)); break;
+      case FetchEvent::Kind::records:
+        if (o.position == e.fetch_offset) drain_.start(std::move(e));
+        break;
+    }
+  }
+}
+
+const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
+  records_.records_.clear();
+  records_.error_ = {};
+  records_.error_detail_.clear();
+  records_.error_partition_.reset();
+  held_.clear();  // the last poll's records are released
+  drain_.new_poll();
+  if (closed_) {
+    records_.error_ = consumer_errc::consumer_closed;
+    return records_;
+  }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  queue_->take(pending_, Clock::now());
+  for (;;) {
+    fill();
+    if (!records_.records_.empty() || records_.error_) return records_;
+    if (!queue_->take(pending_, deadline)) return records_;
+  }
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,90 @@
+// The Consumer's insides: the io thread with the connection pool, the
+// metadata cache and the Fetcher; and on the polling thread the assignment
+// with each partition's position and seek generation, the events taken from
+// the FetchQueue, and the RecordDrain that turns fetched data into records.
+// A fetched response is used only if it belongs to the partition's current
+// generation and starts at its position, so a seek (or a reset) drops
+// whatever was fetched before it.
+// Threads: one user thread at a time calls the public members; the network
+// side runs on io_thread_ and is reached by asio::post.
+#pragma once
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "consumer/fetch_queue.hpp"
+#include "consumer/fetcher.hpp"
+#include "consumer/offset_lookup.hpp"
+#include "consumer/record_drain.hpp"
+#include "kwire/consumer.hpp"
+
+namespace kwire::detail {
+
+class ConsumerImpl {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ConsumerImpl(ConsumerConfig config);
+  ~ConsumerImpl();
+
+  void assign(std::vector<TopicPartition> partitions);
+  std::vector<TopicPartition> assignment() const;
+  const ConsumerRecords& poll(std::chrono::milliseconds timeout);
+  std::error_code position(const TopicPartition& partition, std::int64_t& offset, std::chrono::milliseconds timeout);
+  std::error_code seek(const TopicPartition& partition, StartPosition start);
+  std::error_code partitions_for(const std::string& topic, std::vector<std::int32_t>& partitions,
+                                 std::chrono::milliseconds timeout);
+  std::error_code list_offsets(std::span<const TopicPartition> partitions, std::int64_t timestamp,
+                               std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout);
+  void close();
+  const ConsumerConfig& config() const noexcept { return config_; }
+
+ private:
+  struct Owned {
+    std::uint64_t generation = 0;
+    std::int64_t position = -1;  // -1 while a lookup is pending
+  };
+
+  const std::string* intern(std::string_view topic);
+  Owned* owned(const TopicPartition& tp, PartitionKey& key);
+  // Moves events from pending_ into records_ until max.poll.records or an error.
+  void fill();
+  void report(const PartitionKey& key, std::error_code ec, std::string detail);
+  void drop_current_of(const PartitionKey& key);
+  StartPosition reset_start() const;
+  // Runs `op` on the io thread and waits for it (a little past `timeout`,
+  // which `op` is expected to respect).
+  std::error_code run_on_io(std::function<asio::awaitable<std::error_code>()> op, std::chrono::milliseconds timeout);
+
+  const ConsumerConfig config_;
+  std::set<std::string, std::less<>> topics_;  // interned; records and keys point at these
+  std::shared_ptr<FetchQueue> queue_;
+  std::shared_ptr<FetchMemory> memory_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::shared_ptr<MetadataCache> cache_;  // io thread
+  std::shared_ptr<Fetcher> fetcher_;
+  std::function<void()> shutdown_network_;  // io thread
+  std::thread io_thread_;
+  bool closed_ = false;
+
+  // Polling thread.
+  std::map<PartitionKey, Owned> owned_;
+  std::uint64_t next_generation_ = 1;
+  std::deque<FetchEvent> pending_;
+  RecordDrain drain_;
+  std::vector<std::shared_ptr<FetchedFrame>> held_;  // frames the last poll's records point into
+  ConsumerRecords records_;
+};
+
+}  // namespace kwire::detail

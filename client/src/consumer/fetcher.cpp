@@ -1,0 +1,310 @@
+// The consumer's fetch loop (see fetcher.hpp).
+#include "consumer/fetcher.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "consumer/batch_bounds.hpp"
+#include "consumer/offset_lookup.hpp"
+#include "kwire/errors.hpp"
+#include "kwire/net/errors.hpp"
+#include "kwire/protocol/errors.hpp"
+#include "kwire/protocol/messages/fetch_request.hpp"
+#include "kwire/protocol/messages/fetch_response.hpp"
+
+namespace kwire::detail {
+namespace {
+
+namespace msg = kwire::protocol::messages;
+using kwire::protocol::kafka_errc;
+
+// Fetch v13+ names topics by id, which the metadata cache does not keep.
+constexpr std::int16_t kFetchMaxVersion = 12;
+constexpr std::int64_t kEarliest = kEarliestTimestamp;
+constexpr std::int64_t kLatest = kLatestTimestamp;
+
+std::string partition_name(const PartitionKey& key) { return *key.topic + " [" + std::to_string(key.partition) + "]"; }
+
+// Groups the sent partitions of a response by (topic, partition).
+template <typename F>
+void for_each_answer(std::vector<std::pair<std::string_view, std::int32_t>>& index, const std::string& topic,
+                     std::int32_t partition, F&& f) {
+  for (std::size_t i = 0; i < index.size(); ++i)
+    if (index[i].second == partition && index[i].first == topic) f(i);
+}
+
+}  // namespace
+
+Fetcher::Fetcher(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
+                 std::shared_ptr<MetadataCache> cache, FetcherOptions options, std::shared_ptr<FetchQueue> queue,
+                 std::shared_ptr<FetchMemory> memory)
+    : executor_(executor),
+      pool_(std::move(pool)),
+      cache_(std::move(cache)),
+      options_(std::move(options)),
+      queue_(std::move(queue)),
+      memory_(std::move(memory)),
+      wake_timer_(executor) {}
+
+void Fetcher::start() { asio::co_spawn(executor_, run(shared_from_this()), asio::detached); }
+
+void Fetcher::stop() {
+  stopped_ = true;
+  wake_timer_.cancel();
+}
+
+void Fetcher::wake() {
+  wake_pending_ = true;
+  wake_timer_.cancel();
+}
+
+void Fetcher::assign(const std::vector<Assigned>& partitions) {
+  std::map<PartitionKey, State> next;
+  for (const Assigned& a : partitions) {
+    cache_->add_topic(*a.partition.topic);
+    auto old = partitions_.find(a.partition);
+    if (old != partitions_.end() && old->second.generation == a.generation) {
+      next.emplace(a.partition, old->second);
+      continue;
+    }
+    State s;
+    s.generation = a.generation;
+    if (a.start.kind == StartPosition::Kind::offset) s.fetch_offset = a.start.offset;
+    else s.lookup = a.start.kind;
+    next.emplace(a.partition, s);
+  }
+  partitions_ = std::move(next);
+  wake();
+}
+
+void Fetcher::seek(const Assigned& a) {
+  auto it = partitions_.find(a.partition);
+  if (it == partitions_.end()) return;
+  State s;
+  s.generation = a.generation;
+  s.in_flight = it->second.in_flight;  // its answer is dropped by generation, but one request at a time
+  if (a.start.kind == StartPosition::Kind::offset) s.fetch_offset = a.start.offset;
+  else s.lookup = a.start.kind;
+  it->second = s;
+  wake();
+}
+
+asio::awaitable<void> Fetcher::run(std::shared_ptr<Fetcher> self) {
+  while (!self->stopped_) {
+    Clock::time_point due = self->dispatch();
+    if (self->wake_pending_) {
+      self->wake_pending_ = false;
+      continue;
+    }
+    self->wake_timer_.expires_at(due);
+    std::error_code ignored;
+    co_await self->wake_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    self->wake_pending_ = false;
+  }
+}
+
+Fetcher::Clock::time_point Fetcher::dispatch() {
+  const Clock::time_point now = Clock::now();
+  Clock::time_point due = now + std::chrono::hours(1);
+  std::map<std::int32_t, std::vector<Sent>> lookups, fetches;
+  const bool memory_full = memory_->over_limit();
+  for (auto& [key, s] : partitions_) {
+    if (s.in_flight || s.stopped) continue;
+    if (s.lookup == StartPosition::Kind::none && s.fetch_offset < 0) {
+      // No position and no lookup allowed (auto.offset.reset=none).
+      stop_partition(key, s, make_error_code(kafka_errc::offset_out_of_range),
+                     "no position for " + partition_name(key) + " and auto.offset.reset is none");
+      continue;
+    }
+    if (now < s.retry_at) {
+      due = std::min(due, s.retry_at);
+      continue;
+    }
+    auto leader = cache_->leader(*key.topic, key.partition);
+    if (!leader || *leader < 0) {
+      cache_->request_refresh();
+      s.retry_at = now + options_.retry_backoff;
+      due = std::min(due, s.retry_at);
+      continue;
+    }
+    if (s.lookup != StartPosition::Kind::none) {
+      lookups[*leader].push_back({key, s.generation, s.lookup == StartPosition::Kind::earliest ? kEarliest : kLatest});
+    } else if (!memory_full && !fetching_.count(*leader)) {
+      fetches[*leader].push_back({key, s.generation, s.fetch_offset});
+    }
+  }
+  for (auto& [leader, sent] : lookups) {
+    for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
+    asio::co_spawn(executor_, list_offsets(shared_from_this(), leader, std::move(sent)), asio::detached);
+  }
+  for (auto& [leader, sent] : fetches) {
+    for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
+    fetching_.insert(leader);
+    asio::co_spawn(executor_, fetch(shared_from_this(), leader, std::move(sent)), asio::detached);
+  }
+  return due;
+}
+
+Fetcher::State* Fetcher::current(const Sent& sent) {
+  auto it = partitions_.find(sent.partition);
+  if (it == partitions_.end() || it->second.generation != sent.generation) return nullptr;
+  return &it->second;
+}
+
+void Fetcher::request_done(const std::vector<Sent>& sent) {
+  // By partition, whatever its generation now: a seek made meanwhile waited
+  // for this request to finish.
+  for (const Sent& x : sent)
+    if (auto it = partitions_.find(x.partition); it != partitions_.end()) it->second.in_flight = false;
+}
+
+void Fetcher::retry_later(State& s, std::error_code ec) {
+  cache_->on_error(ec);
+  cache_->request_refresh();
+  s.retry_at = Clock::now() + options_.retry_backoff;
+}
+
+void Fetcher::stop_partition(const PartitionKey& key, State& s, std::error_code ec, std::string detail) {
+  s.stopped = true;
+  FetchEvent e;
+  e.kind = FetchEvent::Kind::error;
+  e.partition = key;
+  e.generation = s.generation;
+  e.error = ec;
+  e.detail = std::move(detail);
+  queue_->push(std::move(e));
+}
+
+void Fetcher::set_position(const PartitionKey& key, State& s, std::int64_t offset) {
+  s.fetch_offset = offset;
+  s.lookup = StartPosition::Kind::none;
+  FetchEvent e;
+  e.kind = FetchEvent::Kind::position;
+  e.partition = key;
+  e.generation = s.generation;
+  e.fetch_offset = offset;
+  queue_->push(std::move(e));
+}
+
+asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent) {
+  msg::FetchRequest req;
+  req.replica_id = -1;
+  req.max_wait_ms = static_cast<std::int32_t>(options_.max_wait.count());
+  req.min_bytes = options_.min_bytes;
+  req.max_bytes = options_.max_bytes;
+  req.isolation_level = static_cast<std::int8_t>(options_.isolation);
+  req.rack_id = options_.rack;
+  std::vector<std::pair<std::string_view, std::int32_t>> index;
+  for (const Sent& x : sent) {
+    index.emplace_back(*x.partition.topic, x.partition.partition);
+    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
+      req.topics.emplace_back();
+      req.topics.back().topic = *x.partition.topic;
+    }
+    msg::FetchRequest::FetchTopic::FetchPartition fp;
+    fp.partition = x.partition.partition;
+    fp.fetch_offset = x.offset;
+    fp.partition_max_bytes = options_.partition_max_bytes;
+    req.topics.back().partitions.push_back(fp);
+  }
+  net::SendOptions opts;
+  opts.max_version = kFetchMaxVersion;
+  opts.timeout = options_.request_timeout + options_.max_wait;
+  auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
+  fetching_.erase(leader);
+  if (stopped_) co_return;
+  request_done(sent);
+  std::error_code top = result.error ? result.error : protocol::kafka_error(result.response.body.error_code);
+  if (top) {
+    for (const Sent& x : sent)
+      if (State* s = current(x)) retry_later(*s, top);
+    wake();
+    co_return;
+  }
+  std::shared_ptr<FetchedFrame> frame;
+  const bool committed_only = options_.isolation == IsolationLevel::read_committed;
+  for (auto& rt : result.response.body.responses) {
+    for (auto& rp : rt.partitions) {
+      for_each_answer(index, rt.topic, rp.partition_index, [&](std::size_t i) {
+        const Sent& x = sent[i];
+        State* s = current(x);
+        if (!s || s->fetch_offset != x.offset || s->lookup != StartPosition::Kind::none) return;
+        std::error_code ec = protocol::kafka_error(rp.error_code);
+        if (ec == kafka_errc::offset_out_of_range && options_.reset != OffsetReset::none) {
+          s->fetch_offset = -1;
+          s->lookup = options_.reset == OffsetReset::earliest ? StartPosition::Kind::earliest
+                                                               : StartPosition::Kind::latest;
+          return;
+        }
+        if (ec && protocol::is_retriable(ec)) return retry_later(*s, ec);
+        if (ec) {
+          return stop_partition(x.partition, *s, ec,
+                                "Fetch " + partition_name(x.partition) + " at offset " + std::to_string(x.offset) +
+                                    ": " + std::string(protocol::kafka_error_name(rp.error_code)));
+        }
+        if (!rp.records || rp.records->empty()) return;
+        auto next = offset_after_complete_batches(*rp.records);
+        if (!next) {
+          // Only a partial batch: the first batch is larger than the limit
+          // (brokers before KIP-74 cut it); more bytes will not come.
+          if (rp.records->size() >= static_cast<std::size_t>(options_.partition_max_bytes))
+            stop_partition(x.partition, *s, make_error_code(errc::record_too_large),
+                           "a batch of " + partition_name(x.partition) + " at offset " + std::to_string(x.offset) +
+                               " is larger than max.partition.fetch.bytes");
+          return;
+        }
+        if (*next <= x.offset) return;
+        if (!frame) frame = std::make_shared<FetchedFrame>(result.response.frame, memory_);
+        FetchEvent e;
+        e.kind = FetchEvent::Kind::records;
+        e.partition = x.partition;
+        e.generation = s->generation;
+        e.fetch_offset = x.offset;
+        e.next_offset = *next;
+        e.frame = frame;
+        e.records = *rp.records;
+        if (committed_only && rp.aborted_transactions) {
+          e.aborted.reserve(rp.aborted_transactions->size());
+          for (const auto& a : *rp.aborted_transactions) e.aborted.push_back({a.producer_id, a.first_offset});
+          std::sort(e.aborted.begin(), e.aborted.end(),
+                    [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
+        }
+        s->fetch_offset = *next;
+        queue_->push(std::move(e));
+      });
+    }
+  }
+  wake();
+}
+
+asio::awaitable<void> Fetcher::list_offsets([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader,
+                                            std::vector<Sent> sent) {
+  std::vector<OffsetQuery> queries;
+  for (const Sent& x : sent) queries.push_back({x.partition.topic, x.partition.partition, x.offset});
+  std::vector<OffsetAnswer> answers = co_await list_offsets_once(*pool_, leader, queries, options_.isolation);
+  if (stopped_) co_return;
+  request_done(sent);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const Sent& x = sent[i];
+    State* s = current(x);
+    if (!s) continue;
+    if (s->lookup == StartPosition::Kind::none) continue;
+    const std::error_code ec = answers[i].error;
+    if (ec && (protocol::is_retriable(ec) || net::is_retriable_net_error(ec))) {
+      retry_later(*s, ec);
+    } else if (ec) {
+      stop_partition(x.partition, *s, ec, "ListOffsets " + partition_name(x.partition) + ": " + ec.message());
+    } else {
+      set_position(x.partition, *s, std::max<std::int64_t>(answers[i].offset, 0));
+    }
+  }
+  wake();
+}
+
+}  // namespace kwire::detail

@@ -1,0 +1,116 @@
+// The consumer's network side: for the assigned partitions, finds each
+// position that is not known (ListOffsets per auto.offset.reset or a
+// seek_to_beginning/end), then keeps one Fetch in flight per leader, each
+// asking for every fetchable partition that leader leads, from the offset
+// after the data already fetched. Responses go to the FetchQueue for poll();
+// no Fetch is sent while fetched bytes above fetch.buffer.bytes wait there.
+// OFFSET_OUT_OF_RANGE resets per auto.offset.reset; retriable errors (leader
+// moved, unknown partition, lost connection) refresh the metadata and retry
+// after retry.backoff.ms; any other error stops the partition (reported
+// through the queue) until the next seek.
+//
+// Thread: io_context thread only. The polling thread reaches it through
+// asio::post (see ConsumerImpl).
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "cluster/metadata_cache.hpp"
+#include "consumer/fetch_queue.hpp"
+#include "kwire/consumer_config.hpp"
+#include "kwire/net/connection_pool.hpp"
+
+namespace kwire::detail {
+
+// Where a partition starts: an offset, or a lookup.
+struct StartPosition {
+  enum class Kind : std::uint8_t { offset, earliest, latest, none } kind = Kind::none;
+  std::int64_t offset = -1;
+};
+
+struct FetcherOptions {
+  IsolationLevel isolation = IsolationLevel::read_uncommitted;
+  OffsetReset reset = OffsetReset::latest;
+  std::int32_t min_bytes = 1;
+  std::chrono::milliseconds max_wait{500};
+  std::int32_t max_bytes = 52428800;
+  std::int32_t partition_max_bytes = 1048576;
+  std::chrono::milliseconds retry_backoff{100};
+  std::chrono::milliseconds request_timeout{30000};
+  std::string rack;
+};
+
+class Fetcher : public std::enable_shared_from_this<Fetcher> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Fetcher(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
+          std::shared_ptr<MetadataCache> cache, FetcherOptions options, std::shared_ptr<FetchQueue> queue,
+          std::shared_ptr<FetchMemory> memory);
+
+  void start();
+  void stop();
+
+  struct Assigned {
+    PartitionKey partition;
+    std::uint64_t generation = 0;
+    StartPosition start;
+  };
+  // Replaces the assignment; partitions already assigned with the same
+  // generation keep their fetch state.
+  void assign(const std::vector<Assigned>& partitions);
+  // A new start for one assigned partition (seek); data of older generations is dropped.
+  void seek(const Assigned& partition);
+  // Looks again at what can be fetched (memory released, metadata changed).
+  void wake();
+
+ private:
+  struct State {
+    std::uint64_t generation = 0;
+    std::int64_t fetch_offset = -1;  // next offset to fetch; -1 while a lookup is pending
+    StartPosition::Kind lookup = StartPosition::Kind::none;  // earliest/latest lookup pending
+    bool in_flight = false;
+    bool stopped = false;  // an error was reported; waits for a seek
+    Clock::time_point retry_at{};
+  };
+  struct Sent {
+    PartitionKey partition;
+    std::uint64_t generation;
+    std::int64_t offset;
+  };
+
+  static asio::awaitable<void> run(std::shared_ptr<Fetcher> self);
+  // Starts what can start now; returns when to look again at the earliest.
+  Clock::time_point dispatch();
+  asio::awaitable<void> fetch(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
+  asio::awaitable<void> list_offsets(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
+  // The state a response is for, if the partition is still where the request left it.
+  State* current(const Sent& sent);
+  void request_done(const std::vector<Sent>& sent);
+  void retry_later(State& state, std::error_code ec);
+  void stop_partition(const PartitionKey& key, State& state, std::error_code ec, std::string detail);
+  void set_position(const PartitionKey& key, State& state, std::int64_t offset);
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<net::ConnectionPool> pool_;
+  std::shared_ptr<MetadataCache> cache_;
+  const FetcherOptions options_;
+  std::shared_ptr<FetchQueue> queue_;
+  std::shared_ptr<FetchMemory> memory_;
+  std::map<PartitionKey, State> partitions_;
+  std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
+  asio::steady_timer wake_timer_;
+  bool wake_pending_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace kwire::detail
