@@ -28,6 +28,8 @@ class ClientCategory final : public std::error_category {
       case errc::transaction_abortable: return "the transaction failed and must be aborted";
       case errc::transaction_timeout: return "transactional operation timed out; call it again";
       case errc::transactions_unavailable: return "transactions are not available on this producer";
+      case errc::invalid_topic:
+        return "invalid topic name (1 to 249 of a-z A-Z 0-9 . _ -, not \".\" or \"..\")";
     }
     return "unknown kwire error";
   }

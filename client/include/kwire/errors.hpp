@@ -20,7 +20,7 @@ enum class errc {
   metadata_timeout,           // topic or partition unknown after max.block.ms
   record_too_large,           // record larger than max.request.size or buffer.memory
   invalid_partition,          // explicit partition outside the topic's partitions
-  invalid_record,             // e.g. empty topic name
+  invalid_record,             // e.g. an empty batch
   producer_closed,            // send after close(), or left over at close()
   delivery_timeout,           // not acknowledged within delivery.timeout.ms
   batch_full,                 // direct batch control: append() found no room
@@ -33,6 +33,8 @@ enum class errc {
   transaction_abortable,      // an earlier failure in this transaction: abort_transaction() it
   transaction_timeout,        // init/commit/abort/send_offsets did not finish in time: call it again
   transactions_unavailable,   // no transactional.id configured, or a backend without transactions
+  // send() again (added later: the numbers above stay as they were).
+  invalid_topic,              // a topic name Kafka refuses: 1 to 249 of [a-zA-Z0-9._-], not "." or ".."
 };
 
 const std::error_category& client_category() noexcept;

@@ -47,9 +47,20 @@ struct SecurityConfig {
   std::string sasl_password{};            // from sasl.jaas.config, or sasl.password
 };
 
+// partitioner=NAME. Java's default and librdkafka's names; each librdkafka
+// hash places a key where librdkafka would (kwire/partitioner.hpp has the
+// hashes). "Random" keyless records go to kwire's uniform sticky partitioner,
+// as librdkafka's sticky.partitioning does by default.
 enum class BuiltinPartitioner : std::uint8_t {
-  default_partitioner,  // murmur2 for keyed records (as Java), uniform sticky (KIP-794) for keyless
+  default_partitioner,  // murmur2 for keyed records (as Java), uniform sticky (KIP-794) for keyless;
+                        // also librdkafka's murmur2_random
   uniform_sticky,       // ignore keys (Java's partitioner.ignore.keys=true)
+  murmur2,              // murmur2 of the key; a null key hashes as empty (one fixed partition)
+  consistent,           // CRC-32 of the key; null and empty keys go to partition 0
+  consistent_random,    // CRC-32 of a non-empty key; null and empty keys sticky
+  fnv1a,                // FNV-1a of the key; a null key hashes as empty
+  fnv1a_random,         // FNV-1a of a non-null key; null keys sticky
+  random,               // a random partition for every record, key or not
 };
 
 struct ProducerConfig {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "config/librdkafka_properties.hpp"
 #include "config/property_values.hpp"
 #include "config/security_properties.hpp"
 #include "kwire/net/config.hpp"
@@ -73,19 +74,40 @@ bool set_level(ProducerConfig& c, const std::string& v, std::string& why) {
 
 bool set_partitioner(ProducerConfig& c, const std::string& v, std::string& why) {
   std::string t = detail::to_lower(detail::trim(v));
-  if (t == "default" || t == "murmur2_random") c.partitioner = BuiltinPartitioner::default_partitioner;
-  else if (t == "uniform_sticky") c.partitioner = BuiltinPartitioner::uniform_sticky;
-  else {
-    why = "'" + v + "' is not one of default, murmur2_random, uniform_sticky";
+  static const std::map<std::string, BuiltinPartitioner, std::less<>> names = {
+      {"default", BuiltinPartitioner::default_partitioner},
+      {"murmur2_random", BuiltinPartitioner::default_partitioner},
+      {"uniform_sticky", BuiltinPartitioner::uniform_sticky},
+      {"murmur2", BuiltinPartitioner::murmur2},
+      {"consistent", BuiltinPartitioner::consistent},
+      {"consistent_random", BuiltinPartitioner::consistent_random},
+      {"fnv1a", BuiltinPartitioner::fnv1a},
+      {"fnv1a_random", BuiltinPartitioner::fnv1a_random},
+      {"random", BuiltinPartitioner::random},
+  };
+  auto it = names.find(t);
+  if (it == names.end()) {
+    why = "'" + v + "' is not one of";
+    for (const auto& [name, mode] : names) why += (name == names.begin()->first ? " " : ", ") + name;
     return false;
   }
+  c.partitioner = it->second;
   return true;
+}
+
+// "host" and "[v6 address]" get Kafka's default port, as librdkafka and the
+// Java client do; anything else is left for validate() to judge.
+std::string with_default_port(const std::string& server) {
+  const bool bracketed = server.size() > 2 && server.front() == '[' && server.back() == ']';
+  if (bracketed || server.find(':') == std::string::npos) return server + ":9092";
+  return server;
 }
 
 const std::map<std::string_view, Setter>& setters() {
   static const std::map<std::string_view, Setter> table = {
       {"bootstrap.servers", [](ProducerConfig& c, const std::string& v, std::string&) {
          c.bootstrap_servers = detail::parse_list(v);
+         for (std::string& server : c.bootstrap_servers) server = with_default_port(server);
          return true;
        }},
       {"client.id", [](ProducerConfig& c, const std::string& v, std::string&) {
@@ -150,6 +172,17 @@ const std::map<std::string_view, Setter>& setters() {
   return table;
 }
 
+// Every name parse() accepts as it is (librdkafka's aliases aside).
+const std::vector<std::string_view>& supported_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> all;
+    for (const auto& [name, setter] : setters()) all.push_back(name);
+    for (std::string_view name : detail::security_property_names()) all.push_back(name);
+    return all;
+  }();
+  return names;
+}
+
 std::error_code fail(std::string& why, std::error_code code, std::string message) {
   why = std::move(message);
   return code;
@@ -170,27 +203,44 @@ bool valid_host_port(std::string_view entry) {
 }  // namespace
 
 std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& out, std::string& why) {
-  ProducerConfig c;
+  // librdkafka's names become the Java ones first; `written` keeps the name
+  // the caller used, for the messages.
+  Properties java;
+  std::map<std::string, std::string, std::less<>> written;
   for (const auto& [key, value] : props) {
+    auto alias = detail::java_equivalent(key, value);
+    const std::string& k = alias ? alias->key : key;
+    const std::string& v = alias ? alias->value : value;
+    auto [it, inserted] = java.try_emplace(k, v);
+    if (!inserted) {
+      if (it->second == v) continue;
+      return fail(why, errc::conflicting_config,
+                  written[k] + " and " + key + " are the same property; they were given different values");
+    }
+    written[k] = key;
+  }
+  ProducerConfig c;
+  for (const auto& [key, value] : java) {
     std::string problem;
+    const std::string& name = written[key];
     auto it = setters().find(key);
     if (it != setters().end()) {
       if (!it->second(c, value, problem)) {
-        return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
+        return fail(why, errc::invalid_config_value, "invalid value for " + name + ": " + problem);
       }
       continue;
     }
     switch (detail::apply_security_property(c.security, key, value, problem)) {
       case detail::PropertyResult::applied: continue;
       case detail::PropertyResult::bad_value:
-        return fail(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
+        return fail(why, errc::invalid_config_value, "invalid value for " + name + ": " + problem);
       case detail::PropertyResult::unknown: break;
     }
-    return fail(why, errc::unknown_config_key, "unknown producer property '" + key + "'");
+    return fail(why, errc::unknown_config_key, detail::unknown_property_message(name, supported_names()));
   }
   // As the Java client: when delivery.timeout.ms was left at its default, it
   // grows to cover linger.ms + request.timeout.ms instead of failing.
-  if (!props.count("delivery.timeout.ms") && c.delivery_timeout < c.linger + c.request_timeout) {
+  if (!java.count("delivery.timeout.ms") && c.delivery_timeout < c.linger + c.request_timeout) {
     c.delivery_timeout = c.linger + c.request_timeout;
   }
   if (std::error_code ec = c.validate(why)) return ec;

@@ -118,6 +118,17 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
   return PropertyResult::unknown;
 }
 
+std::span<const std::string_view> security_property_names() {
+  static constexpr std::string_view names[] = {
+      "security.protocol", "ssl.truststore.type", "ssl.keystore.type", "ssl.endpoint.identification.algorithm",
+      "enable.ssl.certificate.verification", "ssl.truststore.location", "ssl.truststore.certificates",
+      "ssl.keystore.location", "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.key.password",
+      "ssl.ca.location", "ssl.ca.pem", "ssl.certificate.location", "ssl.certificate.pem", "ssl.key.location",
+      "ssl.key.pem", "sasl.username", "sasl.password", "sasl.mechanism", "sasl.jaas.config",
+  };
+  return names;
+}
+
 std::error_code validate_security(const SecurityConfig& sec, std::string& why) {
   auto conflict = [&why](std::string text) {
     why = std::move(text);

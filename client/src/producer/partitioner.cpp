@@ -1,6 +1,8 @@
 // Partition choice (see partitioner.hpp) and Java's murmur2.
 #include "producer/partitioner.hpp"
 
+#include "producer/partition_hashes.hpp"
+
 #include <random>
 
 namespace kwire {
@@ -55,7 +57,8 @@ Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<By
     std::int32_t p = custom_(topic, key, partition_count);
     if (p != -1) return {p, false};
   }
-  if (key && mode_ == BuiltinPartitioner::default_partitioner) return {murmur2_partition(*key, partition_count), false};
+  if (auto p = keyed_partition(mode_, key, partition_count)) return {*p, false};
+  if (mode_ == BuiltinPartitioner::random) return {pick_next(-1, partition_count), false};
   StickyState& st = state_for(topic);
   std::int32_t p = st.partition.load(std::memory_order_acquire);
   if (p < 0 || p >= partition_count) {

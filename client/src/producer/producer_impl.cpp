@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "config/topic_name.hpp"
 #include "kwire/errors.hpp"
 
 namespace kwire::detail {
@@ -53,6 +54,9 @@ std::error_code ProducerImpl::partition_count(std::string_view topic, Clock::tim
     count = *n;
     return {};
   }
+  // A name Kafka refuses never gets metadata: say so now, not after
+  // max.block.ms (checked on a cache miss only: a known topic is valid).
+  if (!valid_topic_name(topic)) return errc::invalid_topic;
   // Waiting on the io thread would stall the very thread that fetches metadata.
   if (on_io_thread()) return errc::would_deadlock;
   if (std::error_code ec = backend_.metadata->wait_for_topic(topic, deadline)) return ec;
@@ -68,7 +72,7 @@ ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
 
 std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
                                          Clock::time_point deadline, std::int32_t& count) {
-  if (topic.empty()) return errc::invalid_record;
+  if (topic.empty()) return errc::invalid_topic;
   if (accumulator_.closed()) return errc::producer_closed;
   if (txn_) {
     if (std::error_code ec = txn_->check_send()) return ec;

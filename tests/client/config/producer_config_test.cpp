@@ -93,7 +93,7 @@ TEST_CASE("config: bad values are errors naming the key and the value") {
       {"linger.ms", "abc"},        {"linger.ms", "-1"},          {"batch.size", "12x"},
       {"acks", "2"},               {"acks", "many"},             {"enable.idempotence", "yes"},
       {"compression.type", "brotli"}, {"max.in.flight.requests.per.connection", "0"},
-      {"buffer.memory", "0"},      {"max.request.size", "99999999999"}, {"bootstrap.servers", "nohost"},
+      {"buffer.memory", "0"},      {"max.request.size", "99999999999"}, {"bootstrap.servers", "host:port"},
       {"security.protocol", "TLS"}, {"sasl.mechanism", "GSSAPI"},
   };
   for (const Case& c : cases) {
