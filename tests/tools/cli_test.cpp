@@ -114,13 +114,17 @@ TEST_CASE("bad flags give a clear error and exit code 2", "[tools]") {
   CHECK(unknown_command.exit_code == 2);
   CHECK(unknown_command.err.find("unknown command 'frobnicate'") != std::string::npos);
 
-  // consume/metadata/api-versions do not speak TLS or SASL yet: said, not ignored.
+  // metadata/api-versions do not speak TLS or SASL yet: said, not ignored.
   auto tls_metadata = run_tool({"metadata", "-b", "127.0.0.1:1", "-X", "security.protocol=SSL"});
   CHECK(tls_metadata.exit_code == 2);
   CHECK(tls_metadata.err.find("security.protocol") != std::string::npos);
-  auto sasl_consume = run_tool({"consume", "-b", "127.0.0.1:1", "-t", "x", "-X", "sasl.username=u"});
-  CHECK(sasl_consume.exit_code == 2);
-  CHECK(sasl_consume.err.find("sasl.username") != std::string::npos);
+  // consume takes kwire::Consumer's properties (security included) and refuses what it does not know.
+  auto bad_mechanism = run_tool({"consume", "-b", "127.0.0.1:1", "-t", "x", "-X", "sasl.mechanism=GSSAPI"});
+  CHECK(bad_mechanism.exit_code == 2);
+  CHECK(bad_mechanism.err.find("sasl.mechanism") != std::string::npos);
+  auto unknown_property = run_tool({"consume", "-b", "127.0.0.1:1", "-t", "x", "-X", "linger.ms=5"});
+  CHECK(unknown_property.exit_code == 2);
+  CHECK(unknown_property.err.find("unknown consumer property 'linger.ms'") != std::string::npos);
   auto bad_property = run_tool({"produce", "-b", "127.0.0.1:1", "-t", "x", "-X", "linger.ms=soon"}, "a\n");
   CHECK(bad_property.exit_code == 2);
   CHECK(bad_property.err.find("linger.ms") != std::string::npos);

@@ -1,9 +1,10 @@
 // `kwire consume -b BROKERS -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET|-N]
 // [-e] [-c COUNT] [-f FORMAT] [-K DELIM] [-X isolation.level=read_committed]`:
 // prints records, one value per line by default (kcat's flags and -f format).
-// ListOffsets and Fetch through kwire's protocol layer; no consumer group.
+// Reads with kwire::Consumer (assign, no group); -X takes consumer properties.
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #include "cli/cluster_target.hpp"
 #include "cli/common_options.hpp"
@@ -27,7 +28,7 @@ constexpr OptionSpec kOptions[] = {
 };
 constexpr const char* kSynopsis =
     "consume -b BROKERS -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET] [-e] [-c COUNT] [-f FORMAT] [-K DELIM] "
-    "[-X isolation.level=read_committed]";
+    "[-X prop=value]...";
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
@@ -66,31 +67,29 @@ int run_consume(int argc, char** argv) {
   std::string error;
   auto format = RecordFormat::parse(format_text, error);
   if (!error.empty()) return usage_error(kCommand, "-f: " + error);
-  for (const auto& x : a.all("X")) {
-    auto kv = split_property(x);
-    if (kv && kv->first == "isolation.level") {
-      if (kv->second == "read_committed") spec.read_committed = true;
-      else if (kv->second != "read_uncommitted")
-        return usage_error(kCommand, "isolation.level must be read_committed or read_uncommitted");
-    }
-  }
-  SessionOptions options;
-  if (!session_options_from(a, options, error)) return usage_error(kCommand, error);
+  // -X is checked before any cluster is started (a stand-in address until then).
+  kwire::Properties props;
+  if (!consumer_properties(a, a.get_or("b", "127.0.0.1:9092"), false, props, error))
+    return usage_error(kCommand, error);
+  kwire::ConsumerConfig checked;
+  if (kwire::ConsumerConfig::parse(props, checked, error)) return usage_error(kCommand, "-X: " + error);
   auto target = resolve_cluster(a, "consume");
   if (!target) return 1;
+  props["bootstrap.servers"] = target->bootstrap;
+  auto consumer = std::make_unique<kwire::Consumer>(props);
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   spec.stop = &g_stop;
-  BrokerSession session(target->bootstrap, options);
   std::string line;
   std::int64_t printed = 0;
-  auto result = session.run(read_topic(session, spec, [&](std::int32_t partition, const auto& record) {
+  auto result = read_topic(*consumer, spec, [&](const kwire::ConsumerRecord& record) {
     line.clear();
-    format.format(line, spec.topic, partition, record);
+    format.format(line, record);
     std::fwrite(line.data(), 1, line.size(), stdout);
     return limit < 0 || ++printed < limit;
-  }));
+  });
+  consumer->close();
   std::fflush(stdout);
   if (result.error) {
     std::fprintf(stderr, "kwire consume: %s\n", result.detail.empty() ? result.error.message().c_str()

@@ -1,12 +1,13 @@
 // `kwire demo [-b BROKERS] [-t TOPIC] [-n COUNT] [-s SIZE] [-X prop=value]...`:
 // the README's main job. Produces COUNT records (kwire::Producer, acks=all,
 // idempotence on) to the given brokers or an embedded cluster, reads them all
-// back through kwire's Fetch path, and checks that counts match and that every
+// back with kwire::Consumer, and checks that counts match and that every
 // value arrived intact at the partition and offset its delivery report named.
 // Exits non-zero on any mismatch.
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 
@@ -15,6 +16,7 @@
 #include "cli/producer_options.hpp"
 #include "cli/topic_reader.hpp"
 #include "commands.hpp"
+#include "kwire/consumer.hpp"
 #include "kwire/producer.hpp"
 
 namespace kwire::tool {
@@ -192,20 +194,27 @@ int run_demo(int argc, char** argv) {
                                " records were not acknowledged: " +
                                (first_error.empty() ? "no delivery report" : first_error));
 
-  // 2. Read the whole topic back and check each record against its report.
-  SessionOptions options;
-  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
-  BrokerSession session(target->bootstrap, options);
+  // 2. Read the whole topic back (kwire::Consumer) and check each record against its report.
+  kwire::Properties consumer_props;
+  if (!consumer_properties(a, target->bootstrap, true, consumer_props, why)) return usage_error(kCommand, why);
+  std::unique_ptr<kwire::Consumer> consumer;
+  try {
+    consumer = std::make_unique<kwire::Consumer>(consumer_props);
+  } catch (const kwire::ConfigError& e) {
+    return usage_error(kCommand, std::string("-X: ") + e.what());
+  }
   ReadSpec spec;
   spec.topic = topic;
   spec.start = StartOffset{StartOffset::Kind::beginning, 0};
   spec.exit_at_end = true;
+  spec.metadata_wait = std::chrono::milliseconds(10000);
   std::uint64_t read = 0, foreign = 0, wrong = 0, duplicates = 0;
   std::string first_problem;
   const std::string prefix = run_id + " ";
   auto t1 = std::chrono::steady_clock::now();
   std::map<std::int32_t, std::int64_t> log_start;  // first offset read per partition
-  auto result = session.run(read_topic(session, spec, [&](std::int32_t partition, const auto& rec) {
+  auto result = read_topic(*consumer, spec, [&](const kwire::ConsumerRecord& rec) {
+    const std::int32_t partition = rec.partition;
     ++read;
     log_start.emplace(partition, rec.offset);
     std::string_view v = rec.value ? kwire::protocol::as_string(*rec.value) : std::string_view();
@@ -238,7 +247,8 @@ int run_demo(int argc, char** argv) {
     else if (v != demo_value(run_id, static_cast<std::uint64_t>(*i), value_size))
       problem("record " + std::to_string(*i) + "'s value differs from what was sent");
     return true;
-  }));
+  });
+  consumer->close();
   double read_s = seconds_since(t1);
   if (result.error) return finish(summary, "reading back: " + result.detail);
   std::uint64_t mine = read - foreign;

@@ -34,8 +34,7 @@ RecordFormat RecordFormat::parse(std::string_view format, std::string& error) {
   return f;
 }
 
-void RecordFormat::format(std::string& out, std::string_view topic, std::int32_t partition,
-                          const kwire::protocol::records::RecordView& r) const {
+void RecordFormat::format(std::string& out, const kwire::ConsumerRecord& r) const {
   for (std::size_t i = 0; i < format_.size(); ++i) {
     char c = format_[i];
     if (c != '%' || i + 1 >= format_.size()) {
@@ -47,10 +46,10 @@ void RecordFormat::format(std::string& out, std::string_view topic, std::int32_t
       case 'k': if (r.key) out += as_string(*r.key); break;
       case 'S': out += r.value ? std::to_string(r.value->size()) : "-1"; break;
       case 'K': out += r.key ? std::to_string(r.key->size()) : "-1"; break;
-      case 't': out += topic; break;
-      case 'p': out += std::to_string(partition); break;
+      case 't': out += r.topic; break;
+      case 'p': out += std::to_string(r.partition); break;
       case 'o': out += std::to_string(r.offset); break;
-      case 'T': out += std::to_string(r.timestamp); break;
+      case 'T': out += std::to_string(r.timestamp_ms); break;
       case 'h': {
         bool first = true;
         for (const auto& h : r.headers) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "kwire/protocol/records/record.hpp"
+#include "kwire/consumer.hpp"
 
 namespace kwire::tool {
 
@@ -17,8 +17,7 @@ class RecordFormat {
   // nullopt-like: empty `error` on success.
   static RecordFormat parse(std::string_view format, std::string& error);
   // Appends one record formatted to `out`.
-  void format(std::string& out, std::string_view topic, std::int32_t partition,
-              const kwire::protocol::records::RecordView& record) const;
+  void format(std::string& out, const kwire::ConsumerRecord& record) const;
 
  private:
   std::string format_;  // escapes already resolved
