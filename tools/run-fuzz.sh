@@ -15,13 +15,24 @@ targets=$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/\.cpp$//')
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$(nproc)" --target $targets
 mkdir -p "$build/crashes"
+# Each target's coverage (edges "cov", features "ft") after replaying its
+# seeds and at the end of the run goes to the log: a target that stays in
+# single or low double digits is fuzzing blind (uninstrumented libraries).
 for t in $targets; do
   work=$(mktemp -d)  # new inputs found this run; the committed seeds stay as they are
+  log=$work.log
   seeds=tests/fuzz/corpus/$t
   mkdir -p "$seeds"
-  echo "fuzz: $t for ${secs}s"
-  "$build/tests/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=0 \
-    -artifact_prefix="$build/crashes/$t-" "$work" "$seeds" 2>&1 | tail -n 2
-  rm -rf "$work"
+  if ! "$build/tests/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=0 \
+    -artifact_prefix="$build/crashes/$t-" "$work" "$seeds" > "$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "fuzz: $t FAILED (input in $build/crashes/)"
+    exit 1
+  fi
+  inited=$(grep -m1 -oE 'INITED cov: [0-9]+ ft: [0-9]+' "$log" | sed 's/INITED //' || true)
+  done_line=$(grep -oE 'DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' "$log" | tail -n 1 | sed 's/DONE *//' || true)
+  runs=$(grep -oE '^Done [0-9]+ runs' "$log" | tail -n 1 | grep -oE '[0-9]+' || true)
+  echo "fuzz: $t seeds ${inited:-?}; after ${secs}s ${done_line:-?} (${runs:-?} runs)"
+  rm -rf "$work" "$log"
 done
 echo "fuzz: all targets ran without a crash"

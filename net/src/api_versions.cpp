@@ -1,6 +1,7 @@
 // ApiVersions table and the hand-written ApiVersions v0-v3 codec (see header
 // for why it is not generated). Any thread.
 #include "kwire/net/api_versions.hpp"
+#include "kwire/net/api_versions_step.hpp"
 
 #include <algorithm>
 
@@ -15,7 +16,12 @@ void ApiVersionTable::set(std::int16_t api_key, ApiVersionRange range) {
   if (api_key < 0) return;
   auto index = static_cast<std::size_t>(api_key);
   if (index >= ranges_.size()) ranges_.resize(index + 1);
-  if (ranges_[index].max_version < ranges_[index].min_version) ++count_;
+  // count_ counts the APIs listed as supported (max >= min), whatever the
+  // order and repetitions of a broker's entries.
+  const bool was = ranges_[index].max_version >= ranges_[index].min_version;
+  const bool now = range.max_version >= range.min_version;
+  if (now && !was) ++count_;
+  if (was && !now) --count_;
   ranges_[index] = range;
 }
 
@@ -88,6 +94,17 @@ ApiVersionsReply decode_api_versions_body(protocol::Bytes body, std::int16_t ver
   }
   reply.table = std::move(table);
   return reply;
+}
+
+ApiVersionsStep next_api_versions_step(const ApiVersionsReply& reply, std::int16_t version) noexcept {
+  if (reply.error_code == kUnsupportedVersionError && version > 0) {
+    std::int16_t next = 0;
+    if (auto theirs = reply.table.broker_range(kApiVersionsKey)) next = std::min(theirs->max_version, version);
+    if (next >= version) next = static_cast<std::int16_t>(version - 1);
+    return {ApiVersionsStep::Kind::retry, std::max<std::int16_t>(next, 0)};
+  }
+  if (reply.error_code != 0 || reply.decode_error || reply.table.empty()) return {};
+  return {ApiVersionsStep::Kind::adopt, version};
 }
 
 }  // namespace kwire::net

@@ -8,6 +8,8 @@
 
 #include <limits>
 
+#include "kwire/net/api_versions_step.hpp"
+
 namespace kwire::net {
 
 namespace {
@@ -132,18 +134,14 @@ asio::awaitable<std::error_code> BrokerConnection::negotiate_versions() {
     auto [ec, raw] = co_await send_frame(std::move(frame), true);
     if (ec) co_return ec;
     auto reply = decode_api_versions_body(protocol::Bytes(*raw.frame).subspan(raw.body_offset), version);
-    if (reply.error_code == kUnsupportedVersionError && version > 0) {
-      // KIP-511: retry at the highest version the broker says it knows, or
-      // v0 when its answer did not parse (librdkafka's mock).
-      std::int16_t next = 0;
-      if (auto theirs = reply.table.broker_range(kApiVersionsKey)) next = std::min(theirs->max_version, version);
-      if (next >= version) next = static_cast<std::int16_t>(version - 1);
+    const auto step = next_api_versions_step(reply, version);
+    if (step.kind == ApiVersionsStep::Kind::retry) {
       log(LogLevel::debug, "ApiVersions v" + std::to_string(version) + " not supported, retrying with v" +
-                               std::to_string(next));
-      version = next;
+                               std::to_string(step.retry_version));
+      version = step.retry_version;
       continue;
     }
-    if (reply.error_code != 0 || reply.decode_error || reply.table.empty()) {
+    if (step.kind == ApiVersionsStep::Kind::fail) {
       failure_detail_ = "ApiVersions v" + std::to_string(version) + " failed (error code " +
                         std::to_string(reply.error_code) +
                         (reply.decode_error ? ", " + reply.decode_error.message() : std::string()) + ")";
