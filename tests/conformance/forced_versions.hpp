@@ -31,13 +31,13 @@ struct ForcedApi {
 inline const std::vector<ForcedApi>& producer_apis() {
   static const std::vector<ForcedApi> apis = {
       {18, 0, 3, "kwire's ApiVersions exchange is written for v0-v3; v4 only lets SupportedFeatures start at 0"},
-      // Produce v0-v2 carry message sets v0/v1, which kwire does not write;
-      // the TxnBroker answers v3+ (record batches v2).
+      // Produce v0-v2 carry message sets v0/v1, which kwire does not write:
+      // it sends v3+ (record batches v2; version_floor_test.cpp).
       {0, 3, -1, ""},
       {3, 0, -1, ""},  // Metadata
       // FindCoordinator v0 has no key type (a broker would answer the group
-      // coordinator of the transactional id): kwire's request validation
-      // refuses it for a transaction lookup (version_floor_test.cpp).
+      // coordinator of the transactional id): kwire asks for v1+ for a
+      // transaction lookup (version_floor_test.cpp).
       {10, 1, 3, "v4+ batches coordinator keys (KIP-699); kwire asks for one key"},
       {22, 0, -1, ""},  // InitProducerId
       {24, 0, 3, "v4+ is for brokers only (KIP-890)"},

@@ -30,6 +30,9 @@ asio::awaitable<std::error_code> CoordinatorClient::find(CoordinatorType type, c
   request.key_type = static_cast<std::int8_t>(type);
   net::SendOptions options;
   options.max_version = 3;  // v4+ batches keys; one key is all we ask for
+  // v0 has no key type: a broker answers it with the group coordinator of
+  // the key, which is not the transaction coordinator.
+  if (type != CoordinatorType::group) options.min_version = 1;
   (void)deadline;
   auto result = co_await pool_->send_any<protocol::messages::FindCoordinatorResponse>(request, options);
   if (result.error) co_return result.error;

@@ -38,7 +38,12 @@ class OutgoingProduceRequest {
  public:
   using Body = protocol::messages::ProduceRequest;
   static constexpr std::int16_t api_key = Body::api_key;
-  static constexpr std::int16_t min_version = Body::min_version;
+  // Produce v0-v2 carry message sets v0/v1; kwire writes record batches v2,
+  // which a broker reads only from Produce v3. A broker knowing no more than
+  // v2 gets no Produce at all (no_common_version), never a batch it would
+  // misread as an old message set.
+  static constexpr std::int16_t min_version = 3;
+  static_assert(min_version >= Body::min_version && min_version <= Body::max_version);
   static constexpr std::int16_t max_version = Body::max_version;
   static constexpr std::int16_t first_flexible_version = Body::first_flexible_version;
 

@@ -39,6 +39,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -176,11 +177,18 @@ class BrokerConnection : public std::enable_shared_from_this<BrokerConnection> {
 // Finishes a frame started with begin_request: patches the length prefix.
 std::error_code finish_request(OutgoingFrame& frame);
 
+// The lowest version a request may go out at: its own, raised by the caller's.
+template <typename Req>
+std::int16_t lowest_version(const SendOptions& options) noexcept {
+  return std::max(Req::min_version, options.min_version.value_or(Req::min_version));
+}
+
 template <typename Resp, typename Req>
 asio::awaitable<Result<Resp>> BrokerConnection::send(const Req& request, SendOptions options) {
   Result<Resp> result;
   std::int16_t version = 0;
-  if ((result.error = select_version(Req::api_key, Req::min_version, Req::max_version, options.max_version, version)))
+  if ((result.error =
+           select_version(Req::api_key, lowest_version<Req>(options), Req::max_version, options.max_version, version)))
     co_return result;
   if ((result.error = request.validate(version))) co_return result;
   const bool flexible = Req::first_flexible_version >= 0 && version >= Req::first_flexible_version;
@@ -202,7 +210,8 @@ asio::awaitable<Result<Resp>> BrokerConnection::send(const Req& request, SendOpt
 template <typename Req>
 asio::awaitable<std::error_code> BrokerConnection::send_no_response(const Req& request, SendOptions options) {
   std::int16_t version = 0;
-  if (auto ec = select_version(Req::api_key, Req::min_version, Req::max_version, options.max_version, version))
+  if (auto ec =
+          select_version(Req::api_key, lowest_version<Req>(options), Req::max_version, options.max_version, version))
     co_return ec;
   if (auto ec = request.validate(version)) co_return ec;
   const bool flexible = Req::first_flexible_version >= 0 && version >= Req::first_flexible_version;

@@ -44,6 +44,10 @@ struct SendOptions {
   // broker may act on it) and stays false if it never left the queue: the
   // exact answer to "was it sent?" whatever the error. Must outlive the send.
   bool* written = nullptr;
+  // Lowest version whose meaning this request needs (a field the older ones
+  // lack); below it the send fails with net_errc::no_common_version. Last, so
+  // positional initializers of the fields above keep their meaning.
+  std::optional<std::int16_t> min_version = std::nullopt;
 };
 
 }  // namespace kwire::net
