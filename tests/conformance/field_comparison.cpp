@@ -26,7 +26,7 @@ const std::vector<Mapping>& mappings() {
       {"kafka.transactional_id", {"TransactionalId", "V3AndBelowTransactionalId"}},
       {"kafka.producer_id", {"ProducerId", "V3AndBelowProducerId"}},
       {"kafka.producer_epoch", {"ProducerEpoch", "V3AndBelowProducerEpoch"}},
-      {"kafka.topic_name", {"Name"}},
+      {"kafka.topic_name", {"Name", "Topic"}},  // Fetch names it Topic
       {"kafka.required_acks", {"Acks"}},
       {"kafka.timeout", {"TimeoutMs"}},
       {"kafka.transaction_timeout", {"TransactionTimeoutMs"}},

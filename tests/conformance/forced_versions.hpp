@@ -48,13 +48,15 @@ inline const std::vector<ForcedApi>& producer_apis() {
   return apis;
 }
 
-// What `kwire consume` sends (tools/kwire/cli: broker_session, topic_reader).
-// The TxnBroker answers Fetch from v4 and ListOffsets from v1.
-inline const std::vector<ForcedApi>& reader_apis() {
+// What kwire::Consumer sends, read_committed (client/src/consumer). Isolation
+// levels exist from ListOffsets v2 and Fetch v4: below them a read_committed
+// consumer would read uncommitted data, so the rounds start there. `kwire
+// consume` reads with this consumer. The TxnBroker answers Fetch from v4.
+inline const std::vector<ForcedApi>& consumer_apis() {
   static const std::vector<ForcedApi> apis = {
       {18, 0, 3, "kwire's ApiVersions exchange is written for v0-v3; v4 only lets SupportedFeatures start at 0"},
-      {3, 0, 8, "the tool's metadata look-up asks for v8 at most"},
-      {2, 1, 3, "the tool asks for ListOffsets v3 at most (earliest/latest only)"},
+      {3, 0, -1, ""},  // Metadata
+      {2, 2, 3, "the consumer asks for ListOffsets v3 at most (earliest/latest only)"},
       {1, 4, 12, "v13+ name topics by id only"},
   };
   return apis;
