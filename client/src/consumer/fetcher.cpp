@@ -215,6 +215,9 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   }
   net::SendOptions opts;
   opts.max_version = kFetchMaxVersion;
+  // The isolation level exists from v4; older versions return uncommitted
+  // records, so read_committed never goes below it.
+  if (options_.isolation == IsolationLevel::read_committed) opts.min_version = 4;
   opts.timeout = options_.request_timeout + options_.max_wait;
   auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
   fetching_.erase(leader);
@@ -222,8 +225,16 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   request_done(sent);
   std::error_code top = result.error ? result.error : protocol::kafka_error(result.response.body.error_code);
   if (top) {
+    // No version both sides know can carry the request: asking again will not
+    // help, so the partitions stop with the error (a seek starts them again).
+    const bool no_version = top == net::net_errc::no_common_version || top == net::net_errc::unsupported_api;
     for (const Sent& x : sent)
-      if (State* s = current(x)) retry_later(*s, top);
+      if (State* s = current(x)) {
+        if (no_version)
+          stop_partition(x.partition, *s, top, "Fetch " + partition_name(x.partition) + ": " + top.message());
+        else
+          retry_later(*s, top);
+      }
     wake();
     co_return;
   }

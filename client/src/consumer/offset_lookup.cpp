@@ -43,6 +43,9 @@ asio::awaitable<std::vector<OffsetAnswer>> list_offsets_once(net::ConnectionPool
   }
   net::SendOptions opts;
   opts.max_version = kListOffsetsMaxVersion;
+  // The isolation level exists from v2; older versions answer the high
+  // watermark, not the last stable offset.
+  if (isolation == IsolationLevel::read_committed) opts.min_version = 2;
   auto result = co_await pool.send<msg::ListOffsetsResponse>(leader, req, opts);
   // A partition the broker did not answer keeps this error.
   std::vector<OffsetAnswer> answers(queries.size(),

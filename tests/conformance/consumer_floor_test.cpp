@@ -1,0 +1,85 @@
+// The lowest versions a read_committed consumer can keep its promise at,
+// against librdkafka's mock told to advertise only older ones
+// (rd_kafka_mock_set_apiversion). Fetch has an isolation level from v4 and
+// ListOffsets from v2: below them a broker returns uncommitted records and
+// the high watermark instead of the last stable offset, silently. kwire's
+// consumer must send neither and report no_common_version on the partition;
+// a read_uncommitted consumer reads through the same broker (the control
+// that the mock serves those versions and the record is there).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "kwire/consumer.hpp"
+#include "kwire/net/errors.hpp"
+#include "kwire/producer.hpp"
+#include "mock_cluster.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Polled {
+  std::vector<std::string> values;
+  std::error_code error;
+};
+
+void write_one(const std::string& bootstrap) {
+  kwire::Producer producer(kwire::Properties{{"bootstrap.servers", bootstrap}, {"linger.ms", "0"}});
+  kwire::Record record;
+  record.topic = "floor";
+  record.partition = 0;
+  const std::string value = "uncommitted-or-not";
+  record.value = kwire::as_bytes(value);
+  REQUIRE(producer.send(record, [](std::error_code, kwire::RecordMetadata) {}) == std::error_code());
+  REQUIRE(producer.flush(10s) == std::error_code());
+}
+
+// Polls until a record or an error arrives, or 10 s pass.
+Polled poll_first(const std::string& bootstrap, const std::string& isolation) {
+  kwire::Consumer consumer(kwire::Properties{{"bootstrap.servers", bootstrap},
+                                             {"isolation.level", isolation},
+                                             {"auto.offset.reset", "earliest"},
+                                             {"fetch.max.wait.ms", "50"}});
+  consumer.assign({{"floor", 0}});
+  Polled out;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline && out.values.empty() && !out.error) {
+    const auto& records = consumer.poll(200ms);
+    for (const auto& r : records) out.values.emplace_back(kwire::protocol::as_string(r.value.value_or(kwire::Bytes())));
+    out.error = records.error();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a read_committed consumer sends no Fetch below v4 (no isolation level)", "[conformance][semantics][mock]") {
+  kwire::test::MockCluster cluster(1, {{"floor", 1}});
+  write_one(cluster.bootstrap());
+  cluster.set_api_version(1 /* Fetch */, 0, 3);
+  const auto committed = poll_first(cluster.bootstrap(), "read_committed");
+  INFO("read_committed: " << committed.error.message());
+  CHECK(committed.values.empty());
+  CHECK(committed.error == kwire::net::net_errc::no_common_version);
+  const auto uncommitted = poll_first(cluster.bootstrap(), "read_uncommitted");
+  CHECK(uncommitted.error == std::error_code());
+  CHECK(uncommitted.values == std::vector<std::string>{"uncommitted-or-not"});
+}
+
+TEST_CASE("a read_committed consumer sends no ListOffsets below v2 (no isolation level: the high watermark, not the LSO)",
+          "[conformance][semantics][mock]") {
+  kwire::test::MockCluster cluster(1, {{"floor", 1}});
+  write_one(cluster.bootstrap());
+  cluster.set_api_version(2 /* ListOffsets */, 0, 1);
+  const auto committed = poll_first(cluster.bootstrap(), "read_committed");
+  INFO("read_committed: " << committed.error.message());
+  CHECK(committed.values.empty());
+  CHECK(committed.error == kwire::net::net_errc::no_common_version);
+  const auto uncommitted = poll_first(cluster.bootstrap(), "read_uncommitted");
+  CHECK(uncommitted.error == std::error_code());
+  CHECK(uncommitted.values == std::vector<std::string>{"uncommitted-or-not"});
+}
