@@ -22,6 +22,8 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -87,6 +89,16 @@ class ConsumerRecords {
   std::optional<TopicPartition> error_partition_;
 };
 
+// A committed offset: the next offset to read, with the committer's metadata.
+struct OffsetAndMetadata {
+  std::int64_t offset = -1;
+  std::string metadata;
+  std::int32_t leader_epoch = -1;
+};
+using CommitOffsets = std::map<TopicPartition, OffsetAndMetadata>;
+// Runs on the polling thread, inside poll() (or close()), once the commit is answered.
+using CommitCallback = std::function<void(std::error_code, const CommitOffsets&)>;
+
 class Consumer {
  public:
   explicit Consumer(ConsumerConfig config);
@@ -129,7 +141,36 @@ class Consumer {
   std::error_code end_offsets(std::span<const TopicPartition> partitions, std::vector<std::int64_t>& offsets,
                               std::chrono::milliseconds timeout);
 
-  // Stops the io thread and closes every connection. Later calls fail or return nothing.
+  // Group offsets (group.id required, else consumer_errc::no_group_id).
+  // A partition assigned to a consumer with a group.id starts at the group's
+  // committed offset, or per auto.offset.reset when there is none. Commits
+  // carry generation -1 (assign(), no group membership). With
+  // enable.auto.commit, poll() commits the positions every
+  // auto.commit.interval.ms (asynchronously) and close() commits them (waiting).
+  //
+  // Commits the position of every assigned partition (what poll() has
+  // returned), or `offsets`; waits up to default.api.timeout.ms or `timeout`.
+  // The first partition's error, or consumer_errc::consumer_timeout.
+  std::error_code commit();
+  std::error_code commit(const CommitOffsets& offsets);
+  std::error_code commit(const CommitOffsets& offsets, std::chrono::milliseconds timeout);
+  // The same without waiting; `callback` runs inside a later poll() or close().
+  void commit_async(CommitCallback callback = {});
+  void commit_async(CommitOffsets offsets, CommitCallback callback = {});
+  // The group's committed offsets of `partitions`; a partition with none is left out of `out`.
+  std::error_code committed(std::span<const TopicPartition> partitions, CommitOffsets& out,
+                            std::chrono::milliseconds timeout);
+
+  // Stops returning (and fetching) records of these assigned partitions until
+  // resume(); positions are kept, and records already fetched are fetched again.
+  std::error_code pause(std::span<const TopicPartition> partitions);
+  std::error_code resume(std::span<const TopicPartition> partitions);
+  std::vector<TopicPartition> paused() const;
+
+  // Commits the positions first when enable.auto.commit is on (waiting up to
+  // default.api.timeout.ms), runs the callbacks of finished asynchronous
+  // commits, then stops the io thread and closes every connection. Later
+  // calls fail or return nothing.
   void close();
 
   const ConsumerConfig& config() const noexcept;

@@ -11,6 +11,7 @@ enum class consumer_errc {
   consumer_closed,             // a call after close()
   consumer_timeout,            // position() or another blocking call ran out of time
   invalid_offset,              // seek() to a negative offset
+  no_group_id,                 // commit()/committed() without group.id
 };
 
 const std::error_category& consumer_category() noexcept;

@@ -57,6 +57,28 @@ std::error_code Consumer::end_offsets(std::span<const TopicPartition> partitions
   return impl_->list_offsets(partitions, detail::kLatestTimestamp, offsets, timeout);
 }
 
+std::error_code Consumer::commit() { return impl_->commit(impl_->positions(), impl_->config().default_api_timeout); }
+std::error_code Consumer::commit(const CommitOffsets& offsets) {
+  return impl_->commit(offsets, impl_->config().default_api_timeout);
+}
+std::error_code Consumer::commit(const CommitOffsets& offsets, std::chrono::milliseconds timeout) {
+  return impl_->commit(offsets, timeout);
+}
+void Consumer::commit_async(CommitCallback callback) { impl_->commit_async(impl_->positions(), std::move(callback)); }
+void Consumer::commit_async(CommitOffsets offsets, CommitCallback callback) {
+  impl_->commit_async(std::move(offsets), std::move(callback));
+}
+std::error_code Consumer::committed(std::span<const TopicPartition> partitions, CommitOffsets& out,
+                                    std::chrono::milliseconds timeout) {
+  return impl_->committed(partitions, out, timeout);
+}
+
+std::error_code Consumer::pause(std::span<const TopicPartition> partitions) { return impl_->pause(partitions, true); }
+std::error_code Consumer::resume(std::span<const TopicPartition> partitions) {
+  return impl_->pause(partitions, false);
+}
+std::vector<TopicPartition> Consumer::paused() const { return impl_->paused(); }
+
 void Consumer::close() { impl_->close(); }
 const ConsumerConfig& Consumer::config() const noexcept { return impl_->config(); }
 

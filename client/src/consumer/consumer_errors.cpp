@@ -15,6 +15,7 @@ class ConsumerCategory final : public std::error_category {
       case consumer_errc::consumer_closed: return "consumer closed";
       case consumer_errc::consumer_timeout: return "consumer call did not complete in time";
       case consumer_errc::invalid_offset: return "invalid offset";
+      case consumer_errc::no_group_id: return "no group.id configured (commits need a consumer group)";
     }
     return "unknown consumer error";
   }

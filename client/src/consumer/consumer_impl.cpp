@@ -4,6 +4,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 
 #include "cluster/metadata_cache.hpp"
@@ -55,11 +56,15 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       queue_(std::make_shared<FetchQueue>()),
       memory_(std::make_shared<FetchMemory>(config_.fetch_buffer_bytes)),
       work_(asio::make_work_guard(io_)),
-      drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed) {
+      drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed),
+      auto_commit_(config_.group_id && config_.enable_auto_commit),
+      next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
   auto pool = net::ConnectionPool::create(io_.get_executor(), consumer_net_config(config_));
   auto cache = MetadataCache::create(pool);
   cache_ = cache;
-  fetcher_ = std::make_shared<Fetcher>(io_.get_executor(), pool, cache, fetcher_options(config_), queue_, memory_);
+  if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);
+  fetcher_ = std::make_shared<Fetcher>(io_.get_executor(), pool, cache, fetcher_options(config_), queue_, memory_,
+                                       offsets_);
   std::weak_ptr<Fetcher> weak = fetcher_;
   memory_->set_on_below_limit([this, weak] {
     asio::post(io_, [weak] {
@@ -87,6 +92,27 @@ ConsumerImpl::~ConsumerImpl() {
 
 void ConsumerImpl::close() {
   if (closed_) return;
+  if (auto_commit_) {
+    CommitOffsets at = positions();
+    if (!at.empty()) commit(at, config_.default_api_timeout);
+  }
+  // Asynchronous commits still unanswered get until default.api.timeout.ms.
+  const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
+  while (!async_commits_.empty()) {
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->kind != FetchEvent::Kind::commit_done) {
+        ++it;
+        continue;
+      }
+      commit_finished(*it);
+      it = pending_.erase(it);
+    }
+    if (async_commits_.empty() || !queue_->take(pending_, deadline)) break;
+  }
+  for (auto& [id, pending] : async_commits_)
+    finished_commits_.emplace_back(std::move(pending), make_error_code(consumer_errc::consumer_closed));
+  async_commits_.clear();
+  run_commit_callbacks();
   closed_ = true;
   std::promise<void> done;
   asio::post(io_, [&] {
@@ -133,7 +159,9 @@ void ConsumerImpl::assign(std::vector<TopicPartition> partitions) {
     if (next.count(key)) continue;
     auto old = owned_.find(key);
     Owned o = old != owned_.end() ? old->second : Owned{next_generation_++, -1};
-    StartPosition start = o.position >= 0 ? StartPosition{StartPosition::Kind::offset, o.position} : reset_start();
+    StartPosition start = o.position >= 0 ? StartPosition{StartPosition::Kind::offset, o.position}
+                          : offsets_     ? StartPosition{StartPosition::Kind::committed, -1}
+                                         : reset_start();
     next.emplace(key, o);
     for_fetcher.push_back({key, o.generation, start});
   }
@@ -271,6 +299,10 @@ void ConsumerImpl::fill() {
     if (pending_.empty()) break;
     FetchEvent e = std::move(pending_.front());
     pending_.pop_front();
+    if (e.kind == FetchEvent::Kind::commit_done) {
+      commit_finished(e);
+      continue;
+    }
     auto it = owned_.find(e.partition);
     if (it == owned_.end() || it->second.generation != e.generation) continue;
     Owned& o = it->second;
@@ -278,8 +310,9 @@ void ConsumerImpl::fill() {
       case FetchEvent::Kind::position: o.position = e.fetch_offset; break;
       case FetchEvent::Kind::error: report(e.partition, e.error, std::move(e.detail)); break;
       case FetchEvent::Kind::records:
-        if (o.position == e.fetch_offset) drain_.start(std::move(e));
+        if (o.position == e.fetch_offset && !o.paused) drain_.start(std::move(e));
         break;
+      case FetchEvent::Kind::commit_done: break;
     }
   }
 }
@@ -295,13 +328,152 @@ const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
     records_.error_ = consumer_errc::consumer_closed;
     return records_;
   }
+  auto_commit_if_due();
   const Clock::time_point deadline = Clock::now() + timeout;
   queue_->take(pending_, Clock::now());
   for (;;) {
     fill();
-    if (!records_.records_.empty() || records_.error_) return records_;
-    if (!queue_->take(pending_, deadline)) return records_;
+    if (!records_.records_.empty() || records_.error_ || !queue_->take(pending_, deadline)) break;
   }
+  run_commit_callbacks();
+  return records_;
+}
+
+CommitOffsets ConsumerImpl::positions() const {
+  CommitOffsets out;
+  for (const auto& [key, o] : owned_)
+    if (o.position >= 0) out[TopicPartition{*key.topic, key.partition}].offset = o.position;
+  return out;
+}
+
+std::vector<OffsetEntry> ConsumerImpl::entries_of(const CommitOffsets& offsets) {
+  std::vector<OffsetEntry> entries;
+  entries.reserve(offsets.size());
+  for (const auto& [tp, om] : offsets)  // ordered by topic: one request topic per topic
+    entries.push_back({intern(tp.topic), tp.partition, om.offset, om.leader_epoch, om.metadata, {}});
+  return entries;
+}
+
+std::error_code ConsumerImpl::commit(const CommitOffsets& offsets, std::chrono::milliseconds timeout) {
+  if (closed_) return consumer_errc::consumer_closed;
+  if (!offsets_) return consumer_errc::no_group_id;
+  if (offsets.empty()) return {};
+  for (const auto& [tp, om] : offsets)
+    if (om.offset < 0) return consumer_errc::invalid_offset;
+  auto entries = std::make_shared<std::vector<OffsetEntry>>(entries_of(offsets));
+  const Clock::time_point deadline = Clock::now() + timeout;
+  return run_on_io(
+      [group = offsets_, entries, deadline]() -> asio::awaitable<std::error_code> {
+        co_return co_await group->commit(*entries, GroupMember{}, deadline);
+      },
+      timeout);
+}
+
+void ConsumerImpl::commit_async(CommitOffsets offsets, CommitCallback callback) {
+  std::error_code refused = closed_ ? make_error_code(consumer_errc::consumer_closed)
+                            : !offsets_ ? make_error_code(consumer_errc::no_group_id)
+                                        : std::error_code{};
+  for (const auto& [tp, om] : offsets)
+    if (!refused && om.offset < 0) refused = consumer_errc::invalid_offset;
+  if (refused || offsets.empty()) {
+    finished_commits_.emplace_back(PendingCommit{std::move(offsets), std::move(callback)}, refused);
+    return;
+  }
+  const std::uint64_t id = next_commit_++;
+  auto entries = std::make_shared<std::vector<OffsetEntry>>(entries_of(offsets));
+  async_commits_.emplace(id, PendingCommit{std::move(offsets), std::move(callback)});
+  const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
+  asio::co_spawn(
+      io_,
+      [group = offsets_, entries, deadline]() -> asio::awaitable<std::error_code> {
+        co_return co_await group->commit(*entries, GroupMember{}, deadline);
+      },
+      [queue = queue_, id](std::exception_ptr failure, std::error_code ec) {
+        FetchEvent e;
+        e.kind = FetchEvent::Kind::commit_done;
+        e.generation = id;
+        e.error = failure ? make_error_code(consumer_errc::consumer_closed) : ec;
+        queue->push(std::move(e));
+      });
+}
+
+void ConsumerImpl::commit_finished(const FetchEvent& e) {
+  auto it = async_commits_.find(e.generation);
+  if (it == async_commits_.end()) return;
+  finished_commits_.emplace_back(std::move(it->second), e.error);
+  async_commits_.erase(it);
+}
+
+void ConsumerImpl::run_commit_callbacks() {
+  // Moved out first: a callback may commit again.
+  auto finished = std::move(finished_commits_);
+  finished_commits_.clear();
+  for (auto& [commit, ec] : finished)
+    if (commit.callback) commit.callback(ec, commit.offsets);
+}
+
+void ConsumerImpl::auto_commit_if_due() {
+  if (!auto_commit_ || Clock::now() < next_auto_commit_) return;
+  next_auto_commit_ = Clock::now() + config_.auto_commit_interval;
+  CommitOffsets at = positions();
+  if (!at.empty()) commit_async(std::move(at), {});
+}
+
+std::error_code ConsumerImpl::committed(std::span<const TopicPartition> partitions, CommitOffsets& out,
+                                        std::chrono::milliseconds timeout) {
+  if (closed_) return consumer_errc::consumer_closed;
+  if (!offsets_) return consumer_errc::no_group_id;
+  auto entries = std::make_shared<std::vector<OffsetEntry>>();
+  std::vector<TopicPartition> sorted(partitions.begin(), partitions.end());
+  std::sort(sorted.begin(), sorted.end());
+  for (const TopicPartition& tp : sorted) {
+    OffsetEntry& e = entries->emplace_back();
+    e.topic = intern(tp.topic);
+    e.partition = tp.partition;
+  }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  std::error_code ec = run_on_io(
+      [group = offsets_, entries, deadline,
+       stable = config_.isolation_level == IsolationLevel::read_committed]() -> asio::awaitable<std::error_code> {
+        co_return co_await group->fetch(*entries, stable, deadline);
+      },
+      timeout);
+  if (ec) return ec;
+  out.clear();
+  for (const OffsetEntry& e : *entries) {
+    if (e.error) return e.error;
+    if (e.offset >= 0) out[TopicPartition{*e.topic, e.partition}] = {e.offset, e.metadata, e.leader_epoch};
+  }
+  return {};
+}
+
+std::error_code ConsumerImpl::pause(std::span<const TopicPartition> partitions, bool paused) {
+  if (closed_) return consumer_errc::consumer_closed;
+  for (const TopicPartition& tp : partitions) {
+    PartitionKey key;
+    if (!owned(tp, key)) return consumer_errc::partition_not_assigned;
+  }
+  for (const TopicPartition& tp : partitions) {
+    PartitionKey key;
+    Owned* o = owned(tp, key);
+    if (o->paused == paused) continue;
+    o->paused = paused;
+    asio::post(io_, [f = fetcher_, key, paused] { f->pause(key, paused); });
+    if (paused) {
+      drop_current_of(key);
+    } else if (o->position >= 0) {
+      // What was fetched while paused was dropped: fetch again from the position.
+      seek(tp, {StartPosition::Kind::offset, o->position});
+    }
+  }
+  return {};
+}
+
+std::vector<TopicPartition> ConsumerImpl::paused() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [key, o] : owned_)
+    if (o.paused) out.push_back({*key.topic, key.partition});
+  return out;
 }
 
 }  // namespace kwire::detail

@@ -4,7 +4,9 @@
 // the FetchQueue, and the RecordDrain that turns fetched data into records.
 // A fetched response is used only if it belongs to the partition's current
 // generation and starts at its position, so a seek (or a reset) drops
-// whatever was fetched before it.
+// whatever was fetched before it. With a group.id, GroupOffsets (io thread)
+// commits and fetches the group's offsets; asynchronous commits report back
+// through the FetchQueue and their callbacks run at the end of poll().
 // Threads: one user thread at a time calls the public members; the network
 // side runs on io_thread_ and is reached by asio::post.
 #pragma once
@@ -24,6 +26,7 @@
 
 #include "consumer/fetch_queue.hpp"
 #include "consumer/fetcher.hpp"
+#include "consumer/group_offsets.hpp"
 #include "consumer/offset_lookup.hpp"
 #include "consumer/record_drain.hpp"
 #include "kwire/consumer.hpp"
@@ -46,6 +49,14 @@ class ConsumerImpl {
                                  std::chrono::milliseconds timeout);
   std::error_code list_offsets(std::span<const TopicPartition> partitions, std::int64_t timestamp,
                                std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout);
+  // The position of every assigned partition whose position is known.
+  CommitOffsets positions() const;
+  std::error_code commit(const CommitOffsets& offsets, std::chrono::milliseconds timeout);
+  void commit_async(CommitOffsets offsets, CommitCallback callback);
+  std::error_code committed(std::span<const TopicPartition> partitions, CommitOffsets& out,
+                            std::chrono::milliseconds timeout);
+  std::error_code pause(std::span<const TopicPartition> partitions, bool paused);
+  std::vector<TopicPartition> paused() const;
   void close();
   const ConsumerConfig& config() const noexcept { return config_; }
 
@@ -53,6 +64,11 @@ class ConsumerImpl {
   struct Owned {
     std::uint64_t generation = 0;
     std::int64_t position = -1;  // -1 while a lookup is pending
+    bool paused = false;
+  };
+  struct PendingCommit {
+    CommitOffsets offsets;
+    CommitCallback callback;
   };
 
   const std::string* intern(std::string_view topic);
@@ -62,6 +78,11 @@ class ConsumerImpl {
   void report(const PartitionKey& key, std::error_code ec, std::string detail);
   void drop_current_of(const PartitionKey& key);
   StartPosition reset_start() const;
+  std::vector<OffsetEntry> entries_of(const CommitOffsets& offsets);
+  // A finished asynchronous commit: its callback is run by run_commit_callbacks().
+  void commit_finished(const FetchEvent& event);
+  void run_commit_callbacks();
+  void auto_commit_if_due();
   // Runs `op` on the io thread and waits for it (a little past `timeout`,
   // which `op` is expected to respect).
   std::error_code run_on_io(std::function<asio::awaitable<std::error_code>()> op, std::chrono::milliseconds timeout);
@@ -73,6 +94,7 @@ class ConsumerImpl {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::shared_ptr<MetadataCache> cache_;  // io thread
+  std::shared_ptr<GroupOffsets> offsets_;  // null without group.id; used on the io thread
   std::shared_ptr<Fetcher> fetcher_;
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;
@@ -85,6 +107,11 @@ class ConsumerImpl {
   RecordDrain drain_;
   std::vector<std::shared_ptr<FetchedFrame>> held_;  // frames the last poll's records point into
   ConsumerRecords records_;
+  const bool auto_commit_;
+  Clock::time_point next_auto_commit_;
+  std::uint64_t next_commit_ = 1;
+  std::map<std::uint64_t, PendingCommit> async_commits_;  // sent, not answered
+  std::vector<std::pair<PendingCommit, std::error_code>> finished_commits_;
 };
 
 }  // namespace kwire::detail

@@ -82,10 +82,11 @@ struct FetchEvent {
     records,   // data for [fetch_offset, next_offset)
     position,  // the partition's position is now `fetch_offset` (an offset lookup or reset)
     error,     // the partition stopped: `error`, `detail`; fetching resumes after a seek
+    commit_done,  // the asynchronous commit numbered `generation` finished with `error`
   };
   Kind kind = Kind::records;
   PartitionKey partition;
-  std::uint64_t generation = 0;  // the partition's seek generation this belongs to
+  std::uint64_t generation = 0;  // the partition's seek generation this belongs to (commit_done: the commit's number)
   std::int64_t fetch_offset = -1;
   std::int64_t next_offset = -1;  // one past the last complete batch
   std::shared_ptr<FetchedFrame> frame;

@@ -12,6 +12,7 @@
 
 #include "consumer/batch_bounds.hpp"
 #include "consumer/offset_lookup.hpp"
+#include "kwire/consumer_errors.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/errors.hpp"
 #include "kwire/protocol/errors.hpp"
@@ -43,13 +44,14 @@ void for_each_answer(std::vector<std::pair<std::string_view, std::int32_t>>& ind
 
 Fetcher::Fetcher(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
                  std::shared_ptr<MetadataCache> cache, FetcherOptions options, std::shared_ptr<FetchQueue> queue,
-                 std::shared_ptr<FetchMemory> memory)
+                 std::shared_ptr<FetchMemory> memory, std::shared_ptr<GroupOffsets> offsets)
     : executor_(executor),
       pool_(std::move(pool)),
       cache_(std::move(cache)),
       options_(std::move(options)),
       queue_(std::move(queue)),
       memory_(std::move(memory)),
+      offsets_(std::move(offsets)),
       wake_timer_(executor) {}
 
 void Fetcher::start() { asio::co_spawn(executor_, run(shared_from_this()), asio::detached); }
@@ -62,6 +64,22 @@ void Fetcher::stop() {
 void Fetcher::wake() {
   wake_pending_ = true;
   wake_timer_.cancel();
+}
+
+void Fetcher::pause(const PartitionKey& partition, bool paused) {
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return;
+  it->second.paused = paused;
+  if (!paused) wake();
+}
+
+StartPosition::Kind Fetcher::reset_kind() const noexcept {
+  switch (options_.reset) {
+    case OffsetReset::earliest: return StartPosition::Kind::earliest;
+    case OffsetReset::latest: return StartPosition::Kind::latest;
+    case OffsetReset::none: break;
+  }
+  return StartPosition::Kind::none;
 }
 
 void Fetcher::assign(const std::vector<Assigned>& partitions) {
@@ -89,6 +107,7 @@ void Fetcher::seek(const Assigned& a) {
   State s;
   s.generation = a.generation;
   s.in_flight = it->second.in_flight;  // its answer is dropped by generation, but one request at a time
+  s.paused = it->second.paused;
   if (a.start.kind == StartPosition::Kind::offset) s.fetch_offset = a.start.offset;
   else s.lookup = a.start.kind;
   it->second = s;
@@ -113,9 +132,11 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
   const Clock::time_point now = Clock::now();
   Clock::time_point due = now + std::chrono::hours(1);
   std::map<std::int32_t, std::vector<Sent>> lookups, fetches;
+  std::vector<Sent> committed;
   const bool memory_full = memory_->over_limit();
   for (auto& [key, s] : partitions_) {
     if (s.in_flight || s.stopped) continue;
+    if (s.lookup == StartPosition::Kind::committed && !offsets_) s.lookup = reset_kind();
     if (s.lookup == StartPosition::Kind::none && s.fetch_offset < 0) {
       // No position and no lookup allowed (auto.offset.reset=none).
       stop_partition(key, s, make_error_code(kafka_errc::offset_out_of_range),
@@ -124,6 +145,10 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     }
     if (now < s.retry_at) {
       due = std::min(due, s.retry_at);
+      continue;
+    }
+    if (s.lookup == StartPosition::Kind::committed) {
+      committed.push_back({key, s.generation, -1});
       continue;
     }
     auto leader = cache_->leader(*key.topic, key.partition);
@@ -135,13 +160,17 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     }
     if (s.lookup != StartPosition::Kind::none) {
       lookups[*leader].push_back({key, s.generation, s.lookup == StartPosition::Kind::earliest ? kEarliest : kLatest});
-    } else if (!memory_full && !fetching_.count(*leader)) {
+    } else if (!memory_full && !s.paused && !fetching_.count(*leader)) {
       fetches[*leader].push_back({key, s.generation, s.fetch_offset});
     }
   }
   for (auto& [leader, sent] : lookups) {
     for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
     asio::co_spawn(executor_, list_offsets(shared_from_this(), leader, std::move(sent)), asio::detached);
+  }
+  if (!committed.empty()) {
+    for (const Sent& x : committed) partitions_[x.partition].in_flight = true;
+    asio::co_spawn(executor_, fetch_committed(shared_from_this(), std::move(committed)), asio::detached);
   }
   for (auto& [leader, sent] : fetches) {
     for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
@@ -313,6 +342,36 @@ asio::awaitable<void> Fetcher::list_offsets([[maybe_unused]] std::shared_ptr<Fet
       stop_partition(x.partition, *s, ec, "ListOffsets " + partition_name(x.partition) + ": " + ec.message());
     } else {
       set_position(x.partition, *s, std::max<std::int64_t>(answers[i].offset, 0));
+    }
+  }
+  wake();
+}
+
+asio::awaitable<void> Fetcher::fetch_committed([[maybe_unused]] std::shared_ptr<Fetcher> self, std::vector<Sent> sent) {
+  std::vector<OffsetEntry> entries;
+  for (const Sent& x : sent) {
+    OffsetEntry& e = entries.emplace_back();
+    e.topic = x.partition.topic;
+    e.partition = x.partition.partition;
+  }
+  const std::error_code ec = co_await offsets_->fetch(
+      entries, options_.isolation == IsolationLevel::read_committed, Clock::now() + options_.request_timeout);
+  if (stopped_) co_return;
+  request_done(sent);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    State* s = current(sent[i]);
+    if (!s || s->lookup != StartPosition::Kind::committed) continue;
+    const std::error_code e = ec ? ec : entries[i].error;
+    if (e == consumer_errc::consumer_timeout || (e && (protocol::is_retriable(e) || net::is_retriable_net_error(e)))) {
+      s->retry_at = Clock::now() + options_.retry_backoff;
+    } else if (e) {
+      stop_partition(sent[i].partition, *s, e,
+                     "OffsetFetch " + partition_name(sent[i].partition) + " (group " + offsets_->group_id() +
+                         "): " + e.message());
+    } else if (entries[i].offset >= 0) {
+      set_position(sent[i].partition, *s, entries[i].offset);
+    } else {
+      s->lookup = reset_kind();  // nothing committed: auto.offset.reset
     }
   }
   wake();

@@ -4,6 +4,8 @@
 // asking for every fetchable partition that leader leads, from the offset
 // after the data already fetched. Responses go to the FetchQueue for poll();
 // no Fetch is sent while fetched bytes above fetch.buffer.bytes wait there.
+// A partition starting from its group's committed offset asks OffsetFetch
+// (GroupOffsets) first. Paused partitions are not fetched (lookups go on).
 // OFFSET_OUT_OF_RANGE resets per auto.offset.reset; retriable errors (leader
 // moved, unknown partition, lost connection) refresh the metadata and retry
 // after retry.backoff.ms; any other error stops the partition (reported
@@ -26,14 +28,16 @@
 
 #include "cluster/metadata_cache.hpp"
 #include "consumer/fetch_queue.hpp"
+#include "consumer/group_offsets.hpp"
 #include "kwire/consumer_config.hpp"
 #include "kwire/net/connection_pool.hpp"
 
 namespace kwire::detail {
 
-// Where a partition starts: an offset, or a lookup.
+// Where a partition starts: an offset, or a lookup. `committed` asks the
+// group's committed offset first and falls back to auto.offset.reset.
 struct StartPosition {
-  enum class Kind : std::uint8_t { offset, earliest, latest, none } kind = Kind::none;
+  enum class Kind : std::uint8_t { offset, earliest, latest, none, committed } kind = Kind::none;
   std::int64_t offset = -1;
 };
 
@@ -55,7 +59,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
 
   Fetcher(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
           std::shared_ptr<MetadataCache> cache, FetcherOptions options, std::shared_ptr<FetchQueue> queue,
-          std::shared_ptr<FetchMemory> memory);
+          std::shared_ptr<FetchMemory> memory, std::shared_ptr<GroupOffsets> offsets = nullptr);
 
   void start();
   void stop();
@@ -70,6 +74,8 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   void assign(const std::vector<Assigned>& partitions);
   // A new start for one assigned partition (seek); data of older generations is dropped.
   void seek(const Assigned& partition);
+  // Stops or restarts fetching one assigned partition.
+  void pause(const PartitionKey& partition, bool paused);
   // Looks again at what can be fetched (memory released, metadata changed).
   void wake();
 
@@ -80,6 +86,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
     StartPosition::Kind lookup = StartPosition::Kind::none;  // earliest/latest lookup pending
     bool in_flight = false;
     bool stopped = false;  // an error was reported; waits for a seek
+    bool paused = false;
     Clock::time_point retry_at{};
   };
   struct Sent {
@@ -93,6 +100,8 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   Clock::time_point dispatch();
   asio::awaitable<void> fetch(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
   asio::awaitable<void> list_offsets(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
+  asio::awaitable<void> fetch_committed(std::shared_ptr<Fetcher> self, std::vector<Sent> sent);
+  StartPosition::Kind reset_kind() const noexcept;
   // The state a response is for, if the partition is still where the request left it.
   State* current(const Sent& sent);
   void request_done(const std::vector<Sent>& sent);
@@ -106,6 +115,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   const FetcherOptions options_;
   std::shared_ptr<FetchQueue> queue_;
   std::shared_ptr<FetchMemory> memory_;
+  std::shared_ptr<GroupOffsets> offsets_;  // null without group.id
   std::map<PartitionKey, State> partitions_;
   std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
   asio::steady_timer wake_timer_;

@@ -1,6 +1,8 @@
 // One ListOffsets request (see offset_lookup.hpp).
 #include "consumer/offset_lookup.hpp"
 
+#include "consumer/request_topics.hpp"
+
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -32,14 +34,10 @@ asio::awaitable<std::vector<OffsetAnswer>> list_offsets_once(net::ConnectionPool
   req.replica_id = -1;
   req.isolation_level = static_cast<std::int8_t>(isolation);
   for (const OffsetQuery& q : queries) {
-    if (req.topics.empty() || req.topics.back().name != *q.topic) {
-      req.topics.emplace_back();
-      req.topics.back().name = *q.topic;
-    }
     msg::ListOffsetsRequest::ListOffsetsTopic::ListOffsetsPartition lp;
     lp.partition_index = q.partition;
     lp.timestamp = q.timestamp;
-    req.topics.back().partitions.push_back(lp);
+    topic_entry(req.topics, *q.topic).partitions.push_back(lp);
   }
   net::SendOptions opts;
   opts.max_version = kListOffsetsMaxVersion;

@@ -14,53 +14,17 @@
 #include "kwire/consumer.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "mock_cluster.hpp"
+#include "consumer_reading.hpp"
 #include "rdkafka_producer.hpp"
 
 using namespace std::chrono_literals;
 using kwire::test::PeerRecord;
+using kwire::test::Copied;
+using kwire::test::base;
+using kwire::test::copy;
+using kwire::test::read;
 
 namespace {
-
-struct Copied {
-  std::string topic;
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
-  std::int64_t timestamp_ms = 0;
-  kwire::TimestampType type = kwire::TimestampType::create_time;
-  std::optional<std::string> key, value;
-  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-};
-
-std::optional<std::string> text(const std::optional<kwire::Bytes>& b) {
-  if (!b) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(b->data()), b->size());
-}
-
-Copied copy(const kwire::ConsumerRecord& r) {
-  Copied c{std::string(r.topic), r.partition, r.offset, r.timestamp_ms, r.timestamp_type, text(r.key), text(r.value), {}};
-  for (const kwire::Header& h : r.headers) c.headers.emplace_back(std::string(h.key), text(h.value));
-  return c;
-}
-
-// Polls until `count` records came (or `limit` passed); every poll's
-// records are copied before the next poll invalidates them.
-std::vector<Copied> read(kwire::Consumer& consumer, std::size_t count, std::chrono::milliseconds limit = 20s) {
-  std::vector<Copied> out;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
-    const kwire::ConsumerRecords& records = consumer.poll(200ms);
-    INFO(records.error_detail());
-    REQUIRE(!records.error());
-    for (const auto& r : records) out.push_back(copy(r));
-  }
-  return out;
-}
-
-kwire::Properties base(const std::string& bootstrap, std::map<std::string, std::string> extra = {}) {
-  kwire::Properties p{{"bootstrap.servers", bootstrap}, {"auto.offset.reset", "earliest"}};
-  for (auto& [k, v] : extra) p[k] = v;
-  return p;
-}
 
 void check_equal(const std::vector<Copied>& got, const std::vector<PeerRecord>& sent, const std::string& topic,
                  std::int32_t partition, std::int64_t first_offset = 0) {
