@@ -130,7 +130,12 @@ int run_produce(int argc, char** argv) {
         ++sent;
       }
     }
-    if (auto ec = producer->flush(std::chrono::milliseconds(60000)))
+    // Every record reports within delivery.timeout.ms of its send, or a
+    // request timeout later if its batch was in flight then: wait that long
+    // (a fixed wait gave up early under faults and failed records that were
+    // still being delivered as "producer closed").
+    const auto& config = producer->config();
+    if (auto ec = producer->flush(config.delivery_timeout + config.request_timeout + std::chrono::seconds(5)))
       std::fprintf(stderr, "kwire produce: flush: %s\n", ec.message().c_str());
     producer->close(std::chrono::milliseconds(5000));
   }
