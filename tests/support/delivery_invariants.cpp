@@ -62,8 +62,15 @@ class Checker {
       if (rep->second.error) {
         ++v_.failed;
         if (n > 0) ++v_.failed_but_in_log;
+        // Only a record reported possibly written may be in the log.
+        if (md.outcome == DeliveryOutcome::delivered)
+          fail(who + ": reported failed (" + rep->second.error.message() + ") with outcome delivered");
+        else if (n > 0 && md.outcome != DeliveryOutcome::possibly_written)
+          fail(who + ": reported failed as " +
+               (md.outcome == DeliveryOutcome::not_sent ? "not sent" : "rejected") + ", but in the log");
         continue;
       }
+      if (md.outcome != DeliveryOutcome::delivered) fail(who + ": reported delivered with a failed outcome");
       ++v_.delivered;
       if (n == 0) {
         fail(who + ": reported delivered at offset " + std::to_string(md.offset) + ", not in the log");

@@ -42,6 +42,17 @@ struct Record {
 
 enum class TimestampType : std::uint8_t { create_time, log_append_time };
 
+// What a delivery report says of the record's write. A report without an
+// error is `delivered`; a failed report says whether the record may be in
+// the log (README, "Delivery guarantees").
+enum class DeliveryOutcome : std::uint8_t {
+  delivered,         // a broker acknowledged it (or answered its retry as a duplicate)
+  not_sent,          // it never left the client: not in the log
+  possibly_written,  // sent, and how it ended is unknown (no answer, expiry or close while
+                     // unresolved): in the log at most once
+  rejected,          // the broker refused every attempt before appending it: not in the log
+};
+
 struct RecordMetadata {
   std::string topic{};
   std::int32_t partition = -1;
@@ -50,6 +61,7 @@ struct RecordMetadata {
   TimestampType timestamp_type = TimestampType::create_time;
   std::uint64_t user_id = 0;
   std::optional<Bytes> borrowed_value{};  // set for ValueOwnership::borrow: release it now
+  DeliveryOutcome outcome = DeliveryOutcome::delivered;  // of a failed report: may it be in the log?
 };
 
 }  // namespace kwire

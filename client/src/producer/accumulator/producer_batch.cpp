@@ -105,8 +105,12 @@ void ProducerBatch::set_producer_state(std::int64_t producer_id, std::int16_t ep
   }
 }
 
-bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error) {
+bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error,
+                             std::optional<DeliveryOutcome> outcome) {
   BatchReports reports;
+  if (error) {
+    reports.outcome = outcome.value_or(written_ ? DeliveryOutcome::possibly_written : DeliveryOutcome::not_sent);
+  }
   reports.base_offset = base_offset;
   reports.log_append_time_ms = log_append_time_ms;
   reports.error = error;
@@ -118,6 +122,7 @@ bool ProducerBatch::complete_with_record_errors(std::int64_t base_offset, std::e
   BatchReports reports;
   reports.base_offset = base_offset;
   reports.error = batch_error;
+  reports.outcome = DeliveryOutcome::rejected;
   reports.record_errors.assign(record_errors.begin(), record_errors.end());
   return finish(std::move(reports));
 }

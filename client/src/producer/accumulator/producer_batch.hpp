@@ -145,11 +145,17 @@ class ProducerBatch {
   std::int32_t base_sequence() const noexcept { return base_sequence_; }
 
   // --- completion (exactly once; later calls return false and do nothing) ---
+  // The sender: a request carrying the batch left the client.
+  void note_written() noexcept { written_ = true; }
+  bool was_written() const noexcept { return written_; }
   // Success (error empty) or failure of the whole batch. For acks=0 pass
-  // base_offset -1. log_append_time_ms -1 means CreateTime.
-  bool complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error);
+  // base_offset -1. log_append_time_ms -1 means CreateTime. A failure's
+  // outcome, when the caller does not know better: possibly_written once a
+  // request carrying it was written, else not_sent.
+  bool complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error,
+                std::optional<DeliveryOutcome> outcome = std::nullopt);
   // Produce v8+ RecordErrors: listed records get their own error, the others
-  // `batch_error` (the broker rejected the whole batch).
+  // `batch_error` (the broker rejected the whole batch: outcome rejected).
   bool complete_with_record_errors(std::int64_t base_offset, std::error_code batch_error,
                                    std::span<const RecordError> record_errors);
   bool is_done() const noexcept { return done_; }
@@ -173,6 +179,7 @@ class ProducerBatch {
   Clock::duration delivery_timeout_;
   Clock::time_point retry_not_before_{};
   int attempts_ = 0;
+  bool written_ = false;
   std::size_t size_limit_;
   std::size_t reserved_bytes_;
   std::size_t copy_max_bytes_;

@@ -24,6 +24,7 @@ void BatchReports::fire() {
       md.timestamp_ms = entry.timestamp_ms;
     }
     md.offset = (!ec && base_offset >= 0) ? base_offset + entry.offset_delta : -1;
+    if (ec) md.outcome = outcome;
     entry.handler(ec, std::move(md));
   }
 }

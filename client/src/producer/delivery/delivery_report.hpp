@@ -46,6 +46,7 @@ struct BatchReports {
   std::int64_t base_offset = -1;
   std::int64_t log_append_time_ms = -1;  // -1 = CreateTime
   std::error_code error;                 // for every record not in record_errors
+  DeliveryOutcome outcome = DeliveryOutcome::delivered;  // of failed records
   std::vector<RecordError> record_errors;
   std::vector<DeliveryEntry> entries;
 

@@ -12,10 +12,22 @@ namespace kwire::detail {
 
 using protocol::kafka_errc;
 
+DeliveryOutcome outcome_of(WriteState state) noexcept {
+  switch (state) {
+    case WriteState::never_sent:
+      return DeliveryOutcome::not_sent;
+    case WriteState::not_written:
+      return DeliveryOutcome::rejected;
+    case WriteState::possibly_written:
+      break;
+  }
+  return DeliveryOutcome::possibly_written;
+}
+
 namespace {
 // Reports a failed batch. The write state decides the outcome class.
-void complete_failed(ProducerBatch& batch, std::error_code error, WriteState /*state*/) {
-  batch.complete(-1, -1, error);
+void complete_failed(ProducerBatch& batch, std::error_code error, WriteState state) {
+  batch.complete(-1, -1, error, outcome_of(state));
 }
 }  // namespace
 

@@ -44,6 +44,9 @@ struct Verdict {
   bool refresh_metadata = false;  // the leader may have moved or the topic changed
 };
 
+// The outcome class a failed batch reports, from what is known of its write.
+DeliveryOutcome outcome_of(WriteState state) noexcept;
+
 class BatchOutcomes {
  public:
   using Clock = std::chrono::steady_clock;

@@ -64,8 +64,8 @@ void Sender::adopt_producer_id(ProducerIdAndEpoch pe) {
 
 void Sender::fail_queued(std::error_code error) {
   for (BatchPtr& batch : accumulator_.take_all()) {
-    idempotence_.on_abandoned(batch->topic(), batch->partition(), batch.get());
-    batch->complete(-1, -1, error);
+    const WriteState state = idempotence_.on_abandoned(batch->topic(), batch->partition(), batch.get());
+    batch->complete(-1, -1, error, outcome_of(state));
   }
 }
 
@@ -209,6 +209,8 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   if (options_.acks == 0) {
     const std::error_code ec = co_await transport_.produce_without_ack(broker, request, written);
     const auto now = Clock::now();
+    if (written)
+      for (BatchPtr& batch : batches) batch->note_written();
     for (BatchPtr& batch : batches) {
       if (forced_) {
         outcomes_.on_abandoned(*batch, errc::producer_closed, written);
@@ -222,6 +224,8 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   } else {
     auto result = co_await transport_.produce(broker, request, written);
     const auto now = Clock::now();
+    if (written)
+      for (BatchPtr& batch : batches) batch->note_written();
     for (BatchPtr& batch : batches) {
       const auto* partition =
           result.error ? nullptr : BatchOutcomes::find(result.response.body, batch->topic(), batch->partition());
@@ -284,7 +288,9 @@ asio::awaitable<void> Sender::init_producer_id() {
 
 void Sender::force_close() {
   forced_ = true;
-  accumulator_.abort_all(errc::producer_closed);
+  // Queued batches, some of them waiting for a retry: each reports what is
+  // known of its write (a retry may be in the log).
+  for (BatchPtr& batch : accumulator_.take_all()) outcomes_.on_abandoned(*batch, errc::producer_closed);
   transport_.cancel_all();
 }
 
