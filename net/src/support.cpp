@@ -64,4 +64,10 @@ bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& 
   return true;
 }
 
+std::string with_default_port(const std::string& server) {
+  const bool bracketed = server.size() > 2 && server.front() == '[' && server.back() == ']';
+  if (bracketed || server.find(':') == std::string::npos) return server + ":9092";
+  return server;
+}
+
 }  // namespace kwire::net

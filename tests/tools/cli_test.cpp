@@ -91,6 +91,9 @@ TEST_CASE("kwire demo produces and reads back every record", "[tools][mock]") {
   REQUIRE(demo.exit_code == 0);
   CHECK(demo.out.find("kwire demo: OK") != std::string::npos);
   CHECK(demo.out.find("produced 3000, acknowledged 3000, read 3000, missing 0, duplicated 0") != std::string::npos);
+  // The mock's LogAppendTime is no clock reading: the demo says so where it shows it.
+  CHECK(demo.out.find("3000 of 3000 reports carry the broker's LogAppendTime") != std::string::npos);
+  CHECK(demo.out.find("made-up LogAppendTime") != std::string::npos);
 }
 
 TEST_CASE("bad flags give a clear error and exit code 2", "[tools]") {
@@ -114,10 +117,13 @@ TEST_CASE("bad flags give a clear error and exit code 2", "[tools]") {
   CHECK(unknown_command.exit_code == 2);
   CHECK(unknown_command.err.find("unknown command 'frobnicate'") != std::string::npos);
 
-  // metadata/api-versions do not speak TLS or SASL yet: said, not ignored.
-  auto tls_metadata = run_tool({"metadata", "-b", "127.0.0.1:1", "-X", "security.protocol=SSL"});
+  // Security settings are read as a Producer reads them: bad ones named.
+  auto tls_metadata = run_tool({"metadata", "-b", "127.0.0.1:1", "-X", "security.protocol=TLS"});
   CHECK(tls_metadata.exit_code == 2);
   CHECK(tls_metadata.err.find("security.protocol") != std::string::npos);
+  auto misspelt = run_tool({"api-versions", "-b", "127.0.0.1:1", "-X", "sasl.usernme=u"});
+  CHECK(misspelt.exit_code == 2);
+  CHECK(misspelt.err.find("closest supported: sasl.username") != std::string::npos);
   // consume takes kwire::Consumer's properties (security included) and refuses what it does not know.
   auto bad_mechanism = run_tool({"consume", "-b", "127.0.0.1:1", "-t", "x", "-X", "sasl.mechanism=GSSAPI"});
   CHECK(bad_mechanism.exit_code == 2);

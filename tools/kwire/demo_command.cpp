@@ -6,6 +6,7 @@
 // Exits non-zero on any mismatch.
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,43 @@ struct Placement {
   std::int32_t partition = -1;
   std::int64_t offset = -1;
   bool seen = false;
+};
+
+// What the delivery reports said about timestamps: users meet LogAppendTime
+// here first, and librdkafka's mock answers with one for every topic.
+struct TimestampSummary {
+  std::uint64_t log_append = 0, create = 0;
+  std::int64_t first_log_append_ms = -1;
+
+  void add(const kwire::RecordMetadata& md) {
+    if (md.timestamp_type == kwire::TimestampType::create_time) {
+      ++create;
+      return;
+    }
+    if (log_append++ == 0) first_log_append_ms = md.timestamp_ms;
+  }
+
+  void print(std::int64_t sent_ms) const {
+    if (log_append == 0) {
+      std::printf("  timestamps  CreateTime: each report carries the time its record was sent with\n");
+      return;
+    }
+    const std::int64_t t = first_log_append_ms;
+    const std::time_t seconds = static_cast<std::time_t>(t / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+    std::printf("  timestamps  %llu of %llu reports carry the broker's LogAppendTime, the first %lld ms (%s.%03lld UTC)\n",
+                static_cast<unsigned long long>(log_append), static_cast<unsigned long long>(log_append + create),
+                static_cast<long long>(t), when, static_cast<long long>(t % 1000));
+    constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
+    if (t < sent_ms - kDayMs || t > sent_ms + kDayMs)
+      std::printf("              not a clock reading: librdkafka's mock cluster (the embedded cluster) answers every\n"
+                  "              produce with a made-up LogAppendTime, whatever the topic's message.timestamp.type.\n"
+                  "              A real broker sends its own time, for LogAppendTime topics only; for the others\n"
+                  "              kwire reports the CreateTime each record was sent with.\n");
+  }
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -141,6 +179,10 @@ int run_demo(int argc, char** argv) {
   std::mutex mu;
   std::uint64_t failed = 0;
   std::string first_error;
+  TimestampSummary timestamps;
+  const auto wall_start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
   auto t0 = std::chrono::steady_clock::now();
   {
     std::unique_ptr<kwire::Producer> producer;
@@ -164,6 +206,7 @@ int run_demo(int argc, char** argv) {
         } else {
           placed[i].partition = md.partition;
           placed[i].offset = md.offset;
+          timestamps.add(md);
         }
       });
       if (!ec) ++summary.sent;
@@ -186,6 +229,7 @@ int run_demo(int argc, char** argv) {
               static_cast<unsigned long long>(acked), static_cast<unsigned long long>(n - acked), produce_s,
               static_cast<double>(acked) / produce_s,
               static_cast<double>(acked) * static_cast<double>(value_size) / 1e6 / produce_s);
+  if (acked > 0) timestamps.print(wall_start_ms);
   std::fflush(stdout);
   summary.acked = acked;
   summary.produce_s = produce_s;

@@ -95,19 +95,11 @@ bool set_partitioner(ProducerConfig& c, const std::string& v, std::string& why) 
   return true;
 }
 
-// "host" and "[v6 address]" get Kafka's default port, as librdkafka and the
-// Java client do; anything else is left for validate() to judge.
-std::string with_default_port(const std::string& server) {
-  const bool bracketed = server.size() > 2 && server.front() == '[' && server.back() == ']';
-  if (bracketed || server.find(':') == std::string::npos) return server + ":9092";
-  return server;
-}
-
 const std::map<std::string_view, Setter>& setters() {
   static const std::map<std::string_view, Setter> table = {
       {"bootstrap.servers", [](ProducerConfig& c, const std::string& v, std::string&) {
          c.bootstrap_servers = detail::parse_list(v);
-         for (std::string& server : c.bootstrap_servers) server = with_default_port(server);
+         for (std::string& server : c.bootstrap_servers) server = net::with_default_port(server);
          return true;
        }},
       {"client.id", [](ProducerConfig& c, const std::string& v, std::string&) {

@@ -98,7 +98,7 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
       return PropertyResult::applied;
     }
   }
-  if (key == "sasl.mechanism") {
+  if (key == "sasl.mechanism" || key == "sasl.mechanisms") {  // Java's name, librdkafka's
     std::string upper(trim(value));
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (upper != "PLAIN" && upper != "SCRAM-SHA-256" && upper != "SCRAM-SHA-512") {

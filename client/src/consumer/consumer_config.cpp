@@ -105,6 +105,7 @@ const std::map<std::string_view, Setter>& setters() {
     std::map<std::string_view, Setter> t;
     Setter servers = [](ConsumerConfig& c, const std::string& v, std::string&) {
       c.bootstrap_servers = detail::parse_list(v);
+      for (std::string& server : c.bootstrap_servers) server = net::with_default_port(server);  // as the producer
       return true;
     };
     t["bootstrap.servers"] = servers;

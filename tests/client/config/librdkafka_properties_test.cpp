@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kwire/consumer_config.hpp"
 #include "kwire/producer_config.hpp"
 
 namespace {
@@ -74,6 +75,8 @@ TEST_CASE("an unknown property is refused naming the closest supported one", "[c
 }
 
 TEST_CASE("a bootstrap server without a port gets 9092", "[config]") {
-  auto c = kwire::ProducerConfig::from_properties({{"bootstrap.servers", "kafka-1, kafka-2:9093,[::1],10.0.0.1"}});
-  CHECK(c.bootstrap_servers == std::vector<std::string>{"kafka-1:9092", "kafka-2:9093", "[::1]:9092", "10.0.0.1:9092"});
+  const std::vector<std::string> expected{"kafka-1:9092", "kafka-2:9093", "[::1]:9092", "10.0.0.1:9092"};
+  const std::string given = "kafka-1, kafka-2:9093,[::1],10.0.0.1";
+  CHECK(kwire::ProducerConfig::from_properties({{"bootstrap.servers", given}}).bootstrap_servers == expected);
+  CHECK(kwire::ConsumerConfig::from_properties({{"bootstrap.servers", given}}).bootstrap_servers == expected);
 }

@@ -23,10 +23,12 @@ BrokerSession::BrokerSession(std::string bootstrap, SessionOptions options)
       config_(std::make_shared<net::NetConfig>()),
       counters_(std::make_shared<net::NetCounters>()),
       bootstrap_(split_list(bootstrap)) {
+  for (std::string& server : bootstrap_) server = net::with_default_port(server);
   config_->bootstrap_servers = bootstrap_;
   config_->client_id = "kwire-cli";
   config_->connection_setup_timeout = options.connect_timeout;
   config_->request_timeout = options.request_timeout;
+  config_->security = options.security;
 }
 
 BrokerSession::~BrokerSession() {

@@ -2,7 +2,8 @@
 // api-versions, consume): an io_context run on the calling thread, broker
 // connections from kwire's net layer, and run() to drive one coroutine to
 // completion. Every wait is bounded by the connection set-up and request
-// timeouts, so an unreachable broker fails in bounded time. One thread only.
+// timeouts, so an unreachable broker fails in bounded time. Bootstrap
+// entries without a port get 9092. One thread only.
 #pragma once
 
 // libstdc++'s configuration must precede Asio's: Asio decides from it whether
@@ -31,6 +32,7 @@ namespace kwire::tool {
 struct SessionOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{10000};
+  net::SecurityConfig security;  // TLS/SASL, from -X security.*, ssl.*, sasl.*
 };
 
 class BrokerSession {

@@ -69,4 +69,9 @@ struct NetConfig {
 // Splits "host:port" ("[v6]:port" too). False when the port is missing or bad.
 bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);
 
+// "host" and "[v6 address]" get Kafka's default port 9092, as the Java client
+// and librdkafka give them; anything else is returned unchanged, for
+// parse_host_port to judge.
+std::string with_default_port(const std::string& server);
+
 }  // namespace kwire::net
