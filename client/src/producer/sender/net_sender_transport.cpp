@@ -24,6 +24,7 @@ asio::awaitable<net::Result<protocol::messages::ProduceResponse>> NetSenderTrans
     std::int32_t broker, const OutgoingProduceRequest& request, bool& written) {
   net::SendOptions options;
   options.written = &written;
+  options.min_version = request.lowest_version();
   co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request, options);
 }
 
@@ -32,6 +33,7 @@ asio::awaitable<std::error_code> NetSenderTransport::produce_without_ack(std::in
                                                                          bool& written) {
   net::SendOptions options;
   options.written = &written;
+  options.min_version = request.lowest_version();
   co_return co_await pool_->send_no_response(broker, request, options);
 }
 

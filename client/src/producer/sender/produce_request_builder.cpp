@@ -2,6 +2,9 @@
 // produce_request_builder.hpp. io thread only.
 #include "producer/sender/produce_request_builder.hpp"
 
+#include <algorithm>
+
+#include "kwire/protocol/records/batch_format.hpp"
 #include "kwire/protocol/records/batch_segments.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 
@@ -9,11 +12,28 @@ namespace kwire::detail {
 
 namespace records = protocol::records;
 
+namespace {
+
+constexpr std::int16_t kZstdProduceVersion = 7;  // KIP-110
+constexpr std::int16_t kZstdCodec = 4;           // compression::Codec::zstd in the attributes
+
+// Whether a finished batch's attributes name zstd (the header is always the
+// batch's own bytes, also for a batch with borrowed values).
+bool is_zstd(Bytes batch) noexcept {
+  constexpr std::size_t at = records::batch_offsets::attributes;
+  if (batch.size() < at + 2) return false;
+  const auto attributes = static_cast<std::int16_t>((batch[at] << 8) | batch[at + 1]);
+  return (attributes & records::batch_attributes::codec_mask) == kZstdCodec;
+}
+
+}  // namespace
+
 OutgoingProduceRequest build_produce_request(std::span<ProducerBatch* const> batches,
                                              const ProduceRequestOptions& options) {
   using Request = protocol::messages::ProduceRequest;
   Request request;
   std::vector<const ProducerBatch*> segmented;
+  std::int16_t lowest_version = OutgoingProduceRequest::min_version;
   request.transactional_id = options.transactional_id;
   request.acks = options.acks;
   request.timeout_ms = options.timeout_ms;
@@ -31,6 +51,7 @@ OutgoingProduceRequest build_produce_request(std::span<ProducerBatch* const> bat
     }
     auto& partition = topic->partition_data.emplace_back();
     partition.index = batch->partition();
+    if (is_zstd(batch->records())) lowest_version = std::max<std::int16_t>(lowest_version, kZstdProduceVersion);
     if (batch->has_references()) {
       // Stand-in: the right length for the generated length prefix; encode()
       // recognises the address and writes the segments instead.
@@ -40,7 +61,7 @@ OutgoingProduceRequest build_produce_request(std::span<ProducerBatch* const> bat
       partition.records = batch->records();
     }
   }
-  return OutgoingProduceRequest(std::move(request), std::move(segmented));
+  return OutgoingProduceRequest(std::move(request), std::move(segmented), lowest_version);
 }
 
 const ProducerBatch* OutgoingProduceRequest::segmented_batch_at(const std::uint8_t* stand_in) const noexcept {

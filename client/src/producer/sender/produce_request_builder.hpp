@@ -47,8 +47,14 @@ class OutgoingProduceRequest {
   static constexpr std::int16_t max_version = Body::max_version;
   static constexpr std::int16_t first_flexible_version = Body::first_flexible_version;
 
-  OutgoingProduceRequest(Body body, std::vector<const ProducerBatch*> segmented)
-      : body_(std::move(body)), segmented_(std::move(segmented)) {}
+  OutgoingProduceRequest(Body body, std::vector<const ProducerBatch*> segmented,
+                         std::int16_t lowest_version = min_version)
+      : body_(std::move(body)), segmented_(std::move(segmented)), lowest_version_(lowest_version) {}
+
+  // The lowest version these batches may go out at: min_version, or 7 when a
+  // batch is zstd-compressed (KIP-110: a broker answers older versions
+  // UNSUPPORTED_COMPRESSION_TYPE, and brokers knowing no v7 cannot read zstd).
+  std::int16_t lowest_version() const noexcept { return lowest_version_; }
 
   std::error_code validate(std::int16_t version) const { return body_.validate(version); }
   // The generated encoding, with segmented batches spliced in by reference.
@@ -65,6 +71,7 @@ class OutgoingProduceRequest {
 
   Body body_;
   std::vector<const ProducerBatch*> segmented_;  // batches whose records in body_ are stand-ins
+  std::int16_t lowest_version_;
 };
 
 OutgoingProduceRequest build_produce_request(std::span<ProducerBatch* const> batches,
