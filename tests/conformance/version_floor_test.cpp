@@ -23,29 +23,37 @@
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// Sends one record to partition 0 of `topic` and waits for its report.
+std::error_code produce_one(const std::string& bootstrap, const std::string& topic, const std::string& value,
+                            const std::string& compression) {
+  std::promise<std::error_code> delivered;
+  kwire::Producer producer(kwire::Properties{{"bootstrap.servers", bootstrap},
+                                             {"enable.idempotence", "false"},
+                                             {"compression.type", compression},
+                                             {"delivery.timeout.ms", "3000"},
+                                             {"request.timeout.ms", "1000"},
+                                             {"linger.ms", "0"}});
+  kwire::Record record;
+  record.topic = topic;
+  record.partition = 0;
+  record.value = kwire::as_bytes(value);
+  if (auto ec = producer.send(record, [&](std::error_code e, kwire::RecordMetadata) { delivered.set_value(e); }))
+    return ec;
+  const auto ec = delivered.get_future().get();
+  producer.close(5s);
+  return ec;
+}
+
+}  // namespace
+
 TEST_CASE("a broker with Produce v0-v2 only gets no Produce from kwire (record batches v2 need v3)",
           "[conformance][semantics][mock]") {
   kwire::test::MockCluster cluster(1, {{"floor", 1}});
   cluster.set_api_version(0 /* Produce */, 0, 2);
-  std::promise<std::error_code> delivered;
-  {
-    kwire::Producer producer(kwire::Properties{{"bootstrap.servers", cluster.bootstrap()},
-                                               {"enable.idempotence", "false"},
-                                               {"delivery.timeout.ms", "3000"},
-                                               {"request.timeout.ms", "1000"},
-                                               {"linger.ms", "0"}});
-    kwire::Record record;
-    record.topic = "floor";
-    record.partition = 0;
-    const std::string value = "must not be written";
-    record.value = kwire::as_bytes(value);
-    REQUIRE(producer.send(record, [&](std::error_code ec, kwire::RecordMetadata) { delivered.set_value(ec); }) ==
-            std::error_code());
-    const auto ec = delivered.get_future().get();
-    INFO("delivery: " << ec.message());
-    CHECK(ec == kwire::net::net_errc::no_common_version);
-    producer.close(5s);
-  }
+  CHECK(produce_one(cluster.bootstrap(), "floor", "must not be written", "none") ==
+        kwire::net::net_errc::no_common_version);
   cluster.set_api_version(0, 0, 7);
   auto read = kwire::test::read_partition(cluster.bootstrap(), "floor", 0, 10s);
   REQUIRE(read.error == "");
@@ -64,39 +72,12 @@ TEST_CASE("a transactional producer refuses FindCoordinator v0 (no key type: the
   CHECK(ec == kwire::net::net_errc::no_common_version);
 }
 
-namespace {
-
-// Sends one zstd record to partition 0 of "zstd" and waits for its report.
-std::error_code produce_zstd(const std::string& bootstrap, const std::string& value) {
-  std::promise<std::error_code> delivered;
-  kwire::Producer producer(kwire::Properties{{"bootstrap.servers", bootstrap},
-                                             {"compression.type", "zstd"},
-                                             {"delivery.timeout.ms", "3000"},
-                                             {"request.timeout.ms", "1000"},
-                                             {"linger.ms", "0"}});
-  kwire::Record record;
-  record.topic = "zstd";
-  record.partition = 0;
-  record.value = kwire::as_bytes(value);
-  if (auto ec = producer.send(record, [&](std::error_code e, kwire::RecordMetadata) { delivered.set_value(e); }))
-    return ec;
-  const auto ec = delivered.get_future().get();
-  producer.close(5s);
-  return ec;
-}
-
-}  // namespace
-
 TEST_CASE("zstd batches go out at Produce v7+ only (KIP-110)", "[conformance][semantics][mock]") {
   kwire::test::MockCluster cluster(1, {{"zstd", 1}});
   cluster.set_api_version(0 /* Produce */, 3, 6);
-  const auto below = produce_zstd(cluster.bootstrap(), "not below v7");
-  INFO("Produce v3-6: " << below.message());
-  CHECK(below == kwire::net::net_errc::no_common_version);
+  CHECK(produce_one(cluster.bootstrap(), "zstd", "not below v7", "zstd") == kwire::net::net_errc::no_common_version);
   cluster.set_api_version(0, 3, 7);
-  const auto at_v7 = produce_zstd(cluster.bootstrap(), "at v7");
-  INFO("Produce v3-7: " << at_v7.message());
-  CHECK(at_v7 == std::error_code());
+  CHECK(produce_one(cluster.bootstrap(), "zstd", "at v7", "zstd") == std::error_code());
   auto read = kwire::test::read_partition(cluster.bootstrap(), "zstd", 0, 10s);
   REQUIRE(read.error == "");
   REQUIRE(read.records.size() == 1);
