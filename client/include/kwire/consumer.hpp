@@ -42,6 +42,7 @@ namespace kwire {
 namespace detail {
 class ConsumerImpl;
 }
+struct ConsumerGroupMetadata;  // kwire/producer.hpp
 
 struct TopicPartition {
   std::string topic;
@@ -96,6 +97,11 @@ struct OffsetAndMetadata {
   std::int32_t leader_epoch = -1;
 };
 using CommitOffsets = std::map<TopicPartition, OffsetAndMetadata>;
+// offsets_for_times(): the first record at or after a time, and its timestamp.
+struct OffsetAndTimestamp {
+  std::int64_t offset = -1;
+  std::int64_t timestamp_ms = -1;
+};
 // Runs on the polling thread, inside poll() (or close()), once the commit is answered.
 using CommitCallback = std::function<void(std::error_code, const CommitOffsets&)>;
 
@@ -141,6 +147,14 @@ class Consumer {
   std::error_code end_offsets(std::span<const TopicPartition> partitions, std::vector<std::int64_t>& offsets,
                               std::chrono::milliseconds timeout);
 
+  // For each partition, the first offset whose record's timestamp is at or
+  // after the given time (ms since the epoch), asked of each leader
+  // (ListOffsets); partitions with no such record are left out of `out`.
+  // A negative time is consumer_errc::invalid_offset.
+  std::error_code offsets_for_times(const std::map<TopicPartition, std::int64_t>& timestamps,
+                                    std::map<TopicPartition, OffsetAndTimestamp>& out,
+                                    std::chrono::milliseconds timeout);
+
   // Group offsets (group.id required, else consumer_errc::no_group_id).
   // A partition assigned to a consumer with a group.id starts at the group's
   // committed offset, or per auto.offset.reset when there is none. Commits
@@ -160,6 +174,11 @@ class Consumer {
   // The group's committed offsets of `partitions`; a partition with none is left out of `out`.
   std::error_code committed(std::span<const TopicPartition> partitions, CommitOffsets& out,
                             std::chrono::milliseconds timeout);
+
+  // The group for Producer::send_offsets_to_transaction (include
+  // kwire/producer.hpp): group.id and group.instance.id; generation -1 and
+  // no member id while the consumer is not a group member (assign()).
+  ConsumerGroupMetadata group_metadata() const;
 
   // Stops returning (and fetching) records of these assigned partitions until
   // resume(); positions are kept, and records already fetched are fetched again.

@@ -2,6 +2,7 @@
 #include "kwire/consumer.hpp"
 
 #include "consumer/consumer_impl.hpp"
+#include "kwire/producer.hpp"
 
 namespace kwire {
 
@@ -57,6 +58,24 @@ std::error_code Consumer::end_offsets(std::span<const TopicPartition> partitions
   return impl_->list_offsets(partitions, detail::kLatestTimestamp, offsets, timeout);
 }
 
+std::error_code Consumer::offsets_for_times(const std::map<TopicPartition, std::int64_t>& timestamps,
+                                            std::map<TopicPartition, OffsetAndTimestamp>& out,
+                                            std::chrono::milliseconds timeout) {
+  std::vector<TopicPartition> partitions;
+  std::vector<std::int64_t> times;
+  for (const auto& [tp, t] : timestamps) {
+    if (t < 0) return consumer_errc::invalid_offset;
+    partitions.push_back(tp);
+    times.push_back(t);
+  }
+  std::vector<detail::OffsetAnswer> answers;
+  if (std::error_code ec = impl_->lookup_offsets(partitions, times, answers, timeout)) return ec;
+  out.clear();
+  for (std::size_t i = 0; i < partitions.size(); ++i)
+    if (answers[i].offset >= 0) out[partitions[i]] = {answers[i].offset, answers[i].timestamp};
+  return {};
+}
+
 std::error_code Consumer::commit() { return impl_->commit(impl_->positions(), impl_->config().default_api_timeout); }
 std::error_code Consumer::commit(const CommitOffsets& offsets) {
   return impl_->commit(offsets, impl_->config().default_api_timeout);
@@ -78,6 +97,13 @@ std::error_code Consumer::resume(std::span<const TopicPartition> partitions) {
   return impl_->pause(partitions, false);
 }
 std::vector<TopicPartition> Consumer::paused() const { return impl_->paused(); }
+
+ConsumerGroupMetadata Consumer::group_metadata() const {
+  ConsumerGroupMetadata group;
+  group.group_id = impl_->config().group_id.value_or("");
+  group.group_instance_id = impl_->config().group_instance_id;
+  return group;
+}
 
 void Consumer::close() { impl_->close(); }
 const ConsumerConfig& Consumer::config() const noexcept { return impl_->config(); }

@@ -253,19 +253,30 @@ std::error_code ConsumerImpl::partitions_for(const std::string& topic, std::vect
 
 std::error_code ConsumerImpl::list_offsets(std::span<const TopicPartition> partitions, std::int64_t timestamp,
                                            std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout) {
+  const std::vector<std::int64_t> times(partitions.size(), timestamp);
+  std::vector<OffsetAnswer> answers;
+  if (std::error_code ec = lookup_offsets(partitions, times, answers, timeout)) return ec;
+  offsets.clear();
+  for (const OffsetAnswer& a : answers) offsets.push_back(a.offset);
+  return {};
+}
+
+std::error_code ConsumerImpl::lookup_offsets(std::span<const TopicPartition> partitions,
+                                             std::span<const std::int64_t> timestamps,
+                                             std::vector<OffsetAnswer>& answers, std::chrono::milliseconds timeout) {
   std::vector<OffsetQuery> queries;
-  for (const TopicPartition& tp : partitions) queries.push_back({intern(tp.topic), tp.partition, timestamp});
-  auto answers = std::make_shared<std::vector<OffsetAnswer>>();
+  for (std::size_t i = 0; i < partitions.size(); ++i)
+    queries.push_back({intern(partitions[i].topic), partitions[i].partition, timestamps[i]});
+  auto found = std::make_shared<std::vector<OffsetAnswer>>();
   const Clock::time_point deadline = Clock::now() + timeout;
   std::error_code ec = run_on_io(
-      [cache = cache_, queries, answers, deadline, isolation = config_.isolation_level,
+      [cache = cache_, queries, found, deadline, isolation = config_.isolation_level,
        backoff = config_.retry_backoff]() -> asio::awaitable<std::error_code> {
-        co_return co_await lookup_offsets(*cache, queries, isolation, backoff, deadline, *answers);
+        co_return co_await detail::lookup_offsets(*cache, queries, isolation, backoff, deadline, *found);
       },
       timeout);
   if (ec) return ec;
-  offsets.clear();
-  for (const OffsetAnswer& a : *answers) offsets.push_back(a.offset);
+  answers = std::move(*found);
   return {};
 }
 

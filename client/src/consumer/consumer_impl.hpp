@@ -49,6 +49,9 @@ class ConsumerImpl {
                                  std::chrono::milliseconds timeout);
   std::error_code list_offsets(std::span<const TopicPartition> partitions, std::int64_t timestamp,
                                std::vector<std::int64_t>& offsets, std::chrono::milliseconds timeout);
+  // ListOffsets at timestamps[i] for partitions[i]; answers in that order.
+  std::error_code lookup_offsets(std::span<const TopicPartition> partitions, std::span<const std::int64_t> timestamps,
+                                 std::vector<OffsetAnswer>& answers, std::chrono::milliseconds timeout);
   // The position of every assigned partition whose position is known.
   CommitOffsets positions() const;
   std::error_code commit(const CommitOffsets& offsets, std::chrono::milliseconds timeout);

@@ -16,6 +16,7 @@
 #include "mock_cluster.hpp"
 #include "consumer_reading.hpp"
 #include "rdkafka_producer.hpp"
+#include "txn_broker.hpp"
 
 using namespace std::chrono_literals;
 using kwire::test::PeerRecord;
@@ -216,4 +217,29 @@ TEST_CASE("ConsumerConfig: Java names, librdkafka aliases, unknown keys refused"
         kwire::errc::conflicting_config);
   CHECK(kwire::ConsumerConfig::parse({{"bootstrap.servers", "host:port"}}, out, why) == kwire::errc::invalid_config_value);
   CHECK_THROWS_AS(kwire::Consumer(kwire::Properties{{"bootstrap.servers", "h:1"}, {"bogus", "1"}}), kwire::ConfigError);
+}
+
+// librdkafka's mock answers no timestamp lookup (offset -1 for every time);
+// the TxnBroker answers with the first batch whose max timestamp reaches the
+// time, so each record goes in a batch of its own here.
+TEST_CASE("Consumer offsets_for_times finds the first record at or after a time", "[consumer]") {
+  kwire::test::TxnBroker broker;
+  broker.create_topic("times", 2);
+  const std::int64_t base_ms = 1'700'000'000'000;
+  {
+    kwire::test::RdkafkaProducer producer(broker.bootstrap(), {{"batch.num.messages", "1"}, {"linger.ms", "0"}});
+    producer.write("times", 0, kwire::test::varied_records(100, base_ms));
+    producer.write("times", 1, kwire::test::varied_records(10, base_ms));
+  }
+  kwire::Consumer consumer(base(broker.bootstrap()));
+  std::map<kwire::TopicPartition, kwire::OffsetAndTimestamp> found;
+  REQUIRE(!consumer.offsets_for_times({{{"times", 0}, base_ms + 50}, {{"times", 1}, base_ms + 10}}, found, 10s));
+  REQUIRE(found.count({"times", 0}) == 1);
+  CHECK(found[{"times", 0}].offset == 50);
+  CHECK(found[{"times", 0}].timestamp_ms == base_ms + 50);
+  CHECK(found.count({"times", 1}) == 0);  // every record of p1 is older
+
+  REQUIRE(!consumer.offsets_for_times({{{"times", 0}, 0}}, found, 10s));
+  CHECK(found[{"times", 0}].offset == 0);
+  CHECK(consumer.offsets_for_times({{{"times", 0}, -5}}, found, 10s) == kwire::consumer_errc::invalid_offset);
 }

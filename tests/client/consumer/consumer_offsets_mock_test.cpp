@@ -14,9 +14,11 @@
 
 #include "consumer_reading.hpp"
 #include "kwire/consumer.hpp"
+#include "kwire/producer.hpp"
 #include "mock_cluster.hpp"
 #include "rdkafka_group_peer.hpp"
 #include "rdkafka_producer.hpp"
+#include "txn_broker.hpp"
 
 using namespace std::chrono_literals;
 using kwire::test::Copied;
@@ -224,4 +226,36 @@ TEST_CASE("Consumer pause and resume", "[consumer][mock]") {
 
   const std::vector<kwire::TopicPartition> stranger{{"pausing", 7}};
   CHECK(consumer.pause(stranger) == kwire::consumer_errc::partition_not_assigned);
+}
+
+// The TxnBroker: librdkafka's mock accepts TxnOffsetCommit but never makes
+// the offsets the group's, and speaks only TxnOffsetCommit v0-2, which cannot
+// carry a group.instance.id.
+TEST_CASE("Consumer group_metadata feeds send_offsets_to_transaction; the committed transaction's offsets are the group's",
+          "[consumer][offsets]") {
+  kwire::test::TxnBroker broker;
+  const std::string topic = "txn-offsets";
+  broker.create_topic(topic, 2);
+  kwire::Consumer consumer(kwire::test::base(
+      broker.bootstrap(), {{"group.id", "g-txn"}, {"group.instance.id", "i-1"}, {"enable.auto.commit", "false"}}));
+  const kwire::ConsumerGroupMetadata group = consumer.group_metadata();
+  CHECK(group.group_id == "g-txn");
+  CHECK(group.group_instance_id == std::optional<std::string>("i-1"));
+  CHECK(group.generation_id == -1);
+  CHECK(group.member_id.empty());
+
+  kwire::Producer producer(kwire::Properties{{"bootstrap.servers", broker.bootstrap()}, {"transactional.id", "t-consumer"}});
+  REQUIRE(!producer.init_transactions(10s));
+  REQUIRE(!producer.begin_transaction());
+  const std::error_code sent = producer.send_offsets_to_transaction({{topic, 0, 42, std::string("in-txn"), -1}}, group, 10s);
+  INFO(sent.message());
+  REQUIRE(!sent);
+  REQUIRE(!producer.commit_transaction(10s));
+
+  const std::vector<kwire::TopicPartition> both{{topic, 0}, {topic, 1}};
+  kwire::CommitOffsets committed;
+  REQUIRE(!consumer.committed(both, committed, 10s));
+  CHECK(committed[{topic, 0}].offset == 42);
+  CHECK(committed[{topic, 0}].metadata == "in-txn");
+  CHECK(committed.count({topic, 1}) == 0);
 }
