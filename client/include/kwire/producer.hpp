@@ -155,6 +155,14 @@ class Producer {
   }
   // async_flush, waited for (not on the io thread: errc::would_deadlock).
   std::error_code flush(std::chrono::milliseconds timeout);
+
+  // The topic's partitions (0..n-1), fetching its metadata when not known
+  // yet, for up to `timeout` (Java's partitionsFor; leaders not reported yet).
+  // errc::invalid_topic for a name Kafka refuses, errc::metadata_timeout, or
+  // the broker's error for the topic; errc::would_deadlock on the io thread
+  // for a topic not known yet.
+  std::error_code partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
+                                 std::vector<std::int32_t>& partitions);
   // Stops accepting records, flushes for up to `timeout`, then fails what is
   // left with errc::producer_closed (every report still fires) and stops the io thread.
   void close(std::chrono::milliseconds timeout);

@@ -4,6 +4,8 @@
 
 #include <asio/post.hpp>
 
+#include <numeric>
+
 #include "producer/producer_impl.hpp"
 
 namespace kwire {
@@ -65,6 +67,17 @@ RecordMetadata Producer::send_and_wait(const Record& record) {
 }
 
 std::error_code Producer::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+
+std::error_code Producer::partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
+                                         std::vector<std::int32_t>& partitions) {
+  partitions.clear();
+  if (topic.empty()) return errc::invalid_topic;
+  std::int32_t count = 0;
+  if (std::error_code ec = impl_->partition_count(topic, std::chrono::steady_clock::now() + timeout, count)) return ec;
+  partitions.resize(static_cast<std::size_t>(count));
+  std::iota(partitions.begin(), partitions.end(), 0);
+  return {};
+}
 
 void Producer::start_flush(std::chrono::milliseconds timeout, CallDone done) {
   impl_->start_flush(timeout, std::move(done));

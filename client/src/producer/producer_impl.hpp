@@ -61,9 +61,11 @@ class ProducerImpl {
   Sender& sender() noexcept { return *sender_; }
   asio::io_context& io() noexcept { return io_; }
 
- private:
-  // The partition count of a topic, waiting for metadata until `deadline`.
+  // The partition count of a topic, waiting for metadata until `deadline`
+  // (user threads; on the io thread only a known topic answers).
   std::error_code partition_count(std::string_view topic, Clock::time_point deadline, std::int32_t& count);
+
+ private:
   // What every send checks before it is accepted, in this order: a topic,
   // not closed, a transaction open, at most `limit` bytes, a partition count.
   std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
