@@ -40,19 +40,6 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("example hello_producer delivers ten records", "[examples][mock]") {
-  kwire::test::MockCluster cluster(1, {{"hello", 1}});
-  Run run = run_example("hello_producer", cluster.bootstrap(), "hello");
-  INFO(run.out);
-  REQUIRE(run.exit_code == 0);
-  CHECK(contains(run.out, "delivered 10 records to hello"));
-  auto read = kwire::test::read_partition(cluster.bootstrap(), "hello", 0);
-  REQUIRE(read.error.empty());
-  REQUIRE(read.records.size() == 10);
-  CHECK(read.records[0].value == "hello 0");
-  CHECK(read.records[9].value == "hello 9");
-}
-
 TEST_CASE("example keyed_partitioner puts vip keys on partition 0, others by murmur2", "[examples][mock]") {
   kwire::test::MockCluster cluster(1, {{"orders", 4}});
   Run run = run_example("keyed_partitioner", cluster.bootstrap(), "orders");
@@ -74,37 +61,40 @@ TEST_CASE("example keyed_partitioner puts vip keys on partition 0, others by mur
   }
 }
 
-TEST_CASE("example coroutine_producer awaits five reports", "[examples][mock]") {
-  kwire::test::MockCluster cluster(1, {{"awaited", 1}});
-  Run run = run_example("coroutine_producer", cluster.bootstrap(), "awaited");
-  INFO(run.out);
+// Runs the example against a one-partition topic, checks it exits 0 saying
+// `says`, and returns what librdkafka reads back from the partition.
+kwire::test::ReadResult run_on_one_partition(const std::string& name, const std::string& topic,
+                                             const std::string& says) {
+  kwire::test::MockCluster cluster(1, {{topic, 1}});
+  Run run = run_example(name, cluster.bootstrap(), topic);
+  UNSCOPED_INFO(run.out);
   REQUIRE(run.exit_code == 0);
-  CHECK(contains(run.out, "awaited 4 at offset 4"));
-  auto read = kwire::test::read_partition(cluster.bootstrap(), "awaited", 0);
+  CHECK(contains(run.out, says));
+  auto read = kwire::test::read_partition(cluster.bootstrap(), topic, 0);
   REQUIRE(read.error.empty());
+  return read;
+}
+
+TEST_CASE("example coroutine_producer awaits five reports", "[examples][mock]") {
+  auto read = run_on_one_partition("coroutine_producer", "awaited", "awaited 4 at offset 4");
   CHECK(read.records.size() == 5);
 }
 
 TEST_CASE("example game_loop reports every frame on its own thread", "[examples][mock]") {
-  kwire::test::MockCluster cluster(1, {{"frames", 1}});
-  Run run = run_example("game_loop", cluster.bootstrap(), "frames");
-  INFO(run.out);
-  REQUIRE(run.exit_code == 0);
-  CHECK(contains(run.out, "frames 120, sent 120, delivered 120, dropped 0"));
-  auto read = kwire::test::read_partition(cluster.bootstrap(), "frames", 0);
-  REQUIRE(read.error.empty());
+  auto read = run_on_one_partition("game_loop", "frames", "frames 120, sent 120, delivered 120, dropped 0");
   CHECK(read.records.size() == 120);
 }
 
 TEST_CASE("example batch_producer sends one batch of 100 records", "[examples][mock]") {
-  kwire::test::MockCluster cluster(1, {{"batched", 1}});
-  Run run = run_example("batch_producer", cluster.bootstrap(), "batched");
-  INFO(run.out);
-  REQUIRE(run.exit_code == 0);
-  CHECK(contains(run.out, "100 records at offsets 0..99 of batched-0"));
-  auto read = kwire::test::read_partition(cluster.bootstrap(), "batched", 0);
-  REQUIRE(read.error.empty());
+  auto read = run_on_one_partition("batch_producer", "batched", "100 records at offsets 0..99 of batched-0");
   REQUIRE(read.records.size() == 100);
   CHECK(read.records[42].key == "sensor-2");
   CHECK(read.records[42].value == "reading 42");
+}
+
+TEST_CASE("example hello_producer delivers ten records", "[examples][mock]") {
+  auto read = run_on_one_partition("hello_producer", "hello", "delivered 10 records to hello");
+  REQUIRE(read.records.size() == 10);
+  CHECK(read.records[0].value == "hello 0");
+  CHECK(read.records[9].value == "hello 9");
 }
