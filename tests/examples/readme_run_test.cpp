@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <kwire/producer.hpp>
+
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
 #include "readme_blocks.hpp"
@@ -28,4 +30,13 @@ TEST_CASE("README Transactions block commits a record", "[readme]") {
   REQUIRE(read.error.empty());
   REQUIRE(read.records.size() == 1);
   CHECK(read.records[0].value == "txn-value");
+}
+
+TEST_CASE("README Consuming block reads, commits, and starts again after its commit", "[readme]") {
+  kwire::test::MockCluster cluster(1, {{"events", 1}});
+  kwire::Producer producer({{"bootstrap.servers", cluster.bootstrap()}});
+  for (const char* v : {"a", "b", "c"}) REQUIRE(producer.send({.topic = "events", .partition = 0, .value = kwire::as_bytes(v)}).get().offset >= 0);
+  CHECK(consume(cluster.bootstrap(), 3) == 3);
+  REQUIRE(producer.send({.topic = "events", .partition = 0, .value = kwire::as_bytes("d")}).get().offset == 3);
+  CHECK(consume(cluster.bootstrap(), 1) == 1);  // from the committed offset 3, not the beginning
 }

@@ -23,6 +23,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -109,6 +110,9 @@ class Consumer {
  public:
   explicit Consumer(ConsumerConfig config);
   explicit Consumer(const Properties& properties);  // throws ConfigError
+  // Consumer c({{"bootstrap.servers", "host:9092"}, {"group.id", "g"}}): a braced
+  // list of pairs is always properties (not the aggregate ConsumerConfig).
+  Consumer(std::initializer_list<Properties::value_type> properties);
   ~Consumer();  // close()
   Consumer(Consumer&&) noexcept;
   Consumer& operator=(Consumer&&) noexcept;

@@ -8,6 +8,7 @@ namespace kwire {
 
 Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<detail::ConsumerImpl>(std::move(config))) {}
 Consumer::Consumer(const Properties& properties) : Consumer(ConsumerConfig::from_properties(properties)) {}
+Consumer::Consumer(std::initializer_list<Properties::value_type> properties) : Consumer(Properties(properties)) {}
 Consumer::~Consumer() = default;
 Consumer::Consumer(Consumer&&) noexcept = default;
 Consumer& Consumer::operator=(Consumer&&) noexcept = default;
