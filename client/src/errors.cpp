@@ -30,6 +30,8 @@ class ClientCategory final : public std::error_category {
       case errc::transactions_unavailable: return "transactions are not available on this producer";
       case errc::invalid_topic:
         return "invalid topic name (1 to 249 of a-z A-Z 0-9 . _ -, not \".\" or \"..\")";
+      case errc::purged_queue: return "purged from the producer's queue before it was sent";
+      case errc::purged_in_flight: return "purged while awaiting a retry (its outcome says whether it may be in the log)";
     }
     return "unknown kwire error";
   }

@@ -35,6 +35,8 @@ enum class errc {
   transactions_unavailable,   // no transactional.id configured, or a backend without transactions
   // send() again (added later: the numbers above stay as they were).
   invalid_topic,              // a topic name Kafka refuses: 1 to 249 of [a-zA-Z0-9._-], not "." or ".."
+  purged_queue,               // Producer::purge() dropped the record before any attempt left the client
+  purged_in_flight,           // Producer::purge({.in_flight = true}) gave up on a record sent and awaiting a retry
 };
 
 const std::error_category& client_category() noexcept;

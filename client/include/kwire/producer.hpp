@@ -103,6 +103,13 @@ struct ConsumerGroupMetadata {
   std::optional<std::string> group_instance_id{};
 };
 
+// What Producer::purge() drops (librdkafka's RD_KAFKA_PURGE_F_QUEUE and
+// RD_KAFKA_PURGE_F_INFLIGHT).
+struct PurgeScope {
+  bool queued = true;      // records no attempt has sent yet: errc::purged_queue, outcome not_sent
+  bool in_flight = false;  // records sent and waiting for a retry: errc::purged_in_flight
+};
+
 class Producer {
  public:
   using Signature = void(std::error_code, RecordMetadata);
@@ -163,6 +170,12 @@ class Producer {
   // for a topic not known yet.
   std::error_code partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
                                  std::vector<std::int32_t>& partitions);
+  // Drops records the producer holds, without waiting for them: each one's
+  // report fires once, with errc::purged_queue (outcome not_sent: not in the
+  // log) or errc::purged_in_flight (outcome as known of its earlier attempt).
+  // A request on the wire is answered as usual; its records report then.
+  // Returns how many records were dropped. Later sends work as before.
+  std::size_t purge(PurgeScope scope = {});
   // Stops accepting records, flushes for up to `timeout`, then fails what is
   // left with errc::producer_closed (every report still fires) and stops the io thread.
   void close(std::chrono::milliseconds timeout);

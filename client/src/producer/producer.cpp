@@ -85,6 +85,8 @@ void Producer::start_flush(std::chrono::milliseconds timeout, CallDone done) {
 
 void Producer::close(std::chrono::milliseconds timeout) { impl_->close(timeout); }
 
+std::size_t Producer::purge(PurgeScope scope) { return impl_->purge(scope.queued, scope.in_flight); }
+
 std::size_t Producer::poll_events(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }
 
 Batch Producer::create_batch() {

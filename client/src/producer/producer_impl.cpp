@@ -195,6 +195,19 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
   if (dispatcher_.manual_poll()) dispatcher_.poll(std::chrono::milliseconds(0));
 }
 
+std::size_t ProducerImpl::purge(bool queued, bool in_flight) {
+  if (on_io_thread()) return sender_->purge(queued, in_flight);
+  // Shared: if the io thread stops before running it, the handler is
+  // destroyed with the io_context, after this call returned.
+  auto answer = std::make_shared<std::promise<std::size_t>>();
+  auto purged = answer->get_future();
+  asio::post(io_, [this, answer, queued, in_flight] { answer->set_value(sender_->purge(queued, in_flight)); });
+  while (purged.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (io_.stopped()) return 0;
+  }
+  return purged.get();
+}
+
 std::error_code ProducerImpl::create_batch(BatchPtr& out) {
   if (accumulator_.closed()) return errc::producer_closed;
   const std::size_t size = static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1));

@@ -40,6 +40,9 @@ class ProducerImpl {
   std::error_code flush(std::chrono::milliseconds timeout);
   void start_flush(std::chrono::milliseconds timeout, std::function<void(std::error_code)> done);
   void close(std::chrono::milliseconds timeout);
+  // Producer::purge: the sender's purge, run on the io thread (waited for
+  // from a user thread). 0 once the io thread stopped.
+  std::size_t purge(bool queued, bool in_flight);
   std::size_t poll(std::chrono::milliseconds timeout) { return dispatcher_.poll(timeout); }
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
 

@@ -155,6 +155,8 @@ class RecordAccumulator final : public BatchCompletionSink {
   void abort_all(std::error_code error);
   // Removes every queued batch (new or waiting for a retry) and hands it over.
   std::vector<BatchPtr> take_all();
+  // Removes the queued batches `take` picks (Producer::purge) and hands them over.
+  std::vector<BatchPtr> take_matching(const std::function<bool(const ProducerBatch&)>& take);
 
   bool has_queued();                // any batch still queued here
   std::size_t incomplete() const;   // batches created and not yet reported

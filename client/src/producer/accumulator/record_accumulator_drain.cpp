@@ -173,6 +173,22 @@ std::vector<BatchPtr> RecordAccumulator::take_all() {
   return all;
 }
 
+std::vector<BatchPtr> RecordAccumulator::take_matching(const std::function<bool(const ProducerBatch&)>& take) {
+  std::vector<BatchPtr> taken;
+  for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {
+    std::lock_guard lock(q.mu);
+    for (auto it = q.batches.begin(); it != q.batches.end();) {
+      if (take(**it)) {
+        taken.push_back(std::move(*it));
+        it = q.batches.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  });
+  return taken;
+}
+
 void RecordAccumulator::abort_all(std::error_code error) {
   for (BatchPtr& b : take_all()) b->complete(-1, -1, error);
 }

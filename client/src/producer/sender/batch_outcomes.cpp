@@ -148,6 +148,12 @@ void BatchOutcomes::on_abandoned(ProducerBatch& batch, std::error_code error, bo
   fail(batch, error, idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch, attempt_written));
 }
 
+void BatchOutcomes::on_purged(ProducerBatch& batch) {
+  const WriteState state = idempotence_.on_abandoned(batch.topic(), batch.partition(), &batch);
+  ++counters_.purged;
+  complete_failed(batch, batch.was_written() ? errc::purged_in_flight : errc::purged_queue, state);
+}
+
 NextStep BatchOutcomes::retry_or_fail(ProducerBatch& batch, ErrorDecision decision, std::error_code error,
                                       Clock::time_point now) {
   if (decision.action == ErrorAction::fail) {

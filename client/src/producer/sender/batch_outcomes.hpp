@@ -30,6 +30,7 @@ struct ProduceOutcomeCounters {
   std::uint64_t failed = 0;
   std::uint64_t expired = 0;
   std::uint64_t splits = 0;  // refused batches split into smaller ones
+  std::uint64_t purged = 0;  // batches dropped by Producer::purge
 };
 
 // What the sender does with the batch next.
@@ -77,6 +78,9 @@ class BatchOutcomes {
   // The producer gives up on the batch (close). `attempt_written`: an
   // attempt in flight when it was given up had left the client.
   void on_abandoned(ProducerBatch& batch, std::error_code error, bool attempt_written = false);
+  // Producer::purge dropped the batch while it was queued here: never sent
+  // (errc::purged_queue), or sent and awaiting a retry (errc::purged_in_flight).
+  void on_purged(ProducerBatch& batch);
 
   const ProduceOutcomeCounters& counters() const noexcept { return counters_; }
 

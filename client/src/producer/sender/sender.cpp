@@ -69,6 +69,19 @@ void Sender::fail_queued(std::error_code error) {
   }
 }
 
+std::size_t Sender::purge(bool queued, bool in_flight) {
+  std::size_t records = 0;
+  const auto take = [queued, in_flight](const ProducerBatch& b) { return b.was_written() ? in_flight : queued; };
+  for (BatchPtr& batch : accumulator_.take_matching(take)) {
+    records += static_cast<std::size_t>(batch->record_count());
+    outcomes_.on_purged(*batch);
+  }
+  // A dropped batch with a sequence leaves a gap the idempotence state
+  // closes by renumbering the partition; the next round does that.
+  if (records > 0) wake_on_io_thread();
+  return records;
+}
+
 void Sender::wake() {
   asio::post(executor_, [this] { wake_on_io_thread(); });
 }

@@ -76,6 +76,11 @@ class Sender {
   // (their sequences are then re-assigned), so no partition waits on them.
   void fail_queued(std::error_code error);
 
+  // io thread: Producer::purge. Fails the queued batches never sent
+  // (`queued`) and those sent and waiting for a retry (`in_flight`); a
+  // request on the wire is answered as usual. Returns the records dropped.
+  std::size_t purge(bool queued, bool in_flight);
+
   // Spawns the coroutine on the executor and hooks the accumulator's wake-up.
   void start();
   // Something may be ready sooner than planned (any thread).
