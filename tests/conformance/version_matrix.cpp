@@ -8,6 +8,10 @@
 
 namespace kwire::test::conformance {
 
+void VersionMatrix::keep_only(const std::set<std::int16_t>& api_keys) {
+  std::erase_if(cells_, [&](const auto& entry) { return !api_keys.contains(entry.first.first); });
+}
+
 std::string VersionMatrix::markdown() const {
   std::string out =
       "| API | v | sent by kwire | specs decoder (decoded = re-encoded, violations) | tshark 4.0 | end to end |\n"
@@ -22,6 +26,7 @@ std::string VersionMatrix::markdown() const {
       tshark = cell.tshark_mismatches == 0 ? "same values (" + std::to_string(cell.tshark_fields) + " fields)"
                                            : std::to_string(cell.tshark_mismatches) + " MISMATCHES";
     if (cell.tshark_unknown > 0) tshark += std::string(tshark.empty() ? "" : "; ") + "version unknown to tshark";
+    for (const auto& d : cell.tshark_defects) tshark += "; tshark misreads: " + d + " (not compared)";
     if (tshark.empty()) tshark = "-";
     std::string peers;
     for (const auto& p : cell.end_to_end) peers += (peers.empty() ? "" : ", ") + p;

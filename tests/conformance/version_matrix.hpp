@@ -22,12 +22,16 @@ struct MatrixCell {
   int tshark_fields = 0;        // fields compared in them
   int tshark_mismatches = 0;
   int tshark_unknown = 0;       // requests tshark says it cannot dissect (unsupported version)
+  std::set<std::string> tshark_defects;  // known misreadings, field not compared (field_comparison.hpp)
   std::set<std::string> end_to_end;  // peers that read back what this version wrote
 };
 
 class VersionMatrix {
  public:
   MatrixCell& at(std::int16_t api_key, std::int16_t version) { return cells_[{api_key, version}]; }
+  // Drops every API not in `api_keys` (a round test whose capture holds
+  // more than the APIs it forces).
+  void keep_only(const std::set<std::int16_t>& api_keys);
   std::string markdown() const;
   // Writes markdown() to $KWIRE_CONFORMANCE_MATRIX (appending a section
   // titled `title`), if the variable is set.

@@ -184,8 +184,14 @@ struct SaslServer::Impl {
       if (!parse_header(r, h)) break;
       Frame reply;
       bool keep_open = true, authenticated = false;
+      if (h.key == kSaslHandshake) ++stats->handshakes;
+      const bool sasl = h.key == kSaslHandshake || h.key == kSaslAuthenticate;
       if (h.key == kApiVersions) {
         if (!co_await api_versions(*session, h, frame, reply)) break;
+      } else if (sasl && !advertised(h)) {
+        // Kafka answers a version it did not advertise with UNSUPPORTED_VERSION.
+        reply = unsupported_version(h);
+        keep_open = false;
       } else if (h.key == kSaslHandshake) {
         reply = handshake(*session, h, r);
       } else if (h.key == kSaslAuthenticate) {
@@ -205,7 +211,10 @@ struct SaslServer::Impl {
       Writer w = response_start(h.correlation, false);  // ApiVersions answers use header v0
       bool supported = h.version <= 2;
       w.i16(supported ? 0 : kUnsupportedVersion);
-      const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {kSaslHandshake, 0, 1}, {kSaslAuthenticate, 0, 2}};
+      const auto& hs = options.handshake_versions;
+      const auto& au = options.authenticate_versions;
+      const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {kSaslHandshake, hs.min, hs.max},
+                                       {kSaslAuthenticate, au.min, au.max}};
       w.array_length(3);
       for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
       if (supported && h.version >= 1) w.i32(0);
@@ -214,11 +223,38 @@ struct SaslServer::Impl {
     }
     if (!co_await frames::write(s.upstream, request) || !co_await frames::read(s.upstream, reply)) co_return false;
     if (h.version <= 2) add_sasl_apis(reply);
+    else add_sasl_apis_flexible(reply);
     co_return true;
   }
 
+  // The same for a v3+ answer (compact array, tagged fields per entry). An
+  // error answer is v0-shaped (KIP-511) and left alone: the client asks again.
+  void add_sasl_apis_flexible(Frame& reply) const {
+    Reader r(reply);
+    r.i32();
+    std::int16_t error = r.i16();
+    std::uint32_t count_plus_one = r.uvarint();
+    if (!r.ok() || error != 0 || count_plus_one == 0) return;
+    const std::size_t entries_start = r.position();
+    for (std::uint32_t i = 0; i + 1 < count_plus_one && r.ok(); ++i) {
+      r.i16(), r.i16(), r.i16();
+      skip_tagged_fields(r);
+    }
+    if (!r.ok()) return;
+    const std::size_t entries_end = r.position();
+    Writer w;
+    w.raw(protocol::Bytes(reply).first(6));
+    w.uvarint(count_plus_one + 2);
+    w.raw(protocol::Bytes(reply).subspan(entries_start, entries_end - entries_start));
+    w.i16(kSaslHandshake), w.i16(options.handshake_versions.min), w.i16(options.handshake_versions.max), w.uvarint(0);
+    w.i16(kSaslAuthenticate), w.i16(options.authenticate_versions.min), w.i16(options.authenticate_versions.max),
+        w.uvarint(0);
+    w.raw(protocol::Bytes(reply).subspan(entries_end));
+    reply = w.release();
+  }
+
   // Adds the SASL APIs to an upstream's v0-2 ApiVersions answer.
-  static void add_sasl_apis(Frame& reply) {
+  void add_sasl_apis(Frame& reply) const {
     Reader r(reply);
     r.i32();
     std::int16_t error = r.i16();
@@ -229,10 +265,23 @@ struct SaslServer::Impl {
     w.raw(protocol::Bytes(reply).first(6));
     w.i32(count + 2);
     w.raw(protocol::Bytes(reply).subspan(10, entries_end - 10));
-    w.i16(kSaslHandshake), w.i16(0), w.i16(1);
-    w.i16(kSaslAuthenticate), w.i16(0), w.i16(2);
+    w.i16(kSaslHandshake), w.i16(options.handshake_versions.min), w.i16(options.handshake_versions.max);
+    w.i16(kSaslAuthenticate), w.i16(options.authenticate_versions.min), w.i16(options.authenticate_versions.max);
     w.raw(protocol::Bytes(reply).subspan(entries_end));
     reply = w.release();
+  }
+
+  bool advertised(const RequestHeader& h) const {
+    const auto& range = h.key == kSaslHandshake ? options.handshake_versions : options.authenticate_versions;
+    return h.version >= range.min && h.version <= range.max;
+  }
+
+  // The error code alone: a client that sent a version it was not offered
+  // gets no more from Kafka either.
+  static Frame unsupported_version(const RequestHeader& h) {
+    Writer w = response_start(h.correlation, h.flexible);
+    w.i16(kUnsupportedVersion);
+    return w.release();
   }
 
   Frame handshake(Session& s, const RequestHeader& h, Reader& r) {

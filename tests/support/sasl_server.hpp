@@ -31,6 +31,15 @@ struct SaslServerOptions {
   std::uint16_t upstream_port = 0;
   // Host written into rewritten Metadata answers.
   std::string advertised_host = "127.0.0.1";
+  // The versions advertised for SaslHandshake and SaslAuthenticate ({min,
+  // max}); a request outside them is answered UNSUPPORTED_VERSION and the
+  // connection closed, as Kafka does. Narrowed by the conformance rounds to
+  // force one version.
+  struct Range {
+    std::int16_t min, max;
+  };
+  Range handshake_versions{0, 1};
+  Range authenticate_versions{0, 2};
   // Misbehaviour: a server-final signature that does not verify (an impostor
   // that accepted any proof).
   bool forge_server_signature = false;
@@ -51,6 +60,8 @@ class SaslServer {
   // Requests other than ApiVersions/SaslHandshake/SaslAuthenticate that
   // arrived before authentication finished (they are refused).
   int unauthenticated_requests() const noexcept { return stats_->unauthenticated.load(); }
+  // SaslHandshake requests received, whatever their version.
+  int handshakes() const noexcept { return stats_->handshakes.load(); }
   // Metadata answers relayed with the broker addresses rewritten.
   int metadata_rewrites() const noexcept { return stats_->metadata_rewrites.load(); }
 
@@ -59,6 +70,7 @@ class SaslServer {
     std::atomic<int> failed{0};
     std::atomic<int> unauthenticated{0};
     std::atomic<int> metadata_rewrites{0};
+    std::atomic<int> handshakes{0};
   };
   struct Impl;
 

@@ -3,6 +3,8 @@
 #include "kwire/net/sasl/sasl_authenticator.hpp"
 
 #include "kwire/net/broker_connection.hpp"
+#include "kwire/net/errors.hpp"
+#include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/sasl_authenticate_request.hpp"
 #include "kwire/protocol/messages/sasl_authenticate_response.hpp"
@@ -36,7 +38,14 @@ asio::awaitable<std::error_code> sasl_authenticate(BrokerConnection& connection,
   handshake.mechanism = std::string(client->mechanism());
   SendOptions v1;
   v1.max_version = 1;  // v1: the exchange continues in SaslAuthenticate frames
+  // After a v0 handshake the broker expects raw SASL tokens, not
+  // SaslAuthenticate frames, and kwire speaks only the framed exchange
+  // (KIP-152): against a broker knowing v0 only, fail before the handshake
+  // instead of sending frames it would misread. A SASL error, so the producer
+  // fails its sends with it at once (is_security_failure).
+  v1.min_version = 1;
   auto hs = co_await connection.send<msg::SaslHandshakeResponse>(handshake, v1);
+  if (hs.error == net_errc::no_common_version) hs.error = make_error_code(sasl_errc::framed_exchange_unsupported);
   if (hs.error) {
     log(LogLevel::error, "SASL handshake failed for " + who(connection, credentials) + ": " + hs.error.message());
     co_return hs.error;

@@ -31,6 +31,8 @@ const char* describe(sasl_errc e) noexcept {
       return "SASL: unexpected message for the state of the exchange";
     case sasl_errc::missing_credentials:
       return "SASL: sasl.username is not set";
+    case sasl_errc::framed_exchange_unsupported:
+      return "SASL: the broker knows only SaslHandshake v0 (raw tokens); kwire needs v1 (SaslAuthenticate)";
   }
   return nullptr;
 }

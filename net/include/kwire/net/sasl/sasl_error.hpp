@@ -17,6 +17,7 @@ enum class sasl_errc {
   server_error,                 // the SCRAM server-final message carried e=...
   unexpected_message,           // a message after the exchange finished, or out of order
   missing_credentials,          // no user name configured
+  framed_exchange_unsupported,  // the broker knows SaslHandshake v0 only (raw tokens), not SaslAuthenticate
 };
 
 const std::error_category& sasl_category() noexcept;
