@@ -26,7 +26,7 @@ AccumulatorOptions AccumulatorOptions::from(const ProducerConfig& c) {
 RecordAccumulator::RecordAccumulator(const AccumulatorOptions& options, DeliveryDispatcher& dispatcher)
     : options_(options), dispatcher_(dispatcher), pool_(options.buffer_memory, options.batch_size) {
   // Someone waiting for memory makes every batch ready; tell the sender.
-  pool_.set_wait_hook([this] { wake(); });
+  pool_.set_wait_hook([this] { notify(); });
 }
 
 RecordAccumulator::~RecordAccumulator() {
@@ -91,7 +91,7 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
     std::size_t before = last.size_bytes();
     if (!last.try_append(timestamp_ms, key, value, headers, entry)) return false;
     result.appended_bytes = last.size_bytes() - before;
-    if (last.is_full()) wake();
+    if (last.is_full()) notify();
     return true;
   };
   {
@@ -136,9 +136,15 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
   }
   result.appended_bytes = batch->size_bytes() - before;
   result.new_batch = true;
-  if (!q.batches.empty()) q.batches.back()->mark_full();
+  // Alone in its queue the new batch is ready when its linger ends; behind
+  // another one, the one in front is ready now.
+  Clock::time_point ready_by = batch->created() + options_.linger;
+  if (!q.batches.empty()) {
+    q.batches.back()->mark_full();
+    ready_by = Clock::time_point::min();
+  }
   q.batches.push_back(std::move(batch));
-  wake();
+  notify(ready_by);
   return result;
 }
 
@@ -168,7 +174,7 @@ void RecordAccumulator::enqueue_batch(BatchPtr batch) {
     if (!q.batches.empty()) q.batches.back()->mark_full();
     q.batches.push_back(std::move(batch));
   }
-  wake();
+  notify();
 }
 
 std::uint64_t RecordAccumulator::start_flush(FlushDone done) {
@@ -187,7 +193,7 @@ std::uint64_t RecordAccumulator::start_flush(FlushDone done) {
     std::lock_guard ql(q.mu);
     if (!q.batches.empty()) q.batches.back()->mark_full();
   });
-  wake();
+  notify();
   const std::uint64_t id = waiter.id;
   std::vector<FlushDone> finished;
   {
@@ -245,7 +251,7 @@ bool RecordAccumulator::flush(Clock::time_point deadline) {
 
 void RecordAccumulator::close() {
   closed_.store(true, std::memory_order_release);
-  wake();
+  notify();
 }
 
 std::size_t RecordAccumulator::incomplete() const {
@@ -256,13 +262,29 @@ std::size_t RecordAccumulator::incomplete() const {
 void RecordAccumulator::set_wakeup(std::function<void()> wakeup) {
   std::lock_guard lock(wakeup_mu_);
   wakeup_ = std::move(wakeup);
-  wake_pending_.store(false, std::memory_order_release);
 }
 
-void RecordAccumulator::wake() {
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+void RecordAccumulator::notify(Clock::time_point ready_by) noexcept {
+  // seq_cst: this increment and the load below pair with park()'s store and
+  // load (see the top of record_accumulator.hpp).
+  events_.fetch_add(1, std::memory_order_seq_cst);
+  const Clock::rep parked = parked_until_.load(std::memory_order_seq_cst);
+  if (parked == kNotParked) return;                           // busy: its next round sees this
+  if (parked <= ready_by.time_since_epoch().count()) return;  // its timer comes first
+  // Only the one that takes the flag back wakes it: one wake-up per park.
+  if (parked_until_.exchange(kNotParked, std::memory_order_seq_cst) == kNotParked) return;
   std::lock_guard lock(wakeup_mu_);
   if (wakeup_) wakeup_();
+}
+
+bool RecordAccumulator::park(Clock::time_point until, std::uint64_t seen) noexcept {
+  parked_until_.store(std::max<Clock::rep>(until.time_since_epoch().count(), kNotParked + 1),
+                      std::memory_order_seq_cst);
+  if (events_.load(std::memory_order_seq_cst) == seen) return true;
+  // Something came since the round began. If we take the flag back, nobody
+  // woke us: go round again. If an appender took it first, its wake-up is on
+  // the way: wait for it.
+  return parked_until_.exchange(kNotParked, std::memory_order_seq_cst) == kNotParked;
 }
 
 void RecordAccumulator::batch_completed(ProducerBatch& batch, BatchReports&& reports) noexcept {

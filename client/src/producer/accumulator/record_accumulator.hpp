@@ -14,9 +14,23 @@
 // the BufferPool), or the producer is closing; and not while in retry backoff.
 //
 // How the sender uses it:
-// - set_wakeup(f): f is called (from any thread, at most once until the next
-//   ready() call) when something may have become ready sooner than the last
-//   ready().next_check said: post to the io_context and poke the sender's timer.
+// - set_wakeup(f): f is called (from any thread) when something may have
+//   become ready sooner than the parked sender's timer: post to the
+//   io_context and poke the sender's timer.
+// - The wake-up hand-off (issue 15, direction 3): the sender is woken only
+//   while it is parked, at most once per park. Before a round it reads
+//   events(); after the round, before it waits, park(until, seen) publishes
+//   that it sleeps until `until`. Every event that may make a batch ready (a
+//   new or full batch, a flush, close, a retry, memory waiters) counts in
+//   events_ first and then looks at the parked deadline: nobody parked (the
+//   sender is busy and will see the batch in its next round) or a deadline
+//   before the batch can be ready (the timer covers it) means no wake-up;
+//   otherwise the one appender that takes the parked flag back calls f.
+//   Both sides use sequentially consistent operations (store, then load the
+//   other side's variable), so either park() sees the new event and the
+//   sender goes round again, or the appender sees the park and wakes it:
+//   no wake-up is lost, and an appender that only adds a record to an open
+//   batch touches neither variable.
 // - LeaderLookup comes from the metadata cache; nullopt = leader unknown.
 // - drain()'s filter lets the sender skip partitions that are muted or at their
 //   in-flight limit, or whose batch cannot get a sequence yet; its stamp gives
@@ -163,6 +177,14 @@ class RecordAccumulator final : public BatchCompletionSink {
   bool flush_in_progress() const noexcept { return flushes_.load(std::memory_order_acquire) > 0; }
   void set_wakeup(std::function<void()> wakeup);
 
+  // The sender's side of the wake-up hand-off (see the top of this file).
+  // events(): read before a round's ready(). park(): false when an event came
+  // since `seen` and nobody else woke the sender: go round again instead of
+  // waiting. unpark(): the sender runs again (timer fired or woken).
+  std::uint64_t events() const noexcept { return events_.load(std::memory_order_seq_cst); }
+  bool park(Clock::time_point until, std::uint64_t seen) noexcept;
+  void unpark() noexcept { parked_until_.store(kNotParked, std::memory_order_seq_cst); }
+
   BufferPool& pool() noexcept { return pool_; }
   const AccumulatorOptions& options() const noexcept { return options_; }
 
@@ -191,7 +213,9 @@ class RecordAccumulator final : public BatchCompletionSink {
       }
     }
   }
-  void wake();
+  // Something may be ready by `ready_by` (now: at once): wake the sender if
+  // it is parked past that.
+  void notify(Clock::time_point ready_by = Clock::time_point::min()) noexcept;
   // Queues batches of one partition (retried, or the parts of a split one),
   // in order, ahead of new batches and of retried ones with later sequences.
   void requeue_in_order(std::span<BatchPtr> batches);
@@ -205,7 +229,11 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   std::atomic<bool> closed_{false};
   std::atomic<int> flushes_{0};
-  std::atomic<bool> wake_pending_{false};
+  // The wake-up hand-off: events that may make a batch ready, and the parked
+  // sender's deadline (steady_clock ticks; kNotParked while it runs).
+  static constexpr Clock::rep kNotParked = 0;
+  std::atomic<std::uint64_t> events_{0};
+  std::atomic<Clock::rep> parked_until_{kNotParked};
   // take_expired() scans every queued batch; it does so only once the
   // earliest deadline it could find has come (steady_clock ticks). A scan
   // per sender round made the sender quadratic in the number of queued

@@ -10,8 +10,6 @@
 namespace kwire::detail {
 
 RecordAccumulator::ReadyCheck RecordAccumulator::ready(const LeaderLookup& leader_of, Clock::time_point now) {
-  // Anything that happens from here on must wake the sender again.
-  wake_pending_.store(false, std::memory_order_release);
   ReadyCheck out;
   const bool everything = pool_.waiters() > 0 || closed() || flush_in_progress();
   auto earlier = [&](Clock::time_point t) {
@@ -129,7 +127,7 @@ void RecordAccumulator::requeue_in_order(std::span<BatchPtr> batches) {
       ++it;
     }
   }
-  wake();
+  notify();
 }
 
 void RecordAccumulator::check_expiry_by(Clock::time_point deadline) noexcept {

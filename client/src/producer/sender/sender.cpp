@@ -113,6 +113,9 @@ std::size_t Sender::in_flight_total() const {
 asio::awaitable<void> Sender::run() {
   for (;;) {
     const auto now = Clock::now();
+    // Read before this round's ready(): an event after it keeps park() from
+    // sleeping through it (record_accumulator.hpp, the wake-up hand-off).
+    const std::uint64_t seen = accumulator_.events();
     if (closing_ && !forced_ && now >= close_deadline_) force_close();
     std::optional<Clock::time_point> next;
     if (!forced_) next = run_once(now);
@@ -125,9 +128,13 @@ asio::awaitable<void> Sender::run() {
     }
     if (closing_) next = next ? std::min(*next, close_deadline_) : close_deadline_;
     if (forced_) next = now + kIdleTick;
-    timer_.expires_at(next ? *next : now + std::chrono::seconds(1));
+    const Clock::time_point until = next ? *next : now + std::chrono::seconds(1);
+    // Appenders wake us only while we are parked, at most once per park.
+    if (!accumulator_.park(until, seen)) continue;
+    timer_.expires_at(until);
     std::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    accumulator_.unpark();
     wake_requested_ = false;
   }
   {

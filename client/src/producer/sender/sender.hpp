@@ -6,7 +6,9 @@
 // partitions the IdempotenceState lets through) while a connection has
 // fewer than max.in.flight.requests.per.connection requests in flight, and
 // sleeps until the accumulator wakes it, a response arrives or the next
-// linger/backoff expiry. What becomes of each batch after its response is
+// linger/backoff expiry. The accumulator wakes it only while it is parked
+// (RecordAccumulator::park, one wake-up per park): appends while it works
+// cost no hand-off. What becomes of each batch after its response is
 // decided by BatchOutcomes; the sender splits, requeues and refreshes.
 //
 // Threads: start(), wake(), initiate_close() and wait_closed() from any
