@@ -9,9 +9,9 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <future>
-#include <map>
-#include <mutex>
+#include <memory>
 
 #include "cluster/metadata_cache.hpp"
 #include "config/net_security.hpp"
@@ -19,6 +19,7 @@
 #include "kwire/net/config.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
+#include "producer/grow_only_tables.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/sender/net_sender_transport.hpp"
 
@@ -39,8 +40,9 @@ net::NetConfig net_config(const ProducerConfig& c) {
   return n;
 }
 
-// Partition counts for user threads: a mutex-guarded copy of what the cache
-// knew at the last lookup on the io thread.
+// Partition counts for user threads: a copy of what the cache knew at the
+// last lookup on the io thread, read without a lock (a grow-only table of
+// atomic counts: every send reads it).
 // While a user thread waits for a topic, a secured producer also probes the
 // bootstrap connections: a wrong password or an untrusted certificate then
 // fails the wait at once with that error, as the Java client's
@@ -52,10 +54,9 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
       : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)), probe_security_(probe_security) {}
 
   std::optional<std::int32_t> partition_count(std::string_view topic) override {
-    std::lock_guard lock(mu_);
-    auto it = counts_.find(topic);
-    if (it == counts_.end()) return std::nullopt;
-    return it->second;
+    const std::atomic<std::int32_t>* count = counts_.find(topic);
+    if (count == nullptr) return std::nullopt;
+    return count->load(std::memory_order_acquire);
   }
 
   std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
@@ -70,8 +71,8 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
           std::error_code ec = co_await cache_->wait_for_topic(name, remaining);
           if (!ec) {
             if (auto n = cache_->partition_count(name)) {
-              std::lock_guard lock(mu_);
-              counts_[name] = *n;
+              counts_.find_or_add(name, [&] { return std::make_unique<std::atomic<std::int32_t>>(*n); })
+                  .store(*n, std::memory_order_release);
             } else {
               ec = errc::metadata_timeout;
             }
@@ -91,10 +92,9 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
 
   // io thread: refresh the copies (partitions may have been added).
   void refresh_counts() {
-    std::lock_guard lock(mu_);
-    for (auto& [name, count] : counts_) {
-      if (auto n = cache_->partition_count(name)) count = *n;
-    }
+    counts_.for_each([this](std::string_view name, std::atomic<std::int32_t>& count) {
+      if (auto n = cache_->partition_count(name)) count.store(*n, std::memory_order_release);
+    });
   }
 
  private:
@@ -134,8 +134,7 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<detail::MetadataCache> cache_;
   const bool probe_security_;
-  std::mutex mu_;
-  std::map<std::string, std::int32_t, std::less<>> counts_;
+  GrowOnlyTopicMap<std::atomic<std::int32_t>> counts_;  // written on the io thread only
 };
 
 }  // namespace

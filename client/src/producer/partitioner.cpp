@@ -70,12 +70,17 @@ Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<By
     }
     if (p < 0 || p >= partition_count) p = next;
   }
-  return {p, true};
+  return {p, true, &st};
 }
 
 void Partitioner::on_appended(std::string_view topic, std::int32_t partition, std::size_t bytes,
                               std::int32_t partition_count) {
-  StickyState& st = state_for(topic);
+  on_appended(Choice{partition, true, &state_for(topic)}, bytes, partition_count);
+}
+
+void Partitioner::on_appended(const Choice& choice, std::size_t bytes, std::int32_t partition_count) {
+  StickyState& st = *choice.state;
+  const std::int32_t partition = choice.partition;
   if (st.partition.load(std::memory_order_acquire) != partition) return;
   std::size_t total = st.produced_bytes.fetch_add(bytes, std::memory_order_acq_rel) + bytes;
   if (total < sticky_batch_size_) return;
@@ -88,15 +93,7 @@ void Partitioner::on_appended(std::string_view topic, std::int32_t partition, st
 }
 
 Partitioner::StickyState& Partitioner::state_for(std::string_view topic) {
-  {
-    std::shared_lock lock(mu_);
-    auto it = topics_.find(topic);
-    if (it != topics_.end()) return *it->second;
-  }
-  std::unique_lock lock(mu_);
-  auto [it, inserted] = topics_.try_emplace(std::string(topic), nullptr);
-  if (inserted) it->second = std::make_unique<StickyState>();
-  return *it->second;
+  return topics_.find_or_add(topic, [] { return std::make_unique<StickyState>(); });
 }
 
 std::int32_t Partitioner::pick_next(std::int32_t current, std::int32_t partition_count) {

@@ -3,22 +3,21 @@
 // the uniform sticky partitioner of KIP-794 (keyless records, or all records
 // with partitioner.ignore.keys): stay on one partition until batch.size bytes
 // went to it, then move to another chosen at random.
-// Threads: thread-safe; per-topic state is atomic, the topic table only grows.
+// Threads: thread-safe; per-topic state is atomic, the topic table only grows
+// and is read without a lock (grow_only_tables.hpp).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 
 #include "kwire/partitioner.hpp"
 #include "kwire/producer_config.hpp"
 #include "kwire/record.hpp"
+#include "producer/grow_only_tables.hpp"
 
 namespace kwire::detail {
 
@@ -26,9 +25,15 @@ class Partitioner {
  public:
   Partitioner(BuiltinPartitioner mode, PartitionerFunction custom, std::size_t sticky_batch_size);
 
+  // A topic's sticky partition and the bytes that went to it.
+  struct StickyState {
+    std::atomic<std::int32_t> partition{-1};
+    std::atomic<std::size_t> produced_bytes{0};
+  };
   struct Choice {
     std::int32_t partition = -1;
     bool sticky = false;  // call on_appended after the append
+    StickyState* state = nullptr;  // the topic's sticky state, when sticky (no second lookup)
   };
   // partition_count > 0. A user function's result outside [0, count) other
   // than -1 is returned as is; the caller rejects it (errc::invalid_partition).
@@ -36,20 +41,17 @@ class Partitioner {
 
   // Counts bytes that went to the sticky partition; switches after batch.size.
   void on_appended(std::string_view topic, std::int32_t partition, std::size_t bytes, std::int32_t partition_count);
+  // The same for a sticky choice of choose(), with the state it found.
+  void on_appended(const Choice& choice, std::size_t bytes, std::int32_t partition_count);
 
  private:
-  struct StickyState {
-    std::atomic<std::int32_t> partition{-1};
-    std::atomic<std::size_t> produced_bytes{0};
-  };
   StickyState& state_for(std::string_view topic);
   std::int32_t pick_next(std::int32_t current, std::int32_t partition_count);
 
   const BuiltinPartitioner mode_;
   const PartitionerFunction custom_;
   const std::size_t sticky_batch_size_;
-  std::shared_mutex mu_;
-  std::map<std::string, std::unique_ptr<StickyState>, std::less<>> topics_;
+  GrowOnlyTopicMap<StickyState> topics_;
 };
 
 }  // namespace kwire::detail

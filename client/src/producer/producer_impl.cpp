@@ -115,7 +115,7 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
     handler = std::move(entry.handler);  // the caller reports the failure
     return result.error;
   }
-  if (choice.sticky) partitioner_.on_appended(r.topic, choice.partition, result.appended_bytes, count);
+  if (choice.sticky) partitioner_.on_appended(choice, result.appended_bytes, count);
   return {};
 }
 

@@ -35,26 +35,8 @@ RecordAccumulator::~RecordAccumulator() {
 }
 
 RecordAccumulator::PartitionQueue& RecordAccumulator::queue_for(std::string_view topic, std::int32_t partition) {
-  TopicQueues* tq = nullptr;
-  {
-    std::shared_lock lock(topics_mu_);
-    auto it = topics_.find(topic);
-    if (it != topics_.end()) tq = it->second.get();
-  }
-  if (!tq) {
-    std::unique_lock lock(topics_mu_);
-    auto [it, inserted] = topics_.try_emplace(std::string(topic), nullptr);
-    if (inserted) it->second = std::make_unique<TopicQueues>();
-    tq = it->second.get();
-  }
-  auto index = static_cast<std::size_t>(partition);
-  {
-    std::shared_lock lock(tq->mu);
-    if (index < tq->partitions.size()) return *tq->partitions[index];
-  }
-  std::unique_lock lock(tq->mu);
-  while (tq->partitions.size() <= index) tq->partitions.push_back(std::make_unique<PartitionQueue>());
-  return *tq->partitions[index];
+  TopicQueues& tq = topics_.find_or_add(topic, [] { return std::make_unique<TopicQueues>(); });
+  return tq.partitions.get_or_grow(static_cast<std::size_t>(partition));
 }
 
 BatchPtr RecordAccumulator::make_batch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,

@@ -6,8 +6,8 @@
 //
 // Threads: append/append_batch/flush waits from any user thread; ready, drain,
 // reenqueue, take_expired, abort_all, next_wakeup from the io thread (they are
-// also safe from any thread). One mutex per partition queue; a shared mutex
-// guards the topic table, which only grows.
+// also safe from any thread). One mutex per partition queue; the topic and
+// partition tables only grow and are read without a lock (grow_only_tables.hpp).
 //
 // A batch is ready when: it is full (or a newer batch exists behind it), its
 // linger.ms elapsed, a flush is in progress, memory is short (someone waits in
@@ -47,7 +47,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,6 +59,7 @@
 #include "producer/accumulator/buffer_pool.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 #include "producer/delivery/delivery_report.hpp"
+#include "producer/grow_only_tables.hpp"
 
 namespace kwire::detail {
 
@@ -197,21 +197,18 @@ class RecordAccumulator final : public BatchCompletionSink {
     std::deque<BatchPtr> batches;  // front = oldest; back = the open batch
   };
   struct TopicQueues {
-    std::shared_mutex mu;
-    std::vector<std::unique_ptr<PartitionQueue>> partitions;  // grows, never shrinks
+    GrowOnlyArray<PartitionQueue> partitions;
   };
 
+  // No lock: the tables are read from their published snapshots.
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
   // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>
   void for_each_queue(F&& f) {
-    std::shared_lock lock(topics_mu_);
-    for (auto& [name, tq] : topics_) {
-      std::shared_lock tl(tq->mu);
-      for (std::size_t p = 0; p < tq->partitions.size(); ++p) {
-        f(std::string_view(name), static_cast<std::int32_t>(p), *tq->partitions[p]);
-      }
-    }
+    topics_.for_each([&](std::string_view name, TopicQueues& tq) {
+      tq.partitions.for_each(
+          [&](std::size_t p, PartitionQueue& q) { f(name, static_cast<std::int32_t>(p), q); });
+    });
   }
   // Something may be ready by `ready_by` (now: at once): wake the sender if
   // it is parked past that.
@@ -224,8 +221,7 @@ class RecordAccumulator final : public BatchCompletionSink {
   DeliveryDispatcher& dispatcher_;
   BufferPool pool_;
 
-  std::shared_mutex topics_mu_;
-  std::map<std::string, std::unique_ptr<TopicQueues>, std::less<>> topics_;
+  GrowOnlyTopicMap<TopicQueues> topics_;
 
   std::atomic<bool> closed_{false};
   std::atomic<int> flushes_{0};
