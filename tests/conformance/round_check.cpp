@@ -8,6 +8,7 @@
 
 #include "conformance_capture.hpp"
 #include "tshark_check.hpp"
+#include "version_obligations.hpp"
 
 namespace kwire::test::conformance {
 
@@ -40,6 +41,16 @@ void check_rounds(const std::string& path, const std::vector<std::uint16_t>& por
       const auto expected = expected_in_round(api, r);
       CHECK(sent[{r, api.key}] == std::set<std::int64_t>(expected.begin(), expected.end()));
     }
+  }
+  // What the negotiated versions oblige the requests to say (KIP-360,
+  // fetch sessions, leader epochs, topic ids): version_obligations.hpp.
+  const auto report = check_obligations(decode_frames(path, ports));
+  for (const auto& line : report.broken) FAIL_CHECK(line);
+  const auto& rules = obligations();
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (!report.version_sent[i]) continue;
+    INFO(api_name(rules[i].api_key) << " v" << rules[i].min_version << "+ " << rules[i].field);
+    CHECK(report.checked[i] > 0);
   }
   compare_with_tshark(path, ports, matrix);
 }
