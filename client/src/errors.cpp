@@ -12,8 +12,8 @@ class ClientCategory final : public std::error_category {
       case errc::unknown_config_key: return "unknown configuration property";
       case errc::invalid_config_value: return "invalid configuration value";
       case errc::conflicting_config: return "conflicting configuration values";
-      case errc::queue_full: return "queue full: buffer.memory is used up (non-blocking mode)";
-      case errc::buffer_exhausted_timeout: return "buffer.memory still full after max.block.ms";
+      case errc::queue_full: return "queue full: buffer.memory or queue.buffering.max.messages is used up (non-blocking send)";
+      case errc::buffer_exhausted_timeout: return "buffer.memory or queue.buffering.max.messages still full after max.block.ms";
       case errc::metadata_timeout: return "topic or partition not known after max.block.ms";
       case errc::record_too_large: return "record larger than max.request.size or buffer.memory";
       case errc::invalid_partition: return "partition out of range for the topic";

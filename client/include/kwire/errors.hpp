@@ -15,8 +15,9 @@ enum class errc {
   invalid_config_value,
   conflicting_config,
   // send() and friends.
-  queue_full,                 // no buffer.memory left and blocking is off (manual poll mode)
-  buffer_exhausted_timeout,   // waited max.block.ms for buffer.memory
+  queue_full,                 // buffer.memory or queue.buffering.max.messages used up, not blocking
+                              // (manual poll mode, or Record::when_full = fail_at_once)
+  buffer_exhausted_timeout,   // waited max.block.ms for buffer.memory or a record slot
   metadata_timeout,           // topic or partition unknown after max.block.ms
   record_too_large,           // record larger than max.request.size or buffer.memory
   invalid_partition,          // explicit partition outside the topic's partitions

@@ -72,6 +72,10 @@ struct ProducerConfig {
   ms linger{5};
   std::int32_t batch_size = 16384;
   std::int64_t buffer_memory = 32 * 1024 * 1024;
+  // queue.buffering.max.messages (librdkafka's name): at most this many
+  // records held (sent and not yet reported) beside buffer.memory's bytes;
+  // 0 = no bound (librdkafka's default is 100000; kwire bounds bytes only unless asked).
+  std::int32_t buffer_max_records = 0;
   ms max_block{60000};
   ms delivery_timeout{120000};
   ms request_timeout{30000};

@@ -29,6 +29,13 @@ enum class ValueOwnership : std::uint8_t {
   borrow,  // the caller keeps key/value alive until the delivery report
 };
 
+// What a send does when the producer's buffer is full.
+enum class QueueFullAction : std::uint8_t {
+  producer_default,  // block (up to max.block.ms), or fail in manual-poll mode
+  block,             // wait up to max.block.ms for a report to free room
+  fail_at_once,      // errc::queue_full without waiting
+};
+
 struct Record {
   std::string_view topic{};
   std::optional<std::int32_t> partition{};     // explicit partition wins over any partitioner
@@ -38,6 +45,9 @@ struct Record {
   std::optional<std::int64_t> timestamp_ms{};  // nullopt = now (CreateTime)
   std::uint64_t user_id = 0;                 // returned in RecordMetadata::user_id
   ValueOwnership ownership = ValueOwnership::copy;
+  // When buffer.memory or queue.buffering.max.messages is used up:
+  // modern-cpp-kafka's Block / NoBlock for this one send.
+  QueueFullAction when_full = QueueFullAction::producer_default;
 };
 
 enum class TimestampType : std::uint8_t { create_time, log_append_time };

@@ -60,7 +60,6 @@ struct NoEquivalent {
 
 constexpr NoEquivalent no_equivalent[] = {
     {"batch.num.messages", "batch.size (a batch is bounded in bytes)"},
-    {"queue.buffering.max.messages", "buffer.memory (the buffer is bounded in bytes)"},
     {"sticky.partitioning.linger.ms", "batch.size (the sticky partitioner moves on after batch.size bytes)"},
     {"socket.timeout.ms", "request.timeout.ms"},
     {"topic.metadata.refresh.interval.ms", "metadata.max.age.ms"},

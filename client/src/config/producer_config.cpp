@@ -114,6 +114,7 @@ const std::map<std::string_view, Setter>& setters() {
          if (n) c.buffer_memory = *n;
          return n.has_value();
        }},
+      {"queue.buffering.max.messages", int32_field(&ProducerConfig::buffer_max_records, 0, int_max)},
       {"max.block.ms", ms_field(&ProducerConfig::max_block, 0, long_max)},
       {"delivery.timeout.ms", ms_field(&ProducerConfig::delivery_timeout, 0, int_max)},
       {"request.timeout.ms", ms_field(&ProducerConfig::request_timeout, 0, int_max)},

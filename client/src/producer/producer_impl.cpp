@@ -110,7 +110,11 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   entry.user_id = r.user_id;
   if (r.ownership == ValueOwnership::borrow) entry.borrowed_value = r.value;
   const std::int64_t timestamp = r.timestamp_ms.value_or(wall_clock_ms());
-  auto result = accumulator_.append(r.topic, choice.partition, timestamp, r.key, r.value, r.headers, entry, deadline);
+  std::optional<bool> block;  // unset: the producer's default
+  if (r.when_full == QueueFullAction::block) block = true;
+  if (r.when_full == QueueFullAction::fail_at_once) block = false;
+  auto result =
+      accumulator_.append(r.topic, choice.partition, timestamp, r.key, r.value, r.headers, entry, deadline, block);
   if (result.error) {
     handler = std::move(entry.handler);  // the caller reports the failure
     return result.error;

@@ -54,6 +54,7 @@ bool ProducerBatch::try_append(std::int64_t timestamp_ms, std::optional<Bytes> k
   if (!try_append_unreported(timestamp_ms, key, value, headers, entry.borrowed_value.has_value())) return false;
   entry.offset_delta = index;
   entry.timestamp_ms = timestamp_ms;
+  ++counted_records_;
   // Records nobody waits for need no entry (e.g. fire-and-forget sends).
   if (entry.handler || entry.borrowed_value) entries_.push_back(std::move(entry));
   return true;

@@ -165,6 +165,10 @@ class ProducerBatch {
   std::vector<DeliveryEntry> take_entries() noexcept { return std::move(entries_); }
   // Hands the buffer.memory reservation over to another batch.
   std::size_t take_reservation() noexcept { return std::exchange(reserved_bytes_, 0); }
+  // Records holding a queue.buffering.max.messages slot (appended through
+  // try_append), given back when the batch completes or moved to split parts.
+  std::size_t take_counted_records() noexcept { return std::exchange(counted_records_, 0); }
+  void add_counted_records(std::size_t n) noexcept { counted_records_ += n; }
 
   // The accumulator takes the byte buffer back for reuse when the batch is done.
   std::vector<std::uint8_t> take_buffer() noexcept;
@@ -182,6 +186,7 @@ class ProducerBatch {
   bool written_ = false;
   std::size_t size_limit_;
   std::size_t reserved_bytes_;
+  std::size_t counted_records_ = 0;
   std::size_t copy_max_bytes_;
   BatchCompletionSink* sink_;
 

@@ -16,6 +16,7 @@ AccumulatorOptions AccumulatorOptions::from(const ProducerConfig& c) {
   o.delivery_timeout = c.delivery_timeout;
   o.max_request_size = static_cast<std::size_t>(c.max_request_size);
   o.buffer_memory = static_cast<std::size_t>(c.buffer_memory);
+  o.max_records = static_cast<std::size_t>(std::max<std::int32_t>(c.buffer_max_records, 0));
   o.block_when_full = !c.enable_manual_events_poll;
   o.compression = c.compression_type;
   o.compression_level = c.compression_level;
@@ -24,9 +25,13 @@ AccumulatorOptions AccumulatorOptions::from(const ProducerConfig& c) {
 }
 
 RecordAccumulator::RecordAccumulator(const AccumulatorOptions& options, DeliveryDispatcher& dispatcher)
-    : options_(options), dispatcher_(dispatcher), pool_(options.buffer_memory, options.batch_size) {
-  // Someone waiting for memory makes every batch ready; tell the sender.
+    : options_(options),
+      dispatcher_(dispatcher),
+      pool_(options.buffer_memory, options.batch_size),
+      records_(options.max_records) {
+  // Someone waiting for memory or a record slot makes every batch ready; tell the sender.
   pool_.set_wait_hook([this] { notify(); });
+  records_.set_wait_hook([this] { notify(); });
 }
 
 RecordAccumulator::~RecordAccumulator() {
@@ -59,12 +64,33 @@ BatchPtr RecordAccumulator::make_batch(std::string topic, std::int32_t partition
 RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic, std::int32_t partition,
                                                           std::int64_t timestamp_ms, std::optional<Bytes> key,
                                                           std::optional<Bytes> value, std::span<const Header> headers,
-                                                          DeliveryEntry& entry, Clock::time_point deadline) {
+                                                          DeliveryEntry& entry, Clock::time_point deadline,
+                                                          std::optional<bool> block) {
   AppendResult result;
   if (closed()) {
     result.error = errc::producer_closed;
     return result;
   }
+  const bool may_block = block.value_or(options_.block_when_full);
+  // The record's slot, given back by batch_completed() with its report, or
+  // below when the append fails.
+  if (std::error_code ec = records_.acquire(may_block, deadline)) {
+    result.error = ec;
+    return result;
+  }
+  result = append_counted(topic, partition, timestamp_ms, key, value, headers, entry, deadline, may_block);
+  if (result.error) records_.release(1);
+  return result;
+}
+
+RecordAccumulator::AppendResult RecordAccumulator::append_counted(std::string_view topic, std::int32_t partition,
+                                                                  std::int64_t timestamp_ms,
+                                                                  std::optional<Bytes> key,
+                                                                  std::optional<Bytes> value,
+                                                                  std::span<const Header> headers,
+                                                                  DeliveryEntry& entry, Clock::time_point deadline,
+                                                                  bool block) {
+  AppendResult result;
   PartitionQueue& q = queue_for(topic, partition);
   auto try_last = [&]() {
     if (q.batches.empty()) return false;
@@ -90,7 +116,7 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
   if (value_len > options_.copy_max_bytes && entry.borrowed_value) value_len = 0;
   std::size_t record_bound = protocol::records::BatchBuilder::record_size_upper_bound(key_len, value_len, headers);
   std::size_t need = std::max(options_.batch_size, record_bound + protocol::records::BatchBuilder::overhead_bytes);
-  if (std::error_code ec = pool_.reserve(need, options_.block_when_full, deadline)) {
+  if (std::error_code ec = pool_.reserve(need, block, deadline)) {
     result.error = ec;
     return result;
   }
@@ -233,6 +259,7 @@ bool RecordAccumulator::flush(Clock::time_point deadline) {
 
 void RecordAccumulator::close() {
   closed_.store(true, std::memory_order_release);
+  records_.close();
   notify();
 }
 
@@ -274,6 +301,7 @@ void RecordAccumulator::batch_completed(ProducerBatch& batch, BatchReports&& rep
   std::vector<std::uint8_t> buffer = batch.take_buffer();
   pool_.release(reserved);
   pool_.recycle(std::move(buffer));
+  records_.release(batch.take_counted_records());
   // Reports fire before the batch stops counting as incomplete, so a flush
   // is done only after them.
   dispatcher_.dispatch(std::move(reports));

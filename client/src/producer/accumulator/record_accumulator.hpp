@@ -58,6 +58,7 @@
 #include "kwire/record.hpp"
 #include "producer/accumulator/buffer_pool.hpp"
 #include "producer/accumulator/producer_batch.hpp"
+#include "producer/accumulator/record_count_bound.hpp"
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/grow_only_tables.hpp"
 
@@ -69,6 +70,7 @@ struct AccumulatorOptions {
   std::chrono::milliseconds delivery_timeout{120000};
   std::size_t max_request_size = 1048576;
   std::size_t buffer_memory = 32 * 1024 * 1024;
+  std::size_t max_records = 0;  // queue.buffering.max.messages; 0 = no bound
   bool block_when_full = true;  // false in manual-poll mode: queue_full at once
   CompressionType compression = CompressionType::none;
   std::optional<int> compression_level;
@@ -96,10 +98,12 @@ class RecordAccumulator final : public BatchCompletionSink {
     bool new_batch = false;
   };
   // Appends one record to the partition's open batch (a new one when it is
-  // full), waiting for buffer.memory until `deadline` when blocking is on.
+  // full), waiting for buffer.memory and a record slot until `deadline` when
+  // blocking is on (`block`, or the producer's default when unset).
   AppendResult append(std::string_view topic, std::int32_t partition, std::int64_t timestamp_ms,
                       std::optional<Bytes> key, std::optional<Bytes> value,
-                      std::span<const Header> headers, DeliveryEntry& entry, Clock::time_point deadline);
+                      std::span<const Header> headers, DeliveryEntry& entry, Clock::time_point deadline,
+                      std::optional<bool> block = std::nullopt);
 
   // Direct batch control: memory for a user-built batch (create_batch()).
   std::error_code reserve_memory(std::size_t bytes, Clock::time_point deadline);
@@ -186,6 +190,7 @@ class RecordAccumulator final : public BatchCompletionSink {
   void unpark() noexcept { parked_until_.store(kNotParked, std::memory_order_seq_cst); }
 
   BufferPool& pool() noexcept { return pool_; }
+  RecordCountBound& record_bound() noexcept { return records_; }
   const AccumulatorOptions& options() const noexcept { return options_; }
 
   // BatchCompletionSink
@@ -202,6 +207,10 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   // No lock: the tables are read from their published snapshots.
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
+  // append() once the record holds its slot.
+  AppendResult append_counted(std::string_view topic, std::int32_t partition, std::int64_t timestamp_ms,
+                              std::optional<Bytes> key, std::optional<Bytes> value, std::span<const Header> headers,
+                              DeliveryEntry& entry, Clock::time_point deadline, bool block);
   // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>
   void for_each_queue(F&& f) {
@@ -220,6 +229,7 @@ class RecordAccumulator final : public BatchCompletionSink {
   const AccumulatorOptions options_;
   DeliveryDispatcher& dispatcher_;
   BufferPool pool_;
+  RecordCountBound records_;
 
   GrowOnlyTopicMap<TopicQueues> topics_;
 

@@ -11,7 +11,7 @@ namespace kwire::detail {
 
 RecordAccumulator::ReadyCheck RecordAccumulator::ready(const LeaderLookup& leader_of, Clock::time_point now) {
   ReadyCheck out;
-  const bool everything = pool_.waiters() > 0 || closed() || flush_in_progress();
+  const bool everything = pool_.waiters() > 0 || records_.waiters() > 0 || closed() || flush_in_progress();
   auto earlier = [&](Clock::time_point t) {
     if (!out.next_check || t < *out.next_check) out.next_check = t;
   };

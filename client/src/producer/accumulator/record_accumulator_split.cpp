@@ -65,6 +65,7 @@ std::vector<BatchPtr> RecordAccumulator::split_batch(ProducerBatch& refused) {
   std::vector<DeliveryEntry> entries = refused.take_entries();
   std::size_t next_entry = 0;  // entries are in record order
   std::size_t reservation = refused.take_reservation();
+  std::size_t counted = refused.take_counted_records();
   auto new_part = [&]() {
     ProducerBatch::Options o;
     o.size_limit = limit;
@@ -101,6 +102,9 @@ std::vector<BatchPtr> RecordAccumulator::split_batch(ProducerBatch& refused) {
   }
   for (BatchPtr& p : parts) {
     p->mark_full();  // nothing may be appended to a part
+    const std::size_t n = std::min(counted, static_cast<std::size_t>(p->record_count()));
+    p->add_counted_records(n);
+    counted -= n;
     // The refused send was one more attempt; counting it also keeps the parts
     // ahead of newer batches when others come back for a retry (reenqueue).
     for (int a = 0; a <= refused.attempts(); ++a) p->prepare_retry(refused.retry_not_before());
