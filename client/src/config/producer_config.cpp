@@ -8,6 +8,7 @@
 #include <set>
 
 #include "config/librdkafka_properties.hpp"
+#include "config/property_table.hpp"
 #include "config/property_values.hpp"
 #include "config/security_properties.hpp"
 #include "kwire/net/config.hpp"
@@ -22,22 +23,14 @@ using ms = std::chrono::milliseconds;
 constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t long_max = std::numeric_limits<std::int64_t>::max() / 1000000;  // fits in chrono
 
-using Setter = std::function<bool(ProducerConfig&, const std::string&, std::string&)>;
+using Setter = detail::PropertySetter<ProducerConfig>;
 
 Setter int32_field(std::int32_t ProducerConfig::*field, std::int64_t min, std::int64_t max) {
-  return [=](ProducerConfig& c, const std::string& v, std::string& why) {
-    auto n = parse_int(v, min, max, why);
-    if (n) c.*field = static_cast<std::int32_t>(*n);
-    return n.has_value();
-  };
+  return detail::int32_setter(field, min, max);
 }
 
 Setter ms_field(ms ProducerConfig::*field, std::int64_t min, std::int64_t max) {
-  return [=](ProducerConfig& c, const std::string& v, std::string& why) {
-    auto n = parse_int(v, min, max, why);
-    if (n) c.*field = ms(*n);
-    return n.has_value();
-  };
+  return detail::ms_setter(field, min, max);
 }
 
 bool set_acks(ProducerConfig& c, const std::string& v, std::string& why) {
@@ -213,23 +206,9 @@ std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& o
     written[k] = key;
   }
   ProducerConfig c;
+  auto unknown = [](const std::string& name) { return detail::unknown_property_message(name, supported_names()); };
   for (const auto& [key, value] : java) {
-    std::string problem;
-    const std::string& name = written[key];
-    auto it = setters().find(key);
-    if (it != setters().end()) {
-      if (!it->second(c, value, problem)) {
-        return fail(why, errc::invalid_config_value, "invalid value for " + name + ": " + problem);
-      }
-      continue;
-    }
-    switch (detail::apply_security_property(c.security, key, value, problem)) {
-      case detail::PropertyResult::applied: continue;
-      case detail::PropertyResult::bad_value:
-        return fail(why, errc::invalid_config_value, "invalid value for " + name + ": " + problem);
-      case detail::PropertyResult::unknown: break;
-    }
-    return fail(why, errc::unknown_config_key, detail::unknown_property_message(name, supported_names()));
+    if (std::error_code ec = detail::apply_property(c, setters(), key, value, written[key], unknown, why)) return ec;
   }
   // As the Java client: when delivery.timeout.ms was left at its default, it
   // grows to cover linger.ms + request.timeout.ms instead of failing.
@@ -242,10 +221,7 @@ std::error_code ProducerConfig::parse(const Properties& props, ProducerConfig& o
 }
 
 ProducerConfig ProducerConfig::from_properties(const Properties& props) {
-  ProducerConfig c;
-  std::string why;
-  if (std::error_code ec = parse(props, c, why)) throw ConfigError(ec, why);
-  return c;
+  return detail::parse_or_throw<ProducerConfig>(props);
 }
 
 std::error_code ProducerConfig::validate(std::string& why) const {

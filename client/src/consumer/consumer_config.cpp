@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 
+#include "config/property_table.hpp"
 #include "config/property_values.hpp"
 #include "config/security_properties.hpp"
 #include "kwire/net/config.hpp"
@@ -20,23 +21,13 @@ using ms = std::chrono::milliseconds;
 
 constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
 
-using Setter = std::function<bool(ConsumerConfig&, const std::string&, std::string&)>;
+using Setter = detail::PropertySetter<ConsumerConfig>;
 
 Setter int32_of(std::int32_t ConsumerConfig::*field, std::int64_t min) {
-  return [=](ConsumerConfig& c, const std::string& v, std::string& why) {
-    auto n = parse_int(v, min, int_max, why);
-    if (n) c.*field = static_cast<std::int32_t>(*n);
-    return n.has_value();
-  };
+  return detail::int32_setter(field, min, int_max);
 }
 
-Setter ms_of(ms ConsumerConfig::*field, std::int64_t min) {
-  return [=](ConsumerConfig& c, const std::string& v, std::string& why) {
-    auto n = parse_int(v, min, int_max, why);
-    if (n) c.*field = ms(*n);
-    return n.has_value();
-  };
-}
+Setter ms_of(ms ConsumerConfig::*field, std::int64_t min) { return detail::ms_setter(field, min, int_max); }
 
 Setter bool_of(bool ConsumerConfig::*field) {
   return [=](ConsumerConfig& c, const std::string& v, std::string& why) {
@@ -169,20 +160,9 @@ std::error_code refuse(std::string& why, std::error_code code, std::string messa
 
 std::error_code ConsumerConfig::parse(const Properties& props, ConsumerConfig& out, std::string& why) {
   ConsumerConfig c;
+  auto unknown = [](const std::string& key) { return "unknown consumer property '" + key + "'"; };
   for (const auto& [key, value] : props) {
-    std::string problem;
-    if (auto it = setters().find(key); it != setters().end()) {
-      if (!it->second(c, value, problem))
-        return refuse(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
-      continue;
-    }
-    switch (detail::apply_security_property(c.security, key, value, problem)) {
-      case detail::PropertyResult::applied: continue;
-      case detail::PropertyResult::bad_value:
-        return refuse(why, errc::invalid_config_value, "invalid value for " + key + ": " + problem);
-      case detail::PropertyResult::unknown: break;
-    }
-    return refuse(why, errc::unknown_config_key, "unknown consumer property '" + key + "'");
+    if (std::error_code ec = detail::apply_property(c, setters(), key, value, key, unknown, why)) return ec;
   }
   if (std::error_code ec = c.validate(why)) return ec;
   out = std::move(c);
@@ -190,10 +170,7 @@ std::error_code ConsumerConfig::parse(const Properties& props, ConsumerConfig& o
 }
 
 ConsumerConfig ConsumerConfig::from_properties(const Properties& props) {
-  ConsumerConfig c;
-  std::string why;
-  if (std::error_code ec = parse(props, c, why)) throw ConfigError(ec, why);
-  return c;
+  return detail::parse_or_throw<ConsumerConfig>(props);
 }
 
 std::error_code ConsumerConfig::validate(std::string& why) const {

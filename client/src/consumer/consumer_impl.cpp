@@ -8,26 +8,12 @@
 #include <future>
 
 #include "cluster/metadata_cache.hpp"
-#include "config/net_security.hpp"
+#include "config/connection_settings.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
 
 namespace kwire::detail {
 namespace {
-
-net::NetConfig consumer_net_config(const ConsumerConfig& c) {
-  net::NetConfig n;
-  n.bootstrap_servers = c.bootstrap_servers;
-  if (!c.client_id.empty()) n.client_id = c.client_id;
-  n.request_timeout = c.request_timeout;
-  n.reconnect_backoff = c.reconnect_backoff;
-  n.reconnect_backoff_max = c.reconnect_backoff_max;
-  n.connections_max_idle = std::max(c.connections_max_idle, std::chrono::milliseconds(0));
-  n.metadata_max_age = c.metadata_max_age;
-  n.metadata_refresh_backoff = c.retry_backoff;
-  n.security = make_net_security(c.security);
-  return n;
-}
 
 FetcherOptions fetcher_options(const ConsumerConfig& c) {
   FetcherOptions o;
@@ -59,7 +45,7 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed),
       auto_commit_(config_.group_id && config_.enable_auto_commit),
       next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
-  auto pool = net::ConnectionPool::create(io_.get_executor(), consumer_net_config(config_));
+  auto pool = net::ConnectionPool::create(io_.get_executor(), connection_settings(config_));
   auto cache = MetadataCache::create(pool);
   cache_ = cache;
   if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);

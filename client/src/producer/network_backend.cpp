@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "cluster/metadata_cache.hpp"
+#include "config/connection_settings.hpp"
 #include "config/net_security.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/config.hpp"
@@ -25,20 +26,6 @@
 
 namespace kwire::detail {
 namespace {
-
-net::NetConfig net_config(const ProducerConfig& c) {
-  net::NetConfig n;
-  n.bootstrap_servers = c.bootstrap_servers;
-  if (!c.client_id.empty()) n.client_id = c.client_id;
-  n.request_timeout = c.request_timeout;
-  n.reconnect_backoff = c.reconnect_backoff;
-  n.reconnect_backoff_max = c.reconnect_backoff_max;
-  n.connections_max_idle = c.connections_max_idle.count() < 0 ? std::chrono::milliseconds(0) : c.connections_max_idle;
-  n.metadata_max_age = c.metadata_max_age;
-  n.metadata_refresh_backoff = c.retry_backoff;
-  n.security = make_net_security(c.security);
-  return n;
-}
 
 // Partition counts for user threads: a copy of what the cache knew at the
 // last lookup on the io thread, read without a lock (a grow-only table of
@@ -140,7 +127,7 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
 }  // namespace
 
 ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
-  auto pool = net::ConnectionPool::create(executor, net_config(config));
+  auto pool = net::ConnectionPool::create(executor, connection_settings(config));
   auto cache = detail::MetadataCache::create(pool);
   auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache,
                                                    config.security.protocol != SecurityProtocol::plaintext);
