@@ -2,7 +2,9 @@
 // librdkafka's mock cluster lacks (see ../shared/MOCK-CLUSTER.md): EndTxn
 // writes COMMIT/ABORT control batches, read_committed Fetch stops at the last
 // stable offset and lists aborted transactions, InitProducerId fences the
-// previous epoch of a transactional id (aborting its open transaction), and
+// previous epoch of a transactional id (aborting its open transaction; v3+
+// naming an id and epoch other than the current ones is PRODUCER_FENCED, a
+// retry of such a bump gets the same answer, as in KIP-360), and
 // Produce judges idempotent batches by Kafka's producer-state rules
 // (../shared/KAFKA-PRODUCER-STATE.md): per partition and producer id an
 // epoch, the last sequence and the last 5 batches (a duplicate of one of
@@ -163,6 +165,9 @@ class TxnBroker {
   int duplicate_batches_seen() const;
   int produce_errors_seen(std::int16_t error_code) const;
   int init_producer_id_requests() const;
+  // InitProducerId requests for a transactional id that named the caller's
+  // current producer id and epoch (v3+, KIP-360) and were granted the next epoch.
+  int init_producer_id_resumes() const;
   int end_txn_requests() const;
 
   struct Impl;

@@ -85,10 +85,19 @@ ProducerIdResult init_producer_id(BrokerState& s, const std::optional<std::strin
     return out;
   }
   Transaction& t = it->second;
+  if (expected_producer_id >= 0 && expected_producer_id == t.producer_id && expected_epoch >= 0 &&
+      expected_epoch == t.previous_epoch) {
+    // A retry of a bump already made (its answer was lost): the same answer.
+    out.producer_id = t.producer_id;
+    out.epoch = t.epoch;
+    return out;
+  }
   if (expected_producer_id >= 0 && (expected_producer_id != t.producer_id || expected_epoch != t.epoch)) {
     out.error = code(kafka_errc::producer_fenced);
     return out;
   }
+  if (expected_producer_id >= 0) ++s.init_producer_id_resumes;
+  t.previous_epoch = expected_producer_id >= 0 ? t.epoch : -1;
   if (t.epoch == INT16_MAX - 1) {
     // Epoch exhausted: Kafka moves the id to a new producer id.
     if (t.open) complete(s, t, false, INT16_MAX);

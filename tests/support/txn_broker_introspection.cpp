@@ -93,6 +93,11 @@ int TxnBroker::init_producer_id_requests() const {
   return impl_->state.init_producer_id_requests;
 }
 
+int TxnBroker::init_producer_id_resumes() const {
+  std::lock_guard lock(impl_->state.mu);
+  return impl_->state.init_producer_id_resumes;
+}
+
 int TxnBroker::end_txn_requests() const {
   std::lock_guard lock(impl_->state.mu);
   return impl_->state.end_txn_requests;

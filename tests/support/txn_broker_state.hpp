@@ -43,6 +43,9 @@ struct Transaction {
   // them (KIP-890 part 2), so a retried EndTxn is recognised.
   std::int64_t ended_producer_id = -1;
   std::int16_t ended_epoch = -1;
+  // The epoch before the last bump a client asked for with its current epoch
+  // (KIP-360), so a retry of that InitProducerId gets the same answer.
+  std::int16_t previous_epoch = -1;
 };
 
 struct BrokerState {
@@ -77,6 +80,7 @@ struct BrokerState {
   int duplicate_batches = 0;
   std::map<std::int16_t, int> produce_errors;
   int init_producer_id_requests = 0;
+  int init_producer_id_resumes = 0;
   int end_txn_requests = 0;
   FaultState faults;
 

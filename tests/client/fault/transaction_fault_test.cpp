@@ -1,10 +1,10 @@
 // Transactions under faults, through the whole Producer against the
 // TxnBroker (markers, fencing, stale-epoch markers refused) and read back by
-// librdkafka under read_committed: OUT_OF_ORDER_SEQUENCE_NUMBER and
-// UNKNOWN_PRODUCER_ID inside a transaction (abortable: commit refused, abort
-// works, the epoch bump goes through InitProducerId at the coordinator),
-// close() with a transaction open, a fenced abort, a late EndTxn response,
-// and timeouts and a coordinator move at every transactional step.
+// librdkafka under read_committed: close() with a transaction open, a fenced
+// abort, a late EndTxn response, and timeouts and a coordinator move at every
+// transactional step. Abortable errors inside a transaction (45/59 on a
+// Produce, TRANSACTION_ABORTABLE on EndTxn) are in
+// transaction_abortable_fault_test.cpp.
 #include <catch2/catch.hpp>
 
 #include "fault_run.hpp"
@@ -15,8 +15,6 @@ using kwire::test::ApiFault;
 using kwire::test::ApiFaultAction;
 using kwire::test::FaultRun;
 using kwire::test::FaultRunOptions;
-using kwire::test::ProduceFault;
-using kwire::test::ProduceFaultAction;
 
 namespace {
 
@@ -40,40 +38,6 @@ kwire::test::Verdict committed_exactly(FaultRun& run, std::set<std::uint64_t> co
 }
 
 }  // namespace
-
-TEST_CASE("fault: 45/59 inside a transaction make it abortable; the abort works and the next one commits",
-          "[fault_suite][txn][.][eos-pending]") {
-  for (std::int16_t code : {std::int16_t{45}, std::int16_t{59}}) {
-    DYNAMIC_SECTION("error " << code) {
-      FaultRun run(transactional("txn-seq-" + std::to_string(code)));
-      REQUIRE_FALSE(run.producer().init_transactions(20s));
-      const int inits = run.broker().init_producer_id_requests();
-      ProduceFault f;
-      f.action = ProduceFaultAction::refuse;
-      f.error = code;
-      f.topic = "fault";
-      f.partition = 1;
-      f.skip = 2;
-      run.broker().add_produce_fault(f);
-      REQUIRE_FALSE(run.producer().begin_transaction());
-      run.send_range(0, 600);
-      CHECK(run.producer().commit_transaction(20s) == kwire::errc::transaction_abortable);
-      CHECK_FALSE(run.producer().abort_transaction(20s));
-      // KIP-360: the epoch moves on at the coordinator, not locally.
-      CHECK(run.broker().init_producer_id_requests() > inits);
-      REQUIRE_FALSE(run.producer().begin_transaction());
-      run.send_range(600, 600);
-      CHECK_FALSE(run.producer().commit_transaction(20s));
-      CHECK(run.timed_close(10s) < 11s);
-      CHECK(run.broker().fault_counters().stale_markers_refused == 0);
-      for (std::int32_t p = 0; p < 6; ++p)
-        CHECK(run.broker().last_stable_offset("fault", p) == run.broker().high_watermark("fault", p));
-      auto verdict = committed_exactly(run, ids(600, 600));
-      INFO(verdict.describe());
-      CHECK(verdict.ok());
-    }
-  }
-}
 
 TEST_CASE("fault: close() with a transaction open aborts it", "[fault_suite][txn][.][eos-pending]") {
   FaultRun run(transactional("txn-close-open"));

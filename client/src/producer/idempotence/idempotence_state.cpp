@@ -13,10 +13,13 @@ std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) n
   return sequence + increment;
 }
 
-IdempotenceState::IdempotenceState(bool idempotent, int max_in_flight_per_partition)
-    : idempotent_(idempotent), max_in_flight_(static_cast<std::size_t>(std::max(1, max_in_flight_per_partition))) {}
+IdempotenceState::IdempotenceState(bool idempotent, int max_in_flight_per_partition, EpochBumps bumps)
+    : idempotent_(idempotent),
+      max_in_flight_(static_cast<std::size_t>(std::max(1, max_in_flight_per_partition))),
+      bumps_(bumps) {}
 
 void IdempotenceState::set_producer_id_and_epoch(ProducerIdAndEpoch pe) {
+  if (pe != current_) coordinator_bump_needed_ = false;
   current_ = pe;
   has_producer_id_ = true;
   // Partitions with batches under an older id keep finishing them (or wait
@@ -172,6 +175,9 @@ ErrorDecision IdempotenceState::on_error(std::string_view topic, std::int32_t pa
     case SequenceError::unknown_producer_id:
       // A later batch just waits for the older ones to resolve.
       if (it != p.unacked.begin()) return {ErrorAction::retry, state_of(*it)};
+      // In a transaction the broker's refusal is the transaction's failure:
+      // the application aborts, and the new epoch comes from the coordinator.
+      if (bumps_ == EpochBumps::by_coordinator) return give_up();
       if (lone_retry) {
         // The broker has seen everything we sent the partition. Had it
         // appended this batch, it would have answered the retry as a
@@ -257,7 +263,9 @@ void IdempotenceState::request_resequencing(Partition& p) {
   p.needs_resequencing = true;
   // Re-using sequences of the epoch the broker already saw would clash; a
   // partition still on an older epoch can move to the current one as is.
-  if (p.sequenced_under == current_) bump_requested_ = true;
+  if (p.sequenced_under != current_) return;
+  if (bumps_ == EpochBumps::local) bump_requested_ = true;
+  else coordinator_bump_needed_ = true;
 }
 
 void IdempotenceState::apply_pending_resequencing() {
@@ -275,7 +283,9 @@ void IdempotenceState::apply_pending_resequencing() {
   for (auto& [key, p] : partitions_) {
     // A pinned oldest batch is settled first (can_send lets it go alone).
     const bool settling = !p.unacked.empty() && pinned(p, p.unacked.begin());
-    if (p.needs_resequencing && p.in_flight == 0 && !settling) resequence(p);
+    // Without a local bump, sequences start again only under a newer epoch.
+    const bool epoch_moved = bumps_ == EpochBumps::local || p.sequenced_under != current_;
+    if (p.needs_resequencing && p.in_flight == 0 && !settling && epoch_moved) resequence(p);
   }
 }
 

@@ -48,6 +48,13 @@
 //   when the epoch is exhausted). Partitions with nothing to re-sequence
 //   finish their older batches under the old epoch and start at 0 under the
 //   new one afterwards.
+// - A transactional producer (EpochBumps::by_coordinator) never bumps its
+//   epoch itself: the coordinator would end the transaction under the epoch
+//   it knows while data went out under another, and its markers would be
+//   refused (KIP-360). OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID on
+//   the oldest batch fail it (the transaction becomes abortable); a partition
+//   that needs renumbering waits, sending nothing, until a new epoch arrives
+//   (needs_epoch_bump(): InitProducerId at the coordinator after the abort).
 // Batches are identified by an opaque key (the batch's address).
 #pragma once
 
@@ -113,6 +120,12 @@ struct ErrorDecision {
   friend bool operator==(const ErrorDecision& d, ErrorAction a) noexcept { return d.action == a; }
 };
 
+// Who moves the epoch when a partition's sequences must start again.
+enum class EpochBumps : std::uint8_t {
+  local,           // the idempotent producer: epoch + 1 on its own
+  by_coordinator,  // a transactional producer: InitProducerId after the abort
+};
+
 // Adds `increment` to a sequence, wrapping past INT32_MAX to 0 as brokers do.
 std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept;
 
@@ -120,7 +133,8 @@ class IdempotenceState {
  public:
   // idempotent=false still keeps per-partition order under retries, but
   // assigns no producer id or sequences.
-  explicit IdempotenceState(bool idempotent, int max_in_flight_per_partition = 5);
+  explicit IdempotenceState(bool idempotent, int max_in_flight_per_partition = 5,
+                            EpochBumps bumps = EpochBumps::local);
 
   bool idempotent() const noexcept { return idempotent_; }
 
@@ -130,6 +144,9 @@ class IdempotenceState {
   ProducerIdAndEpoch producer_id_and_epoch() const noexcept { return current_; }
   // Result of InitProducerId.
   void set_producer_id_and_epoch(ProducerIdAndEpoch pe);
+  // EpochBumps::by_coordinator: a partition waits for an epoch newer than
+  // the current one before it may start its sequences again.
+  bool needs_epoch_bump() const noexcept { return coordinator_bump_needed_; }
 
   // --- sending --------------------------------------------------------
   // May this batch be sent now? A batch the manager has not seen is new.
@@ -230,8 +247,10 @@ class IdempotenceState {
 
   bool idempotent_;
   std::size_t max_in_flight_;
+  EpochBumps bumps_;
   bool has_producer_id_ = false;
   bool bump_requested_ = false;
+  bool coordinator_bump_needed_ = false;
   ProducerIdAndEpoch current_;
   std::size_t epoch_bumps_ = 0;
   std::map<Key, Partition, TopicPartitionLess> partitions_;

@@ -41,7 +41,8 @@ Sender::Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, S
       accumulator_(accumulator),
       transport_(transport),
       options_(std::move(options)),
-      idempotence_(options_.idempotent, std::min(options_.max_in_flight_per_connection, 5)),
+      idempotence_(options_.idempotent, std::min(options_.max_in_flight_per_connection, 5),
+                   options_.transactional_id ? EpochBumps::by_coordinator : EpochBumps::local),
       outcomes_(idempotence_, options_.retry),
       timer_(executor) {
   request_options_.acks = options_.acks;

@@ -186,10 +186,13 @@ asio::awaitable<void> TransactionRequests::add_pending_partitions() {
   adding_done_.cancel();
 }
 
-asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::time_point deadline) {
+asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::time_point deadline,
+                                                                       ProducerIdAndEpoch current) {
   msg::InitProducerIdRequest request;
   request.transactional_id = settings_.transactional_id;
   request.transaction_timeout_ms = static_cast<std::int32_t>(settings_.transaction_timeout.count());
+  request.producer_id = current.producer_id;
+  request.producer_epoch = current.epoch;
   auto result = co_await client_.call<msg::InitProducerIdResponse>(
       CoordinatorType::transaction, settings_.transactional_id, request, net::SendOptions{},
       [](const msg::InitProducerIdResponse& r) { return r.error_code; }, deadline);
@@ -287,7 +290,10 @@ asio::awaitable<std::error_code> TransactionRequests::end_transaction(bool commi
       CoordinatorType::transaction, settings_.transactional_id, request, capped(4),
       [](const msg::EndTxnResponse& r) { return r.error_code; }, deadline);
   if (result.error) {
-    if (result.error != errc::transaction_timeout) become_fatal(result.error);
+    // TRANSACTION_ABORTABLE (KIP-890): the coordinator could not complete
+    // the commit; the transaction can still be aborted.
+    if (result.error == kafka_errc::transaction_abortable) become_abortable(result.error);
+    else if (result.error != errc::transaction_timeout) become_fatal(result.error);
     co_return result.error;
   }
   co_return co_await finish_transaction(commit, deadline);
@@ -295,11 +301,11 @@ asio::awaitable<std::error_code> TransactionRequests::end_transaction(bool commi
 
 asio::awaitable<std::error_code> TransactionRequests::finish_transaction(bool commit, Clock::time_point deadline) {
   // A record that failed after it was sent left a gap in its partition's
-  // sequence numbers (and the sender moved to a local epoch the coordinator
-  // does not know): after the abort, take a fresh epoch from the coordinator,
-  // as the Java client does since KIP-360.
-  if (!commit && (produce_failed() || sender_.idempotence().producer_id_and_epoch() != pe_)) {
-    std::error_code ec = co_await init_producer_id(deadline);
+  // sequence numbers (the sender never bumps the epoch of a transactional
+  // producer itself): after the abort, the coordinator moves this producer
+  // to its next epoch, as the Java client does since KIP-360.
+  if (!commit && (produce_failed() || sender_.idempotence().needs_epoch_bump())) {
+    std::error_code ec = co_await init_producer_id(deadline, pe_);
     if (ec) co_return ec;
   }
   reset_transaction();

@@ -57,7 +57,10 @@ class TransactionRequests {
   // Called when the transaction turns abortable or fatal.
   void on_failure(std::function<void()> listener) { on_failure_ = std::move(listener); }
 
-  asio::awaitable<std::error_code> init_producer_id(Clock::time_point deadline);
+  // InitProducerId at the coordinator. `current`: the id and epoch to move
+  // on from (KIP-360, InitProducerId v3+: the coordinator bumps the epoch of
+  // exactly this producer and fences nobody else); {-1, -1} at start.
+  asio::awaitable<std::error_code> init_producer_id(Clock::time_point deadline, ProducerIdAndEpoch current = {});
   asio::awaitable<std::error_code> send_offsets(std::vector<TopicPartitionOffset> offsets,
                                                 ConsumerGroupMetadata group, Clock::time_point deadline);
   // Commit: first checks that no record of the transaction failed.
@@ -90,7 +93,7 @@ class TransactionRequests {
   const TransactionSettings settings_;
 
   bool has_producer_id_ = false;
-  ProducerIdAndEpoch pe_;  // as the coordinator knows it (the sender may have bumped its own)
+  ProducerIdAndEpoch pe_;  // as the coordinator knows it (the sender never moves it on its own)
   std::set<TopicPartitionKey, TopicPartitionLess> added_;    // in the current transaction
   std::set<TopicPartitionKey, TopicPartitionLess> pending_;  // waiting for AddPartitionsToTxn
   bool adding_ = false;
