@@ -37,8 +37,8 @@ void collect(const Json& v, std::string_view name, std::vector<std::string>& out
 
 const std::vector<Obligation>& obligations() {
   static const std::vector<Obligation> rules = {
-      {22, 3, "ProducerId", "-1", true, "KIP-360: kwire never asks to bump an existing producer id"},
-      {22, 3, "ProducerEpoch", "-1", true, "KIP-360: kwire never asks to bump an existing producer epoch"},
+      {22, 3, "ProducerId", "-1", true, "KIP-360: a first init asks for a new id; the current id is sent only to bump after an abortable error"},
+      {22, 3, "ProducerEpoch", "-1", true, "KIP-360: a first init asks for a new epoch; the current epoch is sent only to bump after an abortable error"},
       {1, 7, "SessionId", "0", true, "KIP-227: full fetches, no fetch session"},
       {1, 7, "SessionEpoch", "-1", true, "KIP-227: full fetches, no fetch session"},
       {1, 9, "CurrentLeaderEpoch", "-1", true, "KIP-320: no leader epoch fencing"},
