@@ -106,6 +106,23 @@ struct OffsetAndTimestamp {
 // Runs on the polling thread, inside poll() (or close()), once the commit is answered.
 using CommitCallback = std::function<void(std::error_code, const CommitOffsets&)>;
 
+// What a group rebalance does to a subscribed consumer's partitions. Each
+// runs on the polling thread, inside poll() (on_revoked also inside
+// unsubscribe() and close()); any may be left empty. The consumer may be
+// called from them (commit(), seek(), position()...).
+struct RebalanceListener {
+  // The partitions read from now on; each starts at the group's committed
+  // offset (or per auto.offset.reset), unless seek()ed here.
+  std::function<void(const std::vector<TopicPartition>&)> on_assigned;
+  // Given up in a rebalance. With enable.auto.commit the positions were just
+  // committed; otherwise commit() here what was processed.
+  std::function<void(const std::vector<TopicPartition>&)> on_revoked;
+  // Taken away without a chance to commit: the coordinator no longer knows
+  // this member's generation (session timed out, fenced). Another member may
+  // already read them; a commit now would be refused.
+  std::function<void(const std::vector<TopicPartition>&)> on_lost;
+};
+
 class Consumer {
  public:
   explicit Consumer(ConsumerConfig config);
@@ -119,8 +136,25 @@ class Consumer {
 
   // Replaces the assignment (no group). Partitions kept keep their position;
   // new ones start from auto.offset.reset (or a seek made before the first poll).
+  // Throws std::system_error (assignment_conflict) while subscribed, unless empty.
   void assign(std::vector<TopicPartition> partitions);
+  // The partitions read now: assign()ed, or given by the group.
   std::vector<TopicPartition> assignment() const;
+
+  // Joins the group (group.id) with these topics, or changes the topics of a
+  // member (a rebalance). The group's leader assigns the partitions with the
+  // first assignor of partition.assignment.strategy every member supports
+  // (range and roundrobin, the Java client's and librdkafka's rules, so
+  // their consumers may share the group); `listener` hears of every change,
+  // from inside poll(). Heartbeats go out from the consumer's own thread.
+  // Commits carry the generation and member id; a commit the coordinator
+  // refuses as stale (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) is not made and
+  // the partitions are reported lost. no_group_id, assignment_conflict
+  // (partitions assign()ed), unsupported_assignor, consumer_closed.
+  std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener = {});
+  // Commits (enable.auto.commit), calls on_revoked, leaves the group (LeaveGroup).
+  void unsubscribe();
+  std::vector<std::string> subscription() const;
 
   // Records fetched for the assigned partitions; waits up to `timeout` for
   // the first one. Views valid until the next call of poll().
@@ -162,7 +196,8 @@ class Consumer {
   // Group offsets (group.id required, else consumer_errc::no_group_id).
   // A partition assigned to a consumer with a group.id starts at the group's
   // committed offset, or per auto.offset.reset when there is none. Commits
-  // carry generation -1 (assign(), no group membership). With
+  // carry generation -1 after assign() (no group membership), the current
+  // generation and member id after subscribe(). With
   // enable.auto.commit, poll() commits the positions every
   // auto.commit.interval.ms (asynchronously) and close() commits them (waiting).
   //
@@ -180,8 +215,9 @@ class Consumer {
                             std::chrono::milliseconds timeout);
 
   // The group for Producer::send_offsets_to_transaction (include
-  // kwire/producer.hpp): group.id and group.instance.id; generation -1 and
-  // no member id while the consumer is not a group member (assign()).
+  // kwire/producer.hpp): group.id and group.instance.id, and the generation
+  // and member id of the current assignment; generation -1 and no member id
+  // while the consumer is not a group member (assign()).
   ConsumerGroupMetadata group_metadata() const;
 
   // Stops returning (and fetching) records of these assigned partitions until
@@ -192,8 +228,9 @@ class Consumer {
 
   // Commits the positions first when enable.auto.commit is on (waiting up to
   // default.api.timeout.ms), runs the callbacks of finished asynchronous
-  // commits, then stops the io thread and closes every connection. Later
-  // calls fail or return nothing.
+  // commits, leaves the group when subscribed (on_revoked, LeaveGroup), then
+  // stops the io thread and closes every connection. Later calls fail or
+  // return nothing.
   void close();
 
   const ConsumerConfig& config() const noexcept;

@@ -11,7 +11,9 @@ enum class consumer_errc {
   consumer_closed,             // a call after close()
   consumer_timeout,            // position() or another blocking call ran out of time
   invalid_offset,              // seek() to a negative offset
-  no_group_id,                 // commit()/committed() without group.id
+  no_group_id,                 // commit()/committed()/subscribe() without group.id
+  assignment_conflict,         // subscribe() with partitions assign()ed, or assign() while subscribed
+  unsupported_assignor,        // subscribe() with no partition.assignment.strategy kwire runs yet
 };
 
 const std::error_category& consumer_category() noexcept;

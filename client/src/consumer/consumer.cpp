@@ -15,6 +15,11 @@ Consumer& Consumer::operator=(Consumer&&) noexcept = default;
 
 void Consumer::assign(std::vector<TopicPartition> partitions) { impl_->assign(std::move(partitions)); }
 std::vector<TopicPartition> Consumer::assignment() const { return impl_->assignment(); }
+std::error_code Consumer::subscribe(std::vector<std::string> topics, RebalanceListener listener) {
+  return impl_->subscribe(std::move(topics), std::move(listener));
+}
+void Consumer::unsubscribe() { impl_->unsubscribe(); }
+std::vector<std::string> Consumer::subscription() const { return impl_->subscription(); }
 const ConsumerRecords& Consumer::poll(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }
 
 std::error_code Consumer::position(const TopicPartition& partition, std::int64_t& offset) {
@@ -103,6 +108,9 @@ ConsumerGroupMetadata Consumer::group_metadata() const {
   ConsumerGroupMetadata group;
   group.group_id = impl_->config().group_id.value_or("");
   group.group_instance_id = impl_->config().group_instance_id;
+  const detail::GroupMember member = impl_->group_member();
+  group.generation_id = member.generation;
+  group.member_id = member.member_id;
   return group;
 }
 

@@ -16,6 +16,10 @@ class ConsumerCategory final : public std::error_category {
       case consumer_errc::consumer_timeout: return "consumer call did not complete in time";
       case consumer_errc::invalid_offset: return "invalid offset";
       case consumer_errc::no_group_id: return "no group.id configured (commits need a consumer group)";
+      case consumer_errc::assignment_conflict:
+        return "assign() and subscribe() do not mix: unsubscribe() or assign({}) first";
+      case consumer_errc::unsupported_assignor:
+        return "no assignor of partition.assignment.strategy is supported yet (range, roundrobin are)";
     }
     return "unknown consumer error";
   }

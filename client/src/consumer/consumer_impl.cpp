@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <future>
+#include <system_error>
 
 #include "cluster/metadata_cache.hpp"
 #include "config/connection_settings.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
+#include "kwire/protocol/errors.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -25,6 +27,29 @@ FetcherOptions fetcher_options(const ConsumerConfig& c) {
   o.partition_max_bytes = c.max_partition_fetch_bytes;
   o.retry_backoff = c.retry_backoff;
   o.request_timeout = c.request_timeout;
+  o.rack = c.client_rack;
+  return o;
+}
+
+// The assignors of partition.assignment.strategy this consumer runs as a
+// group leader, in the configured order (cooperative-sticky is not one yet).
+std::vector<std::string> runnable_assignors(const ConsumerConfig& c) {
+  std::vector<std::string> out;
+  for (const std::string& name : c.partition_assignment_strategy)
+    if (name == "range" || name == "roundrobin") out.push_back(name);
+  return out;
+}
+
+MembershipOptions membership_options(const ConsumerConfig& c) {
+  MembershipOptions o;
+  o.group_id = c.group_id.value_or("");
+  o.instance_id = c.group_instance_id;
+  o.session_timeout = c.session_timeout;
+  o.rebalance_timeout = c.max_poll_interval;
+  o.heartbeat_interval = c.heartbeat_interval;
+  o.retry_backoff = c.retry_backoff;
+  o.request_timeout = c.request_timeout;
+  o.assignors = runnable_assignors(c);
   o.rack = c.client_rack;
   return o;
 }
@@ -51,13 +76,18 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
   if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);
   fetcher_ = std::make_shared<Fetcher>(io_.get_executor(), pool, cache, fetcher_options(config_), queue_, memory_,
                                        offsets_);
+  if (offsets_)
+    membership_ =
+        std::make_shared<GroupMembership>(io_.get_executor(), cache, offsets_, membership_options(config_), queue_);
+  member_.instance_id = config_.group_instance_id;
   std::weak_ptr<Fetcher> weak = fetcher_;
   memory_->set_on_below_limit([this, weak] {
     asio::post(io_, [weak] {
       if (auto f = weak.lock()) f->wake();
     });
   });
-  shutdown_network_ = [fetcher = fetcher_, cache, pool] {
+  shutdown_network_ = [fetcher = fetcher_, membership = membership_, cache, pool] {
+    if (membership) membership->stop();
     fetcher->stop();
     cache->stop();
     pool->shutdown();
@@ -82,6 +112,7 @@ void ConsumerImpl::close() {
     CommitOffsets at = positions();
     if (!at.empty()) commit(at, config_.default_api_timeout);
   }
+  if (subscribed_) leave_group();
   // Asynchronous commits still unanswered get until default.api.timeout.ms.
   const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
   while (!async_commits_.empty()) {
@@ -138,6 +169,11 @@ StartPosition ConsumerImpl::reset_start() const {
 
 void ConsumerImpl::assign(std::vector<TopicPartition> partitions) {
   if (closed_) return;
+  if (subscribed_ && !partitions.empty()) throw std::system_error(make_error_code(consumer_errc::assignment_conflict));
+  set_assignment(partitions);
+}
+
+void ConsumerImpl::set_assignment(const std::vector<TopicPartition>& partitions) {
   std::map<PartitionKey, Owned> next;
   std::vector<Fetcher::Assigned> for_fetcher;
   for (const TopicPartition& tp : partitions) {
@@ -154,6 +190,88 @@ void ConsumerImpl::assign(std::vector<TopicPartition> partitions) {
   if (drain_.active() && !next.count(drain_.current().partition)) held_.push_back(drain_.finish());
   owned_ = std::move(next);
   asio::post(io_, [f = fetcher_, for_fetcher = std::move(for_fetcher)] { f->assign(for_fetcher); });
+}
+
+std::error_code ConsumerImpl::subscribe(std::vector<std::string> topics, RebalanceListener listener) {
+  if (closed_) return consumer_errc::consumer_closed;
+  if (!membership_) return consumer_errc::no_group_id;
+  if (!subscribed_ && !owned_.empty()) return consumer_errc::assignment_conflict;
+  if (runnable_assignors(config_).empty()) return consumer_errc::unsupported_assignor;
+  if (topics.empty()) {
+    unsubscribe();
+    return {};
+  }
+  subscribed_ = true;
+  subscription_ = topics;
+  listener_ = std::move(listener);
+  asio::post(io_, [m = membership_, topics = std::move(topics)]() mutable { m->subscribe(std::move(topics)); });
+  return {};
+}
+
+void ConsumerImpl::unsubscribe() {
+  if (closed_ || !subscribed_) return;
+  if (auto_commit_) {
+    CommitOffsets at = positions();
+    if (!at.empty()) commit(at, config_.default_api_timeout);
+  }
+  leave_group();
+}
+
+void ConsumerImpl::leave_group() {
+  if (!owned_.empty() && listener_.on_revoked) listener_.on_revoked(assignment());
+  set_assignment({});
+  subscribed_ = false;
+  subscription_.clear();
+  listener_ = {};
+  member_ = GroupMember{-1, {}, config_.group_instance_id};
+  // Changes the membership pushed before it left are stale now.
+  std::erase_if(pending_, [](const FetchEvent& e) { return e.kind == FetchEvent::Kind::group; });
+  const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
+  run_on_io(
+      [m = membership_, deadline]() -> asio::awaitable<std::error_code> { co_return co_await m->leave(deadline); },
+      config_.default_api_timeout);
+}
+
+bool ConsumerImpl::is_stale_generation(std::error_code ec) {
+  using protocol::kafka_errc;
+  return ec == kafka_errc::illegal_generation || ec == kafka_errc::unknown_member_id ||
+         ec == kafka_errc::fenced_instance_id;
+}
+
+void ConsumerImpl::apply(const GroupChange& change) {
+  switch (change.kind) {
+    case GroupChange::Kind::assigned:
+      member_ = change.member;
+      set_assignment(change.partitions);
+      if (listener_.on_assigned) listener_.on_assigned(change.partitions);
+      return;
+    case GroupChange::Kind::revoke: {
+      const std::vector<TopicPartition> given_up = assignment();
+      std::error_code ec;
+      if (auto_commit_) {
+        CommitOffsets at = positions();
+        if (!at.empty()) ec = commit(at, config_.default_api_timeout);
+      }
+      // A commit refused as stale means the generation was already over: lost, not revoked.
+      auto& callback = is_stale_generation(ec) ? listener_.on_lost : listener_.on_revoked;
+      if (!given_up.empty() && callback) callback(given_up);
+      set_assignment({});
+      break;
+    }
+    case GroupChange::Kind::lost: {
+      const std::vector<TopicPartition> lost = assignment();
+      set_assignment({});
+      if (!lost.empty() && listener_.on_lost) listener_.on_lost(lost);
+      break;
+    }
+    case GroupChange::Kind::failed:
+      set_assignment({});
+      records_.error_ = change.error;
+      records_.error_detail_ = change.detail;
+      return;
+  }
+  member_ = GroupMember{-1, {}, config_.group_instance_id};
+  asio::post(io_, [m = membership_] { m->rejoin(); });
 }
 
 std::vector<TopicPartition> ConsumerImpl::assignment() const {
@@ -294,10 +412,17 @@ void ConsumerImpl::fill() {
       continue;
     }
     if (pending_.empty()) break;
+    // A group change waits for the next poll once records are taken: they
+    // belong to the assignment before it.
+    if (pending_.front().kind == FetchEvent::Kind::group && !out.empty()) break;
     FetchEvent e = std::move(pending_.front());
     pending_.pop_front();
     if (e.kind == FetchEvent::Kind::commit_done) {
       commit_finished(e);
+      continue;
+    }
+    if (e.kind == FetchEvent::Kind::group) {
+      if (subscribed_) apply(*e.group);
       continue;
     }
     auto it = owned_.find(e.partition);
@@ -309,7 +434,8 @@ void ConsumerImpl::fill() {
       case FetchEvent::Kind::records:
         if (o.position == e.fetch_offset && !o.paused) drain_.start(std::move(e));
         break;
-      case FetchEvent::Kind::commit_done: break;
+      case FetchEvent::Kind::commit_done:
+      case FetchEvent::Kind::group: break;
     }
   }
 }
@@ -360,8 +486,11 @@ std::error_code ConsumerImpl::commit(const CommitOffsets& offsets, std::chrono::
   auto entries = std::make_shared<std::vector<OffsetEntry>>(entries_of(offsets));
   const Clock::time_point deadline = Clock::now() + timeout;
   return run_on_io(
-      [group = offsets_, entries, deadline]() -> asio::awaitable<std::error_code> {
-        co_return co_await group->commit(*entries, GroupMember{}, deadline);
+      [group = offsets_, membership = membership_, member = member_, entries,
+       deadline]() -> asio::awaitable<std::error_code> {
+        std::error_code ec = co_await group->commit(*entries, member, deadline);
+        if (membership && is_stale_generation(ec)) membership->fenced(member.generation, ec);
+        co_return ec;
       },
       timeout);
 }
@@ -382,8 +511,11 @@ void ConsumerImpl::commit_async(CommitOffsets offsets, CommitCallback callback) 
   const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
   asio::co_spawn(
       io_,
-      [group = offsets_, entries, deadline]() -> asio::awaitable<std::error_code> {
-        co_return co_await group->commit(*entries, GroupMember{}, deadline);
+      [group = offsets_, membership = membership_, member = member_, entries,
+       deadline]() -> asio::awaitable<std::error_code> {
+        std::error_code ec = co_await group->commit(*entries, member, deadline);
+        if (membership && is_stale_generation(ec)) membership->fenced(member.generation, ec);
+        co_return ec;
       },
       [queue = queue_, id](std::exception_ptr failure, std::error_code ec) {
         FetchEvent e;

@@ -7,6 +7,10 @@
 // whatever was fetched before it. With a group.id, GroupOffsets (io thread)
 // commits and fetches the group's offsets; asynchronous commits report back
 // through the FetchQueue and their callbacks run at the end of poll().
+// After subscribe(), GroupMembership (io thread) keeps the consumer in its
+// group; the partitions it assigns, revokes or reports lost arrive through
+// the FetchQueue too, and poll() applies them (and calls the listener)
+// between two polls' records, never in the middle of one's.
 // Threads: one user thread at a time calls the public members; the network
 // side runs on io_thread_ and is reached by asio::post.
 #pragma once
@@ -26,6 +30,7 @@
 
 #include "consumer/fetch_queue.hpp"
 #include "consumer/fetcher.hpp"
+#include "consumer/group_membership.hpp"
 #include "consumer/group_offsets.hpp"
 #include "consumer/offset_lookup.hpp"
 #include "consumer/record_drain.hpp"
@@ -42,6 +47,11 @@ class ConsumerImpl {
 
   void assign(std::vector<TopicPartition> partitions);
   std::vector<TopicPartition> assignment() const;
+  std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener);
+  void unsubscribe();
+  std::vector<std::string> subscription() const { return subscription_; }
+  // group.id, instance id, and the generation and member id commits carry now.
+  GroupMember group_member() const { return member_; }
   const ConsumerRecords& poll(std::chrono::milliseconds timeout);
   std::error_code position(const TopicPartition& partition, std::int64_t& offset, std::chrono::milliseconds timeout);
   std::error_code seek(const TopicPartition& partition, StartPosition start);
@@ -75,6 +85,14 @@ class ConsumerImpl {
   };
 
   const std::string* intern(std::string_view topic);
+  // Replaces the partitions read (assign(), or the group's assignment).
+  void set_assignment(const std::vector<TopicPartition>& partitions);
+  // Applies a GroupChange from the membership (inside poll()).
+  void apply(const GroupChange& change);
+  // unsubscribe() and close(): on_revoked, then LeaveGroup.
+  void leave_group();
+  // Tells the membership a commit of `member`'s generation was refused as stale.
+  static bool is_stale_generation(std::error_code ec);
   Owned* owned(const TopicPartition& tp, PartitionKey& key);
   // Moves events from pending_ into records_ until max.poll.records or an error.
   void fill();
@@ -99,6 +117,7 @@ class ConsumerImpl {
   std::shared_ptr<MetadataCache> cache_;  // io thread
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id; used on the io thread
   std::shared_ptr<Fetcher> fetcher_;
+  std::shared_ptr<GroupMembership> membership_;  // null without group.id; io thread
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;
   bool closed_ = false;
@@ -115,6 +134,10 @@ class ConsumerImpl {
   std::uint64_t next_commit_ = 1;
   std::map<std::uint64_t, PendingCommit> async_commits_;  // sent, not answered
   std::vector<std::pair<PendingCommit, std::error_code>> finished_commits_;
+  bool subscribed_ = false;
+  std::vector<std::string> subscription_;
+  RebalanceListener listener_;
+  GroupMember member_;  // generation -1 and no member id unless the group assigned the partitions
 };
 
 }  // namespace kwire::detail

@@ -1,8 +1,8 @@
 // What the consumer's io thread hands to the polling thread: fetched
 // partition data (views into a response frame kept alive by a shared
-// FetchedFrame), positions found by an offset lookup, and errors that stop
-// a partition. One mutex-guarded queue, locked once per response or event,
-// never per record. The bytes of frames not yet released by poll() are
+// FetchedFrame), positions found by an offset lookup, errors that stop a
+// partition, finished commits and group membership changes. One
+// mutex-guarded queue, locked once per response or event, never per record. The bytes of frames not yet released by poll() are
 // counted, and the io thread stops fetching above fetch.buffer.bytes.
 // Threads: push from the io thread, take/wait from the polling thread.
 #pragma once
@@ -72,6 +72,8 @@ class FetchedFrame {
   std::int64_t bytes_;
 };
 
+struct GroupChange;  // consumer/group_membership.hpp
+
 struct AbortedTxn {
   std::int64_t producer_id = 0;
   std::int64_t first_offset = 0;
@@ -83,6 +85,7 @@ struct FetchEvent {
     position,  // the partition's position is now `fetch_offset` (an offset lookup or reset)
     error,     // the partition stopped: `error`, `detail`; fetching resumes after a seek
     commit_done,  // the asynchronous commit numbered `generation` finished with `error`
+    group,        // the group membership changed the partitions: `group`
   };
   Kind kind = Kind::records;
   PartitionKey partition;
@@ -94,6 +97,7 @@ struct FetchEvent {
   std::vector<AbortedTxn> aborted;  // read_committed only, by first_offset
   std::error_code error;
   std::string detail;
+  std::shared_ptr<GroupChange> group;
 };
 
 class FetchQueue {

@@ -1,0 +1,135 @@
+// A subscribed consumer's membership of its group, classic protocol:
+// JoinGroup (KIP-394: MEMBER_ID_REQUIRED is answered by joining again with
+// the id the coordinator gave), then, for the leader, the assignment (range
+// or roundrobin over the members' ConsumerProtocol subscriptions and the
+// partition counts of their topics), SyncGroup, and a Heartbeat every
+// heartbeat.interval.ms while the generation lasts. Heartbeats run here, on
+// the io thread, so a slow poll() loop does not end the session.
+//
+// The partitions themselves change on the polling thread, inside poll():
+// each change goes there as a GroupChange through the FetchQueue.
+// - assigned: the SyncGroup's partitions, and the generation and member id
+//   that commits must carry from then on;
+// - revoke: the group is rebalancing (eager protocol): poll() commits (with
+//   auto-commit), gives every partition up, then calls rejoin();
+// - lost: the coordinator no longer knows this generation (ILLEGAL_GENERATION,
+//   UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID): nothing is committed, poll()
+//   drops the partitions and calls rejoin();
+// - failed: an error that ends the membership (authorization, an assignor
+//   no member shares, ...).
+// Between revoke/lost and rejoin() no heartbeat is sent: like the Java
+// client, a member whose application does not poll within the rebalance
+// timeout (max.poll.interval.ms) is left out of the next generation.
+//
+// io_context thread only (like the pool, the cache and GroupOffsets).
+#pragma once
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "cluster/metadata_cache.hpp"
+#include "consumer/fetch_queue.hpp"
+#include "consumer/group_offsets.hpp"
+#include "kwire/consumer.hpp"
+
+namespace kwire::detail {
+
+struct GroupChange {
+  enum class Kind : std::uint8_t { assigned, revoke, lost, failed };
+  Kind kind = Kind::assigned;
+  std::vector<TopicPartition> partitions;  // assigned
+  GroupMember member;                      // assigned: who commits in this generation
+  std::error_code error;                   // lost, failed
+  std::string detail;
+};
+
+struct MembershipOptions {
+  std::string group_id;
+  std::optional<std::string> instance_id;
+  std::chrono::milliseconds session_timeout{45000};
+  std::chrono::milliseconds rebalance_timeout{300000};  // max.poll.interval.ms
+  std::chrono::milliseconds heartbeat_interval{3000};
+  std::chrono::milliseconds retry_backoff{100};
+  std::chrono::milliseconds request_timeout{30000};
+  std::vector<std::string> assignors;  // protocol names, preferred first
+  std::string rack;
+};
+
+class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  GroupMembership(asio::any_io_executor executor, std::shared_ptr<MetadataCache> cache,
+                  std::shared_ptr<GroupOffsets> offsets, MembershipOptions options, std::shared_ptr<FetchQueue> queue);
+
+  // Joins with these topics, or (already a member) rebalances for them.
+  void subscribe(std::vector<std::string> topics);
+  // poll() has applied a revoke or lost change: join the next generation.
+  void rejoin();
+  // A commit of `generation` was refused as stale: the partitions are lost.
+  void fenced(std::int32_t generation, std::error_code ec);
+  // Leaves the group (LeaveGroup, except a static member, which keeps its
+  // place for session.timeout.ms as KIP-345 intends) and forgets the subscription.
+  asio::awaitable<std::error_code> leave(Clock::time_point deadline);
+  void stop();
+
+  // Counts JoinGroup requests sent (tests read it through the consumer).
+  std::uint64_t joins() const noexcept { return joins_; }
+
+ private:
+  enum class State : std::uint8_t { idle, joining, stable, waiting_for_poll, stopped };
+  struct Joined;
+
+  static asio::awaitable<void> run(std::shared_ptr<GroupMembership> self);
+  // One JoinGroup/SyncGroup round; pushes `assigned` on success.
+  asio::awaitable<std::error_code> join_and_sync();
+  asio::awaitable<std::error_code> join(Joined& joined);
+  asio::awaitable<std::error_code> assign_as_leader(const Joined& joined,
+                                                    std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& out);
+  asio::awaitable<std::error_code> sync(const Joined& joined,
+                                        const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& assignments,
+                                        std::vector<TopicPartition>& mine);
+  // Heartbeats until the generation ends (or the membership is left).
+  asio::awaitable<void> heartbeat();
+  // Sends to the group coordinator; coordinator moves and lost connections
+  // make it look the coordinator up again next time.
+  template <typename Resp, typename Req>
+  asio::awaitable<std::error_code> to_coordinator(const Req& request, std::chrono::milliseconds timeout,
+                                                  std::optional<std::int16_t> min_version,
+                                                  std::optional<std::int16_t> max_version,
+                                                  net::Response<Resp>& response);
+  std::error_code coordinator_error(std::error_code ec);
+  // Ends the generation: the polling thread applies `change`, then calls rejoin().
+  void end_generation(GroupChange change);
+  void push(GroupChange change);
+  asio::awaitable<void> sleep_until(Clock::time_point when);
+  void wake();
+  GroupMember member() const;
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<MetadataCache> cache_;
+  std::shared_ptr<GroupOffsets> offsets_;
+  const MembershipOptions options_;
+  std::shared_ptr<FetchQueue> queue_;
+  asio::steady_timer wake_timer_;
+  bool running_ = false;
+
+  State state_ = State::idle;
+  std::vector<std::string> topics_;
+  bool resubscribe_ = false;  // the subscription changed since the last join
+  std::string member_id_;
+  std::int32_t generation_ = -1;
+  std::uint64_t epoch_ = 0;  // bumped by leave(): answers to older requests are dropped
+  std::uint64_t joins_ = 0;
+};
+
+}  // namespace kwire::detail
