@@ -80,3 +80,19 @@ TEST_CASE("a read_committed consumer sends no ListOffsets below v2 (no isolation
           "[conformance][semantics][mock]") {
   check_floor(2 /* ListOffsets */, 1);
 }
+
+// ListOffsets v0 answers with a list of "old-style" offsets instead of one
+// offset; kwire reads the first. Against the mock capped at v0, the
+// beginning and end of a partition holding three records are 0 and 3.
+TEST_CASE("ListOffsets v0: the offset is the first of the old-style offsets", "[conformance][semantics][mock]") {
+  kwire::test::MockCluster cluster(1, {{"floor", 1}});
+  for (int i = 0; i < 3; ++i) write_one(cluster.bootstrap());
+  cluster.set_api_version(2 /* ListOffsets */, 0, 0);
+  kwire::Consumer consumer(kwire::Properties{{"bootstrap.servers", cluster.bootstrap()}});
+  const std::vector<kwire::TopicPartition> partitions{{"floor", 0}};
+  std::vector<std::int64_t> beginning, end;
+  CHECK(consumer.beginning_offsets(partitions, beginning, 10s) == std::error_code());
+  CHECK(consumer.end_offsets(partitions, end, 10s) == std::error_code());
+  CHECK(beginning == std::vector<std::int64_t>{0});
+  CHECK(end == std::vector<std::int64_t>{3});
+}

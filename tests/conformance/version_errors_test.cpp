@@ -6,8 +6,10 @@
 // - TRANSACTION_ABORTABLE (KIP-890 part 1) on Produce v11, AddOffsetsToTxn
 //   v4, TxnOffsetCommit v4: the transaction must be aborted, then the
 //   producer goes on (the aborted records are not read back);
+// - TRANSACTION_ABORTABLE on InitProducerId v5 at init: fatal (no id yet);
 // - PRODUCER_FENCED on InitProducerId v4, AddPartitionsToTxn v2, EndTxn v2:
 //   fatal, every later call fails with it;
+// - KAFKA_STORAGE_ERROR on Produce v4: retriable, written once;
 // - Produce v8's per-record errors (INVALID_RECORD): the batch fails with
 //   the broker's error.
 #include <catch2/catch.hpp>
@@ -90,6 +92,25 @@ void abort_then_go_on(kwire::Producer& producer, const std::string& after) {
   CHECK(producer.commit_transaction(10s) == std::error_code());
 }
 
+// `api` (AddOffsetsToTxn or TxnOffsetCommit) at v4 answers
+// TRANSACTION_ABORTABLE: send_offsets_to_transaction fails with it, the
+// abort works, the offset is not committed and the next transaction is.
+void offsets_refused_then_go_on(std::int16_t api, const std::string& transactional_id) {
+  auto broker = broker_at(api, 4);
+  broker->add_api_fault({api, kwire::test::ApiFaultAction::error, kTransactionAbortable});
+  kwire::Producer producer(transactional(broker->bootstrap(), transactional_id));
+  REQUIRE(producer.init_transactions(10s) == std::error_code());
+  REQUIRE(producer.begin_transaction() == std::error_code());
+  CHECK(send_one(producer, "aborted") == std::error_code());
+  const auto ec = producer.send_offsets_to_transaction({{"input", 0, 42, std::nullopt, -1}}, group(), 10s);
+  INFO("send_offsets_to_transaction: " << ec.message());
+  CHECK(ec == kafka_errc::transaction_abortable);
+  abort_then_go_on(producer, "after");
+  producer.close(5s);
+  CHECK(committed_values(*broker) == std::vector<std::string>{"after"});
+  CHECK(broker->committed_offset("obligations-group", "input", 0) == std::nullopt);
+}
+
 }  // namespace
 
 TEST_CASE("TRANSACTION_ABORTABLE at the versions that introduced it: abort, then go on",
@@ -109,36 +130,8 @@ TEST_CASE("TRANSACTION_ABORTABLE at the versions that introduced it: abort, then
     producer.close(5s);
     CHECK(committed_values(*broker) == std::vector<std::string>{"after"});
   }
-  SECTION("AddOffsetsToTxn v4") {
-    auto broker = broker_at(kAddOffsetsToTxn, 4);
-    broker->add_api_fault({kAddOffsetsToTxn, kwire::test::ApiFaultAction::error, kTransactionAbortable});
-    kwire::Producer producer(transactional(broker->bootstrap(), "abortable-add-offsets"));
-    REQUIRE(producer.init_transactions(10s) == std::error_code());
-    REQUIRE(producer.begin_transaction() == std::error_code());
-    CHECK(send_one(producer, "aborted") == std::error_code());
-    const auto ec = producer.send_offsets_to_transaction({{"input", 0, 42, std::nullopt, -1}}, group(), 10s);
-    INFO("send_offsets_to_transaction: " << ec.message());
-    CHECK(ec == kafka_errc::transaction_abortable);
-    abort_then_go_on(producer, "after");
-    producer.close(5s);
-    CHECK(committed_values(*broker) == std::vector<std::string>{"after"});
-    CHECK(broker->committed_offset("obligations-group", "input", 0) == std::nullopt);
-  }
-  SECTION("TxnOffsetCommit v4") {
-    auto broker = broker_at(kTxnOffsetCommit, 4);
-    broker->add_api_fault({kTxnOffsetCommit, kwire::test::ApiFaultAction::error, kTransactionAbortable});
-    kwire::Producer producer(transactional(broker->bootstrap(), "abortable-txn-offset-commit"));
-    REQUIRE(producer.init_transactions(10s) == std::error_code());
-    REQUIRE(producer.begin_transaction() == std::error_code());
-    CHECK(send_one(producer, "aborted") == std::error_code());
-    const auto ec = producer.send_offsets_to_transaction({{"input", 0, 42, std::nullopt, -1}}, group(), 10s);
-    INFO("send_offsets_to_transaction: " << ec.message());
-    CHECK(ec == kafka_errc::transaction_abortable);
-    abort_then_go_on(producer, "after");
-    producer.close(5s);
-    CHECK(committed_values(*broker) == std::vector<std::string>{"after"});
-    CHECK(broker->committed_offset("obligations-group", "input", 0) == std::nullopt);
-  }
+  SECTION("AddOffsetsToTxn v4") { offsets_refused_then_go_on(kAddOffsetsToTxn, "abortable-add-offsets"); }
+  SECTION("TxnOffsetCommit v4") { offsets_refused_then_go_on(kTxnOffsetCommit, "abortable-txn-offset-commit"); }
 }
 
 TEST_CASE("PRODUCER_FENCED at the versions that introduced it: fatal, every later call fails",
@@ -178,6 +171,38 @@ TEST_CASE("PRODUCER_FENCED at the versions that introduced it: fatal, every late
     producer.close(5s);
     CHECK(committed_values(*broker).empty());
   }
+}
+
+// No producer id yet, so there is no transaction to abort: kwire treats it
+// as fatal, as it does every InitProducerId error but a timeout.
+TEST_CASE("InitProducerId v5 TRANSACTION_ABORTABLE at init: init_transactions fails, nothing is sent",
+          "[conformance][semantics][txn]") {
+  auto broker = broker_at(kInitProducerId, 5);
+  broker->add_api_fault({kInitProducerId, kwire::test::ApiFaultAction::error, kTransactionAbortable});
+  kwire::Producer producer(transactional(broker->bootstrap(), "abortable-init"));
+  CHECK(producer.init_transactions(10s) == kafka_errc::transaction_abortable);
+  CHECK(producer.begin_transaction() == kafka_errc::transaction_abortable);
+  producer.close(5s);
+  CHECK(committed_values(*broker).empty());
+}
+
+TEST_CASE("Produce v4 KAFKA_STORAGE_ERROR: retriable, the batch is sent again and written once",
+          "[conformance][semantics]") {
+  constexpr std::int16_t kKafkaStorageError = 56;
+  auto broker = broker_at(kProduce, 4);
+  kwire::test::ProduceFault fault;
+  fault.error = kKafkaStorageError;
+  broker->add_produce_fault(fault);
+  kwire::Producer producer(kwire::Properties{{"bootstrap.servers", broker->bootstrap()},
+                                             {"linger.ms", "0"},
+                                             {"retry.backoff.ms", "10"},
+                                             {"request.timeout.ms", "5000"},
+                                             {"delivery.timeout.ms", "10000"}});
+  CHECK(send_one(producer, "stored") == std::error_code());
+  producer.close(5s);
+  CHECK(broker->produce_errors_seen(kKafkaStorageError) == 1);
+  CHECK(broker->produce_requests_seen() >= 2);
+  CHECK(committed_values(*broker) == std::vector<std::string>{"stored"});
 }
 
 TEST_CASE("Produce v8 per-record errors: the batch fails with the broker's error", "[conformance][semantics]") {

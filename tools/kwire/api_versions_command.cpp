@@ -3,8 +3,8 @@
 // exchange kwire's connection layer does on connect.
 #include <cstdio>
 
-#include "cli/cluster_target.hpp"
 #include "cli/common_options.hpp"
+#include "cli/session_command.hpp"
 #include "commands.hpp"
 #include "kwire/protocol/api_table.hpp"
 
@@ -20,20 +20,15 @@ constexpr CommandSpec kCommand{"api-versions", kSynopsis, kOptions};
 
 int run_api_versions(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
-  if (!parsed.args) return parsed.exit_code;
-  const auto& a = *parsed.args;
-  SessionOptions options;
-  std::string why;
-  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
-  auto target = resolve_cluster(a, "api-versions");
-  if (!target) return 1;
+  auto opened = open_session_command(kCommand, argc, argv);
+  if (!opened.command) return opened.exit_code;
+  const ClusterTarget& target = opened.command->target;
 
-  BrokerSession session(target->bootstrap, options);
+  BrokerSession session(target.bootstrap, opened.command->options);
   std::string detail;
   auto [ec, conn] = session.run(session.bootstrap_connection(detail));
   if (ec) {
-    std::fprintf(stderr, "kwire api-versions: cannot reach %s: %s\n", target->bootstrap.c_str(), detail.c_str());
+    std::fprintf(stderr, "kwire api-versions: cannot reach %s: %s\n", target.bootstrap.c_str(), detail.c_str());
     return 1;
   }
   std::printf("Broker %s:%u answered ApiVersions v%d; %zu APIs:\n", conn->host().c_str(), conn->port(),

@@ -3,8 +3,8 @@
 // Metadata messages.
 #include <cstdio>
 
-#include "cli/cluster_target.hpp"
 #include "cli/common_options.hpp"
+#include "cli/session_command.hpp"
 #include "commands.hpp"
 #include "kwire/protocol/errors.hpp"
 
@@ -30,26 +30,22 @@ std::string join(const std::vector<std::int32_t>& ids) {
 
 int run_metadata(int argc, char** argv) {
   using namespace kwire::tool;
-  auto parsed = parse_or_usage(kCommand, argc, argv, 2);
-  if (!parsed.args) return parsed.exit_code;
-  const auto& a = *parsed.args;
-  SessionOptions options;
-  std::string why;
-  if (!session_options_from(a, options, why)) return usage_error(kCommand, why);
-  auto target = resolve_cluster(a, "metadata");
-  if (!target) return 1;
+  auto opened = open_session_command(kCommand, argc, argv);
+  if (!opened.command) return opened.exit_code;
+  const auto& a = opened.command->args;
+  const ClusterTarget& target = opened.command->target;
 
-  BrokerSession session(target->bootstrap, options);
+  BrokerSession session(target.bootstrap, opened.command->options);
   std::optional<std::vector<std::string>> topics;
   if (a.has("t")) topics = a.all("t");
   std::string detail;
   auto [ec, md] = session.run(session.metadata(topics, detail));
   if (ec) {
-    std::fprintf(stderr, "kwire metadata: cannot get metadata from %s: %s\n", target->bootstrap.c_str(),
+    std::fprintf(stderr, "kwire metadata: cannot get metadata from %s: %s\n", target.bootstrap.c_str(),
                  detail.c_str());
     return 1;
   }
-  std::printf("Metadata from %s (cluster id %s, controller %d):\n", target->bootstrap.c_str(),
+  std::printf("Metadata from %s (cluster id %s, controller %d):\n", target.bootstrap.c_str(),
               md.cluster_id ? md.cluster_id->c_str() : "none", md.controller_id);
   std::printf(" %zu broker%s:\n", md.brokers.size(), md.brokers.size() == 1 ? "" : "s");
   for (const auto& b : md.brokers)
