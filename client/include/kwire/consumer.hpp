@@ -149,7 +149,9 @@ class Consumer {
   // from inside poll(). Heartbeats go out from the consumer's own thread.
   // Commits carry the generation and member id; a commit the coordinator
   // refuses as stale (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) is not made and
-  // the partitions are reported lost. no_group_id, assignment_conflict
+  // the partitions are reported lost. With no poll() for max.poll.interval.ms
+  // the consumer leaves the group; the next poll() reports its partitions
+  // lost and joins again. no_group_id, assignment_conflict
   // (partitions assign()ed), unsupported_assignor, consumer_closed.
   std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener = {});
   // Commits (enable.auto.commit), calls on_revoked, leaves the group (LeaveGroup).

@@ -14,6 +14,7 @@ enum class consumer_errc {
   no_group_id,                 // commit()/committed()/subscribe() without group.id
   assignment_conflict,         // subscribe() with partitions assign()ed, or assign() while subscribed
   unsupported_assignor,        // subscribe() with no partition.assignment.strategy kwire runs yet
+  poll_interval_exceeded,      // no poll() for max.poll.interval.ms: the consumer left its group
 };
 
 const std::error_category& consumer_category() noexcept;

@@ -20,6 +20,8 @@ class ConsumerCategory final : public std::error_category {
         return "assign() and subscribe() do not mix: unsubscribe() or assign({}) first";
       case consumer_errc::unsupported_assignor:
         return "no assignor of partition.assignment.strategy is supported yet (range, roundrobin are)";
+      case consumer_errc::poll_interval_exceeded:
+        return "max.poll.interval.ms passed without a poll(): the consumer left its group";
     }
     return "unknown consumer error";
   }

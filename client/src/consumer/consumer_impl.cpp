@@ -67,6 +67,7 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       queue_(std::make_shared<FetchQueue>()),
       memory_(std::make_shared<FetchMemory>(config_.fetch_buffer_bytes)),
       work_(asio::make_work_guard(io_)),
+      polls_(std::make_shared<PollTimer>()),
       drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed),
       auto_commit_(config_.group_id && config_.enable_auto_commit),
       next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
@@ -78,7 +79,8 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
                                        offsets_);
   if (offsets_)
     membership_ =
-        std::make_shared<GroupMembership>(io_.get_executor(), cache, offsets_, membership_options(config_), queue_);
+        std::make_shared<GroupMembership>(io_.get_executor(), cache, offsets_, membership_options(config_), queue_,
+                                          polls_);
   member_.instance_id = config_.group_instance_id;
   std::weak_ptr<Fetcher> weak = fetcher_;
   memory_->set_on_below_limit([this, weak] {
@@ -451,6 +453,12 @@ const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
     records_.error_ = consumer_errc::consumer_closed;
     return records_;
   }
+  // A listener or commit callback that throws still ends this poll for the poll timer.
+  struct Polling {
+    PollTimer& timer;
+    explicit Polling(PollTimer& t) : timer(t) { timer.entered(); }
+    ~Polling() { timer.left(); }
+  } polling(*polls_);
   auto_commit_if_due();
   const Clock::time_point deadline = Clock::now() + timeout;
   queue_->take(pending_, Clock::now());

@@ -118,6 +118,7 @@ class ConsumerImpl {
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id; used on the io thread
   std::shared_ptr<Fetcher> fetcher_;
   std::shared_ptr<GroupMembership> membership_;  // null without group.id; io thread
+  std::shared_ptr<PollTimer> polls_;  // poll() marks it, the membership reads it (max.poll.interval.ms)
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;
   bool closed_ = false;

@@ -61,12 +61,13 @@ struct GroupMembership::Joined {
 
 GroupMembership::GroupMembership(asio::any_io_executor executor, std::shared_ptr<MetadataCache> cache,
                                  std::shared_ptr<GroupOffsets> offsets, MembershipOptions options,
-                                 std::shared_ptr<FetchQueue> queue)
+                                 std::shared_ptr<FetchQueue> queue, std::shared_ptr<const PollTimer> polls)
     : executor_(executor),
       cache_(std::move(cache)),
       offsets_(std::move(offsets)),
       options_(std::move(options)),
       queue_(std::move(queue)),
+      polls_(std::move(polls)),
       wake_timer_(executor) {}
 
 void GroupMembership::subscribe(std::vector<std::string> topics) {
@@ -304,17 +305,32 @@ asio::awaitable<std::error_code> GroupMembership::sync(
   co_return std::error_code{};
 }
 
+bool GroupMembership::poll_overdue(Clock::time_point since) const {
+  if (polls_->inside()) return false;
+  return std::max(polls_->last(), since) + options_.rebalance_timeout <= Clock::now();
+}
+
 asio::awaitable<void> GroupMembership::heartbeat() {
   Clock::time_point next = Clock::now() + options_.heartbeat_interval;
+  // Java's poll timer starts again with each generation: an application that
+  // waited before its first poll() is not thrown out as soon as it joins.
+  const Clock::time_point since = Clock::now();
   const std::uint64_t epoch = epoch_;
   while (state_ == State::stable && epoch_ == epoch) {
-    co_await sleep_until(next);
+    // Inside a poll() the application is polling: look again at the next heartbeat.
+    const Clock::time_point poll_due =
+        polls_->inside() ? next : std::max(polls_->last(), since) + options_.rebalance_timeout;
+    co_await sleep_until(std::min(next, poll_due));
     if (state_ != State::stable || epoch_ != epoch) co_return;
     if (resubscribe_) {  // eager: give everything up, then join with the new topics
       end_generation({GroupChange::Kind::revoke, {}, {}, {}, "subscription changed"});
       co_return;
     }
-    if (Clock::now() < next) continue;  // woken early for nothing
+    if (poll_overdue(since)) {
+      co_await leave_for_poll_timeout(epoch);
+      co_return;
+    }
+    if (Clock::now() < next) continue;  // woken early, or a poll() came in time
     msg::HeartbeatRequest req;
     req.group_id = options_.group_id;
     req.generation_id = generation_;
@@ -344,6 +360,22 @@ asio::awaitable<void> GroupMembership::heartbeat() {
   }
 }
 
+asio::awaitable<void> GroupMembership::leave_for_poll_timeout(std::uint64_t epoch) {
+  const std::string gone = std::exchange(member_id_, {});
+  const std::int32_t generation = std::exchange(generation_, -1);
+  // Nothing heartbeats, joins or takes a commit's fencing while LeaveGroup is out.
+  state_ = State::waiting_for_poll;
+  if (!options_.instance_id) {
+    // Unanswered or refused, the session ends anyway: only sooner with an answer.
+    co_await send_leave_group(gone, Clock::now() + std::min(options_.request_timeout, options_.session_timeout));
+  }
+  if (epoch_ != epoch) co_return;  // unsubscribed or closed meanwhile
+  push({GroupChange::Kind::lost, {}, {}, make_error_code(consumer_errc::poll_interval_exceeded),
+        "no poll() for max.poll.interval.ms (" + std::to_string(options_.rebalance_timeout.count()) +
+            " ms): left generation " + std::to_string(generation) + " of group " + options_.group_id});
+  wake();
+}
+
 asio::awaitable<std::error_code> GroupMembership::leave(Clock::time_point deadline) {
   const bool was_member = !member_id_.empty() && state_ != State::idle && state_ != State::stopped;
   ++epoch_;
@@ -356,6 +388,10 @@ asio::awaitable<std::error_code> GroupMembership::leave(Clock::time_point deadli
   // A static member stays in the group until its session times out, so a
   // restart within session.timeout.ms gets its partitions back (KIP-345).
   if (!was_member || options_.instance_id) co_return std::error_code{};
+  co_return co_await send_leave_group(member_id, deadline);
+}
+
+asio::awaitable<std::error_code> GroupMembership::send_leave_group(std::string member_id, Clock::time_point deadline) {
   std::int32_t node = -1;
   if (std::error_code ec =
           co_await offsets_->coordinator().find(CoordinatorType::group, options_.group_id, deadline, node))

@@ -20,6 +20,11 @@
 // Between revoke/lost and rejoin() no heartbeat is sent: like the Java
 // client, a member whose application does not poll within the rebalance
 // timeout (max.poll.interval.ms) is left out of the next generation.
+// Heartbeats alone do not keep a stuck application in the group either: when
+// max.poll.interval.ms passes with no poll() (counted from the later of the
+// last poll and the start of the generation, as Java's poll timer), the
+// member leaves (LeaveGroup; a static member just stops heartbeating, its
+// session ends) and poll() reports the partitions lost and joins again.
 //
 // io_context thread only (like the pool, the cache and GroupOffsets).
 #pragma once
@@ -28,6 +33,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -52,6 +58,27 @@ struct GroupChange {
   std::string detail;
 };
 
+// When the application last called poll(): written by the polling thread
+// (twice a poll, no lock), read by the heartbeat loop.
+class PollTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  void entered() noexcept { inside_.store(true, std::memory_order_relaxed); }
+  void left() noexcept {
+    last_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    inside_.store(false, std::memory_order_release);
+  }
+  // A poll() waiting for records (or running the listener) counts as polling.
+  bool inside() const noexcept { return inside_.load(std::memory_order_acquire); }
+  Clock::time_point last() const noexcept {
+    return Clock::time_point(Clock::duration(last_.load(std::memory_order_relaxed)));
+  }
+
+ private:
+  std::atomic<Clock::rep> last_{Clock::now().time_since_epoch().count()};
+  std::atomic<bool> inside_{false};
+};
+
 struct MembershipOptions {
   std::string group_id;
   std::optional<std::string> instance_id;
@@ -69,7 +96,8 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
   using Clock = std::chrono::steady_clock;
 
   GroupMembership(asio::any_io_executor executor, std::shared_ptr<MetadataCache> cache,
-                  std::shared_ptr<GroupOffsets> offsets, MembershipOptions options, std::shared_ptr<FetchQueue> queue);
+                  std::shared_ptr<GroupOffsets> offsets, MembershipOptions options, std::shared_ptr<FetchQueue> queue,
+                  std::shared_ptr<const PollTimer> polls);
 
   // Joins with these topics, or (already a member) rebalances for them.
   void subscribe(std::vector<std::string> topics);
@@ -100,6 +128,12 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
                                         std::vector<TopicPartition>& mine);
   // Heartbeats until the generation ends (or the membership is left).
   asio::awaitable<void> heartbeat();
+  // max.poll.interval.ms passed without a poll() in the generation begun at `since`.
+  bool poll_overdue(Clock::time_point since) const;
+  // Leaves the group for that (see above); poll() hears of it as lost.
+  asio::awaitable<void> leave_for_poll_timeout(std::uint64_t epoch);
+  // LeaveGroup for `member_id` (v3+ names it in the members list).
+  asio::awaitable<std::error_code> send_leave_group(std::string member_id, Clock::time_point deadline);
   // Sends to the group coordinator; coordinator moves and lost connections
   // make it look the coordinator up again next time.
   template <typename Resp, typename Req>
@@ -120,6 +154,7 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
   std::shared_ptr<GroupOffsets> offsets_;
   const MembershipOptions options_;
   std::shared_ptr<FetchQueue> queue_;
+  std::shared_ptr<const PollTimer> polls_;
   asio::steady_timer wake_timer_;
   bool running_ = false;
 

@@ -241,6 +241,62 @@ TEST_CASE("A kwire and a librdkafka consumer share a group's partitions, none re
   REQUIRE(!kw.commit());
 }
 
+TEST_CASE("A member that does not poll for max.poll.interval.ms leaves the group; poll() then reports its partitions lost",
+          "[consumer][group][mock]") {
+  kwire::test::MockCluster cluster(1);
+  const std::string topic = "stalled";
+  constexpr std::int32_t kPartitions = 4;
+  cluster.create_topic(topic, kPartitions);
+  const std::map<std::string, std::string> stall{{"max.poll.interval.ms", "4000"}};
+
+  Heard heard_a, heard_b;
+  kwire::Consumer a(member_props(cluster.bootstrap(), "g-stall", stall));
+  kwire::Consumer b(member_props(cluster.bootstrap(), "g-stall", stall));
+  REQUIRE(!a.subscribe({topic}, heard_a.listener()));
+  REQUIRE(!b.subscribe({topic}, heard_b.listener()));
+  Read read_a, read_b;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!splits(a.assignment(), b.assignment(), topic, kPartitions) && std::chrono::steady_clock::now() < deadline) {
+    poll_into(a, read_a);
+    poll_into(b, read_b);
+  }
+  REQUIRE(splits(a.assignment(), b.assignment(), topic, kPartitions));
+  const std::vector<TopicPartition> b_first = b.assignment();
+  const std::int32_t generation = b.group_metadata().generation_id;
+  CHECK(heard_b.lost.empty());
+
+  // b's application stalls; its heartbeats go on from the consumer's own
+  // thread, but must not keep it in the group: a ends up with everything.
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (a.assignment().size() != kPartitions && std::chrono::steady_clock::now() < deadline) poll_into(a, read_a);
+  REQUIRE(a.assignment().size() == kPartitions);
+  CHECK(a.group_metadata().generation_id > generation);
+  CHECK(heard_b.lost.empty());  // b hears of it only when it polls again
+  CHECK(b.assignment() == b_first);
+
+  // b polls again: its partitions were taken without a chance to commit
+  // (lost, not revoked), and it joins the group again.
+  const std::size_t b_revoked = heard_b.revoked.size();
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (heard_b.lost.empty() && std::chrono::steady_clock::now() < deadline) poll_into(b, read_b);
+  REQUIRE(heard_b.lost.size() == 1);
+  CHECK(heard_b.lost[0] == b_first);
+  CHECK(heard_b.revoked.size() == b_revoked);
+  CHECK(b.assignment().empty());
+  CHECK(b.group_metadata().generation_id == -1);
+
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (!splits(a.assignment(), b.assignment(), topic, kPartitions) && std::chrono::steady_clock::now() < deadline) {
+    poll_into(a, read_a);
+    poll_into(b, read_b);
+  }
+  REQUIRE(splits(a.assignment(), b.assignment(), topic, kPartitions));
+  CHECK(b.group_metadata().generation_id == a.group_metadata().generation_id);
+  CHECK(read_a.empty());
+  CHECK(read_b.empty());
+  REQUIRE(!b.commit());  // a member of the current generation again
+}
+
 TEST_CASE("subscribe() needs a group.id and does not mix with assign()", "[consumer][group]") {
   kwire::Consumer no_group(kwire::test::base("localhost:1"));
   CHECK(no_group.subscribe({"t"}) == kwire::consumer_errc::no_group_id);
