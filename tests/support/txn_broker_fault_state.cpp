@@ -53,7 +53,10 @@ std::optional<ProduceFault> FaultState::draw(bool request_wide_actions) {
   if (static_cast<int>(rng_() % 1000) >= random_->per_mille) return std::nullopt;
   ProduceFault f;
   f.action = candidates[rng_() % candidates.size()];
-  if (!random_->errors.empty()) f.error = random_->errors[rng_() % random_->errors.size()];
+  const auto& errors = f.action == ProduceFaultAction::write_then_error && !random_->write_errors.empty()
+                           ? random_->write_errors
+                           : random_->errors;
+  if (!errors.empty()) f.error = errors[rng_() % errors.size()];
   if (!random_->hostile.empty()) f.hostile = random_->hostile[rng_() % random_->hostile.size()];
   return f;
 }

@@ -77,12 +77,14 @@ struct ApiFault {
 // (and each request, for the request-wide actions) draws from a generator
 // seeded with `seed`; with probability per_mille/1000 it gets one of
 // `actions` (uniformly), with an error drawn from `errors` where the action
-// needs one.
+// needs one (from `write_errors` for write_then_error when that is not
+// empty: a broker answers only some errors after an append).
 struct RandomProduceFaults {
   std::uint64_t seed = 1;
   int per_mille = 0;
   std::vector<ProduceFaultAction> actions;
   std::vector<std::int16_t> errors;
+  std::vector<std::int16_t> write_errors;
   std::vector<HostileResponse> hostile = {HostileResponse::wrong_correlation_id, HostileResponse::half_frame_then_fin,
                                           HostileResponse::garbage};
 };

@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include <future>
+#include <memory>
 
 #include "config/topic_name.hpp"
 #include "kwire/errors.hpp"
@@ -166,7 +167,18 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
   const bool self = on_io_thread();
   accumulator_.close();
-  sender_->initiate_close(deadline);
+  // An open transaction would hold read_committed readers at its first
+  // offset until the coordinator times it out: abort it (EndTxn abort),
+  // bounded by the close timeout, as the Java client's sender does. Its
+  // queued records report errc::transaction_aborted, and so does whatever
+  // the deadline leaves. On the io thread (close from a report) nothing may
+  // block: the records then fail as aborted without an EndTxn.
+  std::error_code left_over = errc::producer_closed;
+  if (txn_ && txn_->available() && txn_->state().transaction_open()) {
+    left_over = errc::transaction_aborted;
+    if (!self) abort_open_transaction(deadline);
+  }
+  sender_->initiate_close(deadline, left_over);
   if (!self) {
     // The sender delivers what it can until the deadline, then fails the rest
     // itself; allow it a moment beyond the deadline to do so.
@@ -174,13 +186,13 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
     // Whatever is still queued is failed on the io thread, where reports run.
     std::promise<void> aborted;
     auto done = aborted.get_future();
-    asio::post(io_, [this, &aborted] {
-      accumulator_.abort_all(errc::producer_closed);
+    asio::post(io_, [this, &aborted, left_over] {
+      accumulator_.abort_all(left_over);
       if (backend_.shutdown) backend_.shutdown();
       aborted.set_value();
     });
     if (done.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-      accumulator_.abort_all(errc::producer_closed);
+      accumulator_.abort_all(left_over);
     }
   } else if (backend_.shutdown) {
     backend_.shutdown();
@@ -210,6 +222,16 @@ std::size_t ProducerImpl::purge(bool queued, bool in_flight) {
     if (io_.stopped()) return 0;
   }
   return purged.get();
+}
+
+void ProducerImpl::abort_open_transaction(Clock::time_point deadline) {
+  // The abort runs behind any transactional call still queued; it ends by
+  // `deadline` (its flush and EndTxn are bounded by it). A little slack lets
+  // its completion arrive; past that the sender's forced close settles the rest.
+  auto result = std::make_shared<std::promise<std::error_code>>();
+  auto aborted = result->get_future();
+  txn_->abort(deadline, [result](std::error_code ec) { result->set_value(ec); });
+  (void)aborted.wait_until(deadline + std::chrono::milliseconds(200));
 }
 
 std::error_code ProducerImpl::create_batch(BatchPtr& out) {

@@ -73,6 +73,8 @@ class ProducerImpl {
   // not closed, a transaction open, at most `limit` bytes, a partition count.
   std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
                              Clock::time_point deadline, std::int32_t& count);
+  // close(): aborts the open transaction, waiting until `deadline` at most.
+  void abort_open_transaction(Clock::time_point deadline);
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
 

@@ -92,10 +92,11 @@ void Sender::wake_on_io_thread() {
   timer_.cancel();
 }
 
-void Sender::initiate_close(Clock::time_point deadline) {
-  asio::post(executor_, [this, deadline] {
+void Sender::initiate_close(Clock::time_point deadline, std::error_code left_over) {
+  asio::post(executor_, [this, deadline, left_over] {
     closing_ = true;
     close_deadline_ = deadline;
+    close_error_ = left_over;
     wake_on_io_thread();
   });
 }
@@ -234,7 +235,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
       for (BatchPtr& batch : batches) batch->note_written();
     for (BatchPtr& batch : batches) {
       if (forced_) {
-        outcomes_.on_abandoned(*batch, errc::producer_closed, written);
+        outcomes_.on_abandoned(*batch, close_error_, written);
       } else if (ec) {
         const Verdict verdict = outcomes_.on_request_failed(*batch, ec, written, now);
         follow(std::move(batch), verdict);
@@ -257,7 +258,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
           outcomes_.on_partition_response(*batch, partition, now);
         } else {
           // Answered with an error: this attempt is settled, not written.
-          outcomes_.on_abandoned(*batch, errc::producer_closed, written && partition == nullptr);
+          outcomes_.on_abandoned(*batch, close_error_, written && partition == nullptr);
         }
       } else if (result.error) {
         const Verdict verdict = outcomes_.on_request_failed(*batch, result.error, written, now);
@@ -311,7 +312,7 @@ void Sender::force_close() {
   forced_ = true;
   // Queued batches, some of them waiting for a retry: each reports what is
   // known of its write (a retry may be in the log).
-  for (BatchPtr& batch : accumulator_.take_all()) outcomes_.on_abandoned(*batch, errc::producer_closed);
+  for (BatchPtr& batch : accumulator_.take_all()) outcomes_.on_abandoned(*batch, close_error_);
   transport_.cancel_all();
 }
 

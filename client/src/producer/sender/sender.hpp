@@ -30,8 +30,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
+#include "kwire/errors.hpp"
 #include "kwire/producer_config.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
@@ -88,9 +90,10 @@ class Sender {
   // Something may be ready sooner than planned (any thread).
   void wake();
   // Stop once everything is delivered, or at `deadline` fail whatever is left
-  // (queued and in flight) with errc::producer_closed. The caller closes the
-  // accumulator first so nothing new arrives. Any thread.
-  void initiate_close(Clock::time_point deadline);
+  // (queued and in flight) with `left_over` (errc::producer_closed, or
+  // errc::transaction_aborted when close() aborted an open transaction). The
+  // caller closes the accumulator first so nothing new arrives. Any thread.
+  void initiate_close(Clock::time_point deadline, std::error_code left_over = errc::producer_closed);
   // Blocks until the coroutine finished or `until`; true when finished.
   // Not on the io_context thread.
   bool wait_closed(Clock::time_point until);
@@ -135,6 +138,7 @@ class Sender {
   bool closing_ = false;
   bool forced_ = false;
   Clock::time_point close_deadline_{};
+  std::error_code close_error_ = errc::producer_closed;
   std::uint64_t requests_sent_ = 0;
   int max_in_flight_seen_ = 0;
 

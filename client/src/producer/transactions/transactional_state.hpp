@@ -60,6 +60,12 @@ class TransactionalState {
     return s == TxnState::in_transaction || s == TxnState::committing;
   }
   bool fatal() const noexcept { return state() == TxnState::fatal_error; }
+  // Begun and not yet ended: what close() must abort.
+  bool transaction_open() const noexcept {
+    TxnState s = state();
+    return s == TxnState::in_transaction || s == TxnState::committing || s == TxnState::aborting ||
+           s == TxnState::abortable_error;
+  }
   std::error_code last_error() const;
 
  private:
