@@ -46,6 +46,10 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
     return count->load(std::memory_order_acquire);
   }
 
+  const std::atomic<std::int32_t>* partition_count_slot(std::string_view topic) override {
+    return counts_.find(topic);  // entries live as long as the table
+  }
+
   std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) remaining = std::chrono::milliseconds(0);

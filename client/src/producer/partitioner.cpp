@@ -53,13 +53,23 @@ Partitioner::Partitioner(BuiltinPartitioner mode, PartitionerFunction custom, st
 
 Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<Bytes> key,
                                         std::int32_t partition_count) {
+  return choose_with(topic, nullptr, key, partition_count);
+}
+
+Partitioner::Choice Partitioner::choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key,
+                                        std::int32_t partition_count) {
+  return choose_with(topic, &sticky, key, partition_count);
+}
+
+Partitioner::Choice Partitioner::choose_with(std::string_view topic, StickyState* sticky, std::optional<Bytes> key,
+                                             std::int32_t partition_count) {
   if (custom_) {
     std::int32_t p = custom_(topic, key, partition_count);
     if (p != -1) return {p, false};
   }
   if (auto p = keyed_partition(mode_, key, partition_count)) return {*p, false};
   if (mode_ == BuiltinPartitioner::random) return {pick_next(-1, partition_count), false};
-  StickyState& st = state_for(topic);
+  StickyState& st = sticky != nullptr ? *sticky : state_for(topic);
   std::int32_t p = st.partition.load(std::memory_order_acquire);
   if (p < 0 || p >= partition_count) {
     std::int32_t next = pick_next(-1, partition_count);

@@ -38,6 +38,11 @@ class Partitioner {
   // partition_count > 0. A user function's result outside [0, count) other
   // than -1 is returned as is; the caller rejects it (errc::invalid_partition).
   Choice choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count);
+  // The same with the topic's sticky state already found (sticky_state()).
+  Choice choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key, std::int32_t partition_count);
+  // A topic's sticky state, stable for the partitioner's life: the producer
+  // keeps it in its per-topic handle so a send looks the topic up once.
+  StickyState& sticky_state(std::string_view topic) { return state_for(topic); }
 
   // Counts bytes that went to the sticky partition; switches after batch.size.
   void on_appended(std::string_view topic, std::int32_t partition, std::size_t bytes, std::int32_t partition_count);
@@ -46,6 +51,9 @@ class Partitioner {
 
  private:
   StickyState& state_for(std::string_view topic);
+  // choose() with `sticky` found on demand (null: look it up when needed).
+  Choice choose_with(std::string_view topic, StickyState* sticky, std::optional<Bytes> key,
+                     std::int32_t partition_count);
   std::int32_t pick_next(std::int32_t current, std::int32_t partition_count);
 
   const BuiltinPartitioner mode_;

@@ -9,6 +9,7 @@
 
 #include <asio/any_io_executor.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,12 @@ class TopicMetadataSource {
   virtual ~TopicMetadataSource() = default;
   // Partition count if the topic is known; never blocks.
   virtual std::optional<std::int32_t> partition_count(std::string_view topic) = 0;
+  // Where a known topic's count is kept up to date, for a caller that keeps
+  // the pointer (one topic lookup per send): stable for the source's life,
+  // read with an acquire load, the same value partition_count() returns.
+  // Null when the topic is unknown or the source keeps no such place (the
+  // caller then asks partition_count() every time).
+  virtual const std::atomic<std::int32_t>* partition_count_slot(std::string_view /*topic*/) { return nullptr; }
   // Waits (user thread) until the topic is known. errc::metadata_timeout at
   // the deadline, or the broker's error for the topic.
   virtual std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) = 0;

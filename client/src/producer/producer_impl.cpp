@@ -72,14 +72,33 @@ ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
 }
 
 std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
-                                         Clock::time_point deadline, std::int32_t& count) {
+                                         Clock::time_point deadline, const std::atomic<std::int32_t>* known,
+                                         std::int32_t& count) {
   if (topic.empty()) return errc::invalid_topic;
   if (accumulator_.closed()) return errc::producer_closed;
   if (txn_) {
     if (std::error_code ec = txn_->check_send()) return ec;
   }
   if (bytes > limit) return errc::record_too_large;
+  if (known != nullptr) {
+    count = known->load(std::memory_order_acquire);
+    return {};
+  }
   return partition_count(topic, deadline, count);
+}
+
+ProducerImpl::TopicHandle& ProducerImpl::topic_handle(std::string_view topic) {
+  TopicHandle& h = topics_.find_or_add(topic, [&] {
+    auto made = std::make_unique<TopicHandle>();
+    made->sticky = &partitioner_.sticky_state(topic);
+    made->queues = &accumulator_.topic_queues(topic);
+    return made;
+  });
+  // Known topics only get here, so the slot, if the source keeps one, exists.
+  if (h.count.load(std::memory_order_acquire) == nullptr) {
+    h.count.store(backend_.metadata->partition_count_slot(topic), std::memory_order_release);
+  }
+  return h;
 }
 
 std::error_code ProducerImpl::transaction_calls(bool blocking, TransactionCalls*& out) const {
@@ -95,14 +114,18 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
                             protocol::records::BatchBuilder::overhead_bytes;
   const auto limit = static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory));
   const Clock::time_point deadline = block_deadline();
+  // One name lookup per send: the handle carries the rest (after the first send).
+  TopicHandle* topic = topics_.find(r.topic);
+  const std::atomic<std::int32_t>* known = topic != nullptr ? topic->count.load(std::memory_order_acquire) : nullptr;
   std::int32_t count = 0;
-  if (std::error_code ec = check_send(r.topic, bound, limit, deadline, count)) return ec;
+  if (std::error_code ec = check_send(r.topic, bound, limit, deadline, known, count)) return ec;
+  if (known == nullptr) topic = &topic_handle(r.topic);
 
   Partitioner::Choice choice;
   if (r.partition) {
     choice.partition = *r.partition;
   } else {
-    choice = partitioner_.choose(r.topic, r.key, count);
+    choice = partitioner_.choose(r.topic, *topic->sticky, r.key, count);
   }
   if (choice.partition < 0 || choice.partition >= count) return errc::invalid_partition;
 
@@ -114,8 +137,8 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   std::optional<bool> block;  // unset: the producer's default
   if (r.when_full == QueueFullAction::block) block = true;
   if (r.when_full == QueueFullAction::fail_at_once) block = false;
-  auto result =
-      accumulator_.append(r.topic, choice.partition, timestamp, r.key, r.value, r.headers, entry, deadline, block);
+  auto result = accumulator_.append(*topic->queues, r.topic, choice.partition, timestamp, r.key, r.value, r.headers,
+                                    entry, deadline, block);
   if (result.error) {
     handler = std::move(entry.handler);  // the caller reports the failure
     return result.error;
@@ -247,7 +270,7 @@ std::error_code ProducerImpl::enqueue_batch(BatchPtr batch, std::int64_t first_t
   if (!batch || batch->record_count() == 0) return errc::invalid_record;
   std::int32_t count = 0;
   if (std::error_code ec = check_send(topic, batch->size_bytes(), static_cast<std::size_t>(config_.max_request_size),
-                                      block_deadline(), count)) {
+                                      block_deadline(), nullptr, count)) {
     return ec;
   }
   if (partition < 0 || partition >= count) return errc::invalid_partition;

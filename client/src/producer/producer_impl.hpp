@@ -20,6 +20,7 @@
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
 #include "producer/delivery/delivery_report.hpp"
+#include "producer/grow_only_tables.hpp"
 #include "producer/partitioner.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/sender/sender.hpp"
@@ -71,10 +72,26 @@ class ProducerImpl {
  private:
   // What every send checks before it is accepted, in this order: a topic,
   // not closed, a transaction open, at most `limit` bytes, a partition count.
+  // `known`: the topic's count slot from its handle, when it has one (no lookup).
   std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
-                             Clock::time_point deadline, std::int32_t& count);
+                             Clock::time_point deadline, const std::atomic<std::int32_t>* known,
+                             std::int32_t& count);
   // close(): aborts the open transaction, waiting until `deadline` at most.
   void abort_open_transaction(Clock::time_point deadline);
+
+  // A topic's state on the send path, found with one name lookup per send
+  // (issue 15, direction 2): where its partition count is kept, its sticky
+  // partition state and its partition queues. Made by the first send that
+  // found the topic's partition count, never removed; the pointees live as
+  // long as the metadata source, the partitioner and the accumulator.
+  struct TopicHandle {
+    // Null while the metadata source offers no slot: partition_count() then.
+    std::atomic<const std::atomic<std::int32_t>*> count{nullptr};
+    Partitioner::StickyState* sticky = nullptr;
+    RecordAccumulator::TopicQueues* queues = nullptr;
+  };
+  // The handle of a topic whose partition count is known (made if new).
+  TopicHandle& topic_handle(std::string_view topic);
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
 
@@ -91,6 +108,7 @@ class ProducerImpl {
   std::atomic<std::thread::id> io_thread_id_{};
   std::mutex close_mu_;
   bool closed_ = false;
+  GrowOnlyTopicMap<TopicHandle> topics_;
 };
 
 // Now as CreateTime: milliseconds since the epoch.

@@ -39,9 +39,12 @@ RecordAccumulator::~RecordAccumulator() {
   abort_all(errc::producer_closed);
 }
 
+RecordAccumulator::TopicQueues& RecordAccumulator::topic_queues(std::string_view topic) {
+  return topics_.find_or_add(topic, [] { return std::make_unique<TopicQueues>(); });
+}
+
 RecordAccumulator::PartitionQueue& RecordAccumulator::queue_for(std::string_view topic, std::int32_t partition) {
-  TopicQueues& tq = topics_.find_or_add(topic, [] { return std::make_unique<TopicQueues>(); });
-  return tq.partitions.get_or_grow(static_cast<std::size_t>(partition));
+  return topic_queues(topic).partitions.get_or_grow(static_cast<std::size_t>(partition));
 }
 
 BatchPtr RecordAccumulator::make_batch(std::string topic, std::int32_t partition, std::vector<std::uint8_t> buffer,
@@ -66,6 +69,14 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
                                                           std::optional<Bytes> value, std::span<const Header> headers,
                                                           DeliveryEntry& entry, Clock::time_point deadline,
                                                           std::optional<bool> block) {
+  return append(topic_queues(topic), topic, partition, timestamp_ms, key, value, headers, entry, deadline, block);
+}
+
+RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, std::string_view topic,
+                                                          std::int32_t partition, std::int64_t timestamp_ms,
+                                                          std::optional<Bytes> key, std::optional<Bytes> value,
+                                                          std::span<const Header> headers, DeliveryEntry& entry,
+                                                          Clock::time_point deadline, std::optional<bool> block) {
   AppendResult result;
   if (closed()) {
     result.error = errc::producer_closed;
@@ -78,12 +89,13 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
     result.error = ec;
     return result;
   }
-  result = append_counted(topic, partition, timestamp_ms, key, value, headers, entry, deadline, may_block);
+  result = append_counted(queues, topic, partition, timestamp_ms, key, value, headers, entry, deadline, may_block);
   if (result.error) records_.release(1);
   return result;
 }
 
-RecordAccumulator::AppendResult RecordAccumulator::append_counted(std::string_view topic, std::int32_t partition,
+RecordAccumulator::AppendResult RecordAccumulator::append_counted(TopicQueues& queues, std::string_view topic,
+                                                                  std::int32_t partition,
                                                                   std::int64_t timestamp_ms,
                                                                   std::optional<Bytes> key,
                                                                   std::optional<Bytes> value,
@@ -91,7 +103,7 @@ RecordAccumulator::AppendResult RecordAccumulator::append_counted(std::string_vi
                                                                   DeliveryEntry& entry, Clock::time_point deadline,
                                                                   bool block) {
   AppendResult result;
-  PartitionQueue& q = queue_for(topic, partition);
+  PartitionQueue& q = queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
   auto try_last = [&]() {
     if (q.batches.empty()) return false;
     ProducerBatch& last = *q.batches.back();

@@ -104,6 +104,16 @@ class RecordAccumulator final : public BatchCompletionSink {
                       std::optional<Bytes> key, std::optional<Bytes> value,
                       std::span<const Header> headers, DeliveryEntry& entry, Clock::time_point deadline,
                       std::optional<bool> block = std::nullopt);
+  // A topic's partition queues, found once (the producer keeps the reference
+  // in its per-topic handle: one topic lookup per send, not one per table).
+  // Stable for the accumulator's life.
+  struct TopicQueues;
+  TopicQueues& topic_queues(std::string_view topic);
+  // append() into queues found by topic_queues(topic) (no name lookup).
+  AppendResult append(TopicQueues& queues, std::string_view topic, std::int32_t partition,
+                      std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
+                      std::span<const Header> headers, DeliveryEntry& entry, Clock::time_point deadline,
+                      std::optional<bool> block = std::nullopt);
 
   // Direct batch control: memory for a user-built batch (create_batch()).
   std::error_code reserve_memory(std::size_t bytes, Clock::time_point deadline);
@@ -201,15 +211,19 @@ class RecordAccumulator final : public BatchCompletionSink {
     std::mutex mu;
     std::deque<BatchPtr> batches;  // front = oldest; back = the open batch
   };
+
+ public:
   struct TopicQueues {
     GrowOnlyArray<PartitionQueue> partitions;
   };
 
+ private:
+
   // No lock: the tables are read from their published snapshots.
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
   // append() once the record holds its slot.
-  AppendResult append_counted(std::string_view topic, std::int32_t partition, std::int64_t timestamp_ms,
-                              std::optional<Bytes> key, std::optional<Bytes> value, std::span<const Header> headers,
+  AppendResult append_counted(TopicQueues& queues, std::string_view topic, std::int32_t partition,
+                              std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value, std::span<const Header> headers,
                               DeliveryEntry& entry, Clock::time_point deadline, bool block);
   // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>

@@ -1,0 +1,105 @@
+// The send path's per-topic handle (issue 15, direction 2): a send looks its
+// topic up once and finds the partition count, the sticky state and the
+// queues through the handle. The count must stay live: partitions added
+// after the handle was made are seen by the next send, whether the metadata
+// source keeps a count slot the handle points at (the network backend) or
+// not (partition_count() asked every send).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "fake_topic_metadata.hpp"
+#include "kwire/errors.hpp"
+#include "kwire/partitioner.hpp"
+#include "kwire/producer.hpp"
+#include "producer/producer_backend.hpp"
+#include "producer/producer_impl.hpp"
+#include "sender/sender_fake_broker.hpp"
+
+using namespace std::chrono_literals;
+using kwire::detail::ProducerTestAccess;
+
+namespace {
+
+// Topic "t" with a count slot, as the network backend keeps them.
+class SlotMetadata final : public kwire::detail::TopicMetadataSource {
+ public:
+  explicit SlotMetadata(std::atomic<std::int32_t>& count) : count_(count) {}
+  std::optional<std::int32_t> partition_count(std::string_view topic) override {
+    if (topic != "t") return std::nullopt;
+    return count_.load(std::memory_order_acquire);
+  }
+  const std::atomic<std::int32_t>* partition_count_slot(std::string_view topic) override {
+    return topic == "t" ? &count_ : nullptr;
+  }
+  std::error_code wait_for_topic(std::string_view topic, Clock::time_point) override {
+    return topic == "t" ? std::error_code() : make_error_code(kwire::errc::metadata_timeout);
+  }
+
+ private:
+  std::atomic<std::int32_t>& count_;
+};
+
+using MetadataFactory = std::function<std::unique_ptr<kwire::detail::TopicMetadataSource>()>;
+
+kwire::Producer make(const MetadataFactory& metadata, kwire::test::FakeBroker*& broker) {
+  kwire::Properties props{{"bootstrap.servers", "fake:9092"}, {"linger.ms", "1"}, {"retry.backoff.ms", "1"}};
+  return ProducerTestAccess::make(kwire::ProducerConfig::from_properties(props),
+                                  [&](asio::any_io_executor ex, const kwire::ProducerConfig&) {
+                                    auto fb = std::make_unique<kwire::test::FakeBroker>(ex);
+                                    for (std::int32_t p = 0; p < 4; ++p) fb->set_leader("t", p, p % 2);
+                                    broker = fb.get();
+                                    kwire::detail::ProducerBackend backend;
+                                    backend.transport = std::move(fb);
+                                    backend.metadata = metadata();
+                                    return backend;
+                                  });
+}
+
+kwire::Record to(std::int32_t partition, const char* value) {
+  return kwire::Record{.topic = "t", .partition = partition, .key = kwire::as_bytes("k"),
+                       .value = kwire::as_bytes(value)};
+}
+
+// Two partitions, a send (the handle is made), then four: partition 3 is
+// refused before and accepted after, and a keyed record is hashed over four.
+void partitions_added_after_the_first_send(const MetadataFactory& metadata, const std::function<void()>& grow) {
+  kwire::test::FakeBroker* broker = nullptr;
+  kwire::Producer producer = make(metadata, broker);
+  kwire::RecordMetadata md;
+  REQUIRE_FALSE(producer.send_and_wait(to(1, "first"), md));
+  CHECK(producer.send_and_wait(to(3, "too soon"), md) == kwire::errc::invalid_partition);
+  const std::string key = "order-9";
+  REQUIRE(kwire::murmur2_partition(kwire::as_bytes(key), 4) >= 2);  // differs from any partition of two
+  grow();
+  REQUIRE_FALSE(producer.send_and_wait(to(3, "after"), md));
+  CHECK(md.partition == 3);
+  kwire::Record keyed{.topic = "t", .key = kwire::as_bytes(key), .value = kwire::as_bytes("keyed")};
+  REQUIRE_FALSE(producer.send_and_wait(keyed, md));
+  CHECK(md.partition == kwire::murmur2_partition(kwire::as_bytes(key), 4));
+  producer.close(5s);
+  REQUIRE(broker->log("t", 3).size() == 1);
+  CHECK(broker->log("t", 3)[0].value == "after");
+}
+
+}  // namespace
+
+TEST_CASE("topic handle: partitions added later are seen through the source's count slot", "[producer]") {
+  std::atomic<std::int32_t> count{2};
+  partitions_added_after_the_first_send([&] { return std::make_unique<SlotMetadata>(count); },
+                                        [&] { count.store(4, std::memory_order_release); });
+}
+
+TEST_CASE("topic handle: partitions added later are seen when the source keeps no slot", "[producer]") {
+  kwire::test::FakeTopicMetadata* fake = nullptr;
+  partitions_added_after_the_first_send(
+      [&] {
+        auto m = std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", 2}});
+        fake = m.get();
+        return m;
+      },
+      [&] { fake->add("t", 4); });
+}
