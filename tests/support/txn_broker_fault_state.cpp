@@ -58,6 +58,8 @@ std::optional<ProduceFault> FaultState::draw(bool request_wide_actions) {
                            : random_->errors;
   if (!errors.empty()) f.error = errors[rng_() % errors.size()];
   if (!random_->hostile.empty()) f.hostile = random_->hostile[rng_() % random_->hostile.size()];
+  if (random_->max_delay.count() > 0)
+    f.delay = std::chrono::milliseconds(rng_() % static_cast<std::uint64_t>(random_->max_delay.count() + 1));
   return f;
 }
 

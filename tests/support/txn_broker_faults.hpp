@@ -85,6 +85,8 @@ struct RandomProduceFaults {
   std::vector<ProduceFaultAction> actions;
   std::vector<std::int16_t> errors;
   std::vector<std::int16_t> write_errors;
+  // delay_response answers between 0 and max_delay late (uniformly).
+  std::chrono::milliseconds max_delay{0};
   std::vector<HostileResponse> hostile = {HostileResponse::wrong_correlation_id, HostileResponse::half_frame_then_fin,
                                           HostileResponse::garbage};
 };
