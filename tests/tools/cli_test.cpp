@@ -152,6 +152,8 @@ TEST_CASE("an unreachable broker fails within a bounded wait", "[tools]") {
   CHECK_FALSE(produced.timed_out);
   CHECK(produced.exit_code == 1);
   CHECK(produced.err.find("0 records delivered") != std::string::npos);
+  // The producer's log hook: the refused connection is named with its address.
+  CHECK(produced.err.find("(" + address + "): connection set-up failed") != std::string::npos);
   CHECK(produced.elapsed < std::chrono::seconds(60));
 }
 

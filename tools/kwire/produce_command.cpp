@@ -1,17 +1,20 @@
 // `kwire produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY] [-K DELIM]
 // [-H name=value]... [-X prop=value]... [FILE]`: one record per line of FILE
 // (or stdin) through kwire::Producer; prints a delivery summary and exits
-// non-zero, saying why, if any record failed.
+// non-zero, saying why, if any record failed. Connection warnings (a refused
+// connection names its address) go to stderr, each distinct line once.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "cli/cluster_target.hpp"
 #include "cli/common_options.hpp"
 #include "cli/producer_options.hpp"
 #include "commands.hpp"
+#include "kwire/delivery_error.hpp"
 #include "kwire/producer.hpp"
 
 namespace kwire::tool {
@@ -36,8 +39,19 @@ struct DeliveryTally {
   std::mutex mu;
   std::uint64_t delivered = 0, failed = 0;
   std::map<std::int32_t, std::uint64_t> per_partition;
-  std::map<std::string, std::uint64_t> errors;  // message -> count
+  std::map<std::string, std::uint64_t> errors;  // "topic-partition: message" -> count
 };
+
+// The producer's warnings, on its io thread: a broker that refuses
+// connections is retried at every backoff, so each distinct line is printed once.
+kwire::LogHook stderr_warnings_once() {
+  auto seen = std::make_shared<std::pair<std::mutex, std::set<std::string, std::less<>>>>();
+  return {kwire::LogLevel::warning, [seen](kwire::LogLevel, std::string_view line) {
+            std::lock_guard lock(seen->first);
+            if (!seen->second.emplace(line).second) return;
+            std::fprintf(stderr, "kwire produce: %.*s\n", static_cast<int>(line.size()), line.data());
+          }};
+}
 
 }  // namespace
 }  // namespace kwire::tool
@@ -90,7 +104,9 @@ int run_produce(int argc, char** argv) {
   {
     std::unique_ptr<kwire::Producer> producer;
     try {
-      producer = std::make_unique<kwire::Producer>(props);
+      auto config = kwire::ProducerConfig::from_properties(props);
+      config.log = stderr_warnings_once();
+      producer = std::make_unique<kwire::Producer>(std::move(config));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "kwire produce: %s\n", e.what());
       return 2;
@@ -116,7 +132,7 @@ int run_produce(int argc, char** argv) {
         std::lock_guard lock(tally.mu);
         if (ec) {
           ++tally.failed;
-          ++tally.errors[ec.message()];
+          ++tally.errors[kwire::describe_delivery_error(ec, md)];
         } else {
           ++tally.delivered;
           ++tally.per_partition[md.partition];
@@ -124,7 +140,8 @@ int run_produce(int argc, char** argv) {
       });
       if (ec) {
         ++rejected;
-        if (first_rejection.empty()) first_rejection = ec.message();
+        if (first_rejection.empty())
+          first_rejection = kwire::describe_delivery_error(ec, {.topic = topic, .partition = partition.value_or(-1)});
         if (rejected >= 3 && sent == 0) break;  // nothing gets through: stop reading input
       } else {
         ++sent;

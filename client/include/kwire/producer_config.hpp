@@ -15,11 +15,18 @@
 #include <vector>
 
 #include "kwire/errors.hpp"
+#include "kwire/net/log.hpp"
 #include "kwire/partitioner.hpp"
 
 namespace kwire {
 
 using Properties = std::map<std::string, std::string, std::less<>>;
+
+// The log hook (kwire/net/log.hpp): a level and a callback taking (level, line).
+// Lines name the broker and its address, e.g. "broker -1 (127.0.0.1:9092):
+// connection set-up failed: Connection refused".
+using LogLevel = net::LogLevel;
+using LogHook = net::LogHook;
 
 // Values are the RecordBatch attribute codec ids (and kwire::compression::Codec's).
 enum class CompressionType : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
@@ -105,6 +112,11 @@ struct ProducerConfig {
   // fails send() at once with errc::queue_full instead of blocking.
   bool enable_manual_events_poll = false;
   SecurityConfig security{};
+  // Set in code only. Lines from the producer's connections (refused or lost
+  // connections, TLS and SASL set-up, brokers moving) at `log.level` and above,
+  // on the producer's io thread: keep the callback short and non-blocking.
+  // No callback (the default): nothing is formatted, nothing is written.
+  LogHook log{};
   // Transactions (KIP-98): a transactional.id makes the producer transactional
   // (and idempotent); transaction.timeout.ms is sent to the coordinator.
   std::optional<std::string> transactional_id{};

@@ -23,6 +23,7 @@ net::NetConfig connection_settings(const ClientConfig& c) {
   n.metadata_max_age = c.metadata_max_age;
   n.metadata_refresh_backoff = c.retry_backoff;
   n.security = make_net_security(c.security);
+  if constexpr (requires { c.log; }) n.log = c.log;  // the producer has a log hook; the consumer not yet
   return n;
 }
 
