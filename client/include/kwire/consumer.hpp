@@ -144,9 +144,11 @@ class Consumer {
   // Joins the group (group.id) with these topics, or changes the topics of a
   // member (a rebalance). The group's leader assigns the partitions with the
   // first assignor of partition.assignment.strategy every member supports
-  // (range and roundrobin, the Java client's and librdkafka's rules, so
-  // their consumers may share the group); `listener` hears of every change,
-  // from inside poll(). Heartbeats go out from the consumer's own thread.
+  // (range, roundrobin and cooperative-sticky, the Java client's and
+  // librdkafka's rules, so their consumers may share the group); `listener`
+  // hears of every change, from inside poll(). Under cooperative-sticky
+  // (KIP-429) a rebalance revokes only the partitions that move: the others
+  // are read on, with no callback, and on_assigned names only those added. Heartbeats go out from the consumer's own thread.
   // Commits carry the generation and member id; a commit the coordinator
   // refuses as stale (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) is not made and
   // the partitions are reported lost. With no poll() for max.poll.interval.ms

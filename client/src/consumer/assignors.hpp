@@ -5,6 +5,14 @@
 //   consecutive ranges; the first (partitions % members) take one more.
 // - "roundrobin": every subscribed partition, by topic then partition, goes
 //   to the next member (in order) subscribed to its topic.
+// - "cooperative-sticky" (KIP-429): every member keeps what it owns (the
+//   owned partitions of its subscription) as far as balance allows; the
+//   rest, and what an overloaded member gives up, goes to the least loaded
+//   member subscribed to it, until no member has two more partitions than
+//   another that could take one of them. withhold_moving() then takes out
+//   of each assignment the partitions another member still owns: that
+//   member revokes them and joins again, and they are handed out in the
+//   next round, so no partition is ever read by two members at once.
 // Members are ordered as Java orders them: static members (group.instance.id)
 // first by instance id, so they keep their partitions across restarts, then
 // the others by member id.
@@ -25,6 +33,8 @@ struct AssignorMember {
   std::string member_id;
   std::optional<std::string> instance_id;
   std::vector<std::string> topics;  // the member's subscription
+  std::vector<TopicPartition> owned;  // what it holds now (subscription v1+); cooperative-sticky
+  std::int32_t generation = -1;       // of `owned` (subscription v2+); -1 unknown
 };
 
 // member id -> its partitions, ascending; every member gets an entry (maybe empty).
@@ -34,5 +44,11 @@ using PartitionCounts = std::map<std::string, std::int32_t>;
 
 GroupAssignments assign_range(const std::vector<AssignorMember>& members, const PartitionCounts& partitions);
 GroupAssignments assign_roundrobin(const std::vector<AssignorMember>& members, const PartitionCounts& partitions);
+// The balanced, sticky target assignment (before withhold_moving()).
+GroupAssignments assign_cooperative_sticky(const std::vector<AssignorMember>& members,
+                                           const PartitionCounts& partitions);
+// KIP-429's first round: drops from each member's assignment the partitions
+// another member says it owns (they are revoked first, assigned next round).
+void withhold_moving(GroupAssignments& assignments, const std::vector<AssignorMember>& members);
 
 }  // namespace kwire::detail

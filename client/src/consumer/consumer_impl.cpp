@@ -32,11 +32,11 @@ FetcherOptions fetcher_options(const ConsumerConfig& c) {
 }
 
 // The assignors of partition.assignment.strategy this consumer runs as a
-// group leader, in the configured order (cooperative-sticky is not one yet).
+// group leader, in the configured order.
 std::vector<std::string> runnable_assignors(const ConsumerConfig& c) {
   std::vector<std::string> out;
   for (const std::string& name : c.partition_assignment_strategy)
-    if (name == "range" || name == "roundrobin") out.push_back(name);
+    if (name == "range" || name == "roundrobin" || name == "cooperative-sticky") out.push_back(name);
   return out;
 }
 
@@ -244,10 +244,26 @@ void ConsumerImpl::apply(const GroupChange& change) {
   switch (change.kind) {
     case GroupChange::Kind::assigned:
       member_ = change.member;
+      if (change.cooperative) {
+        apply_incremental(change.partitions);
+        return;
+      }
       set_assignment(change.partitions);
       if (listener_.on_assigned) listener_.on_assigned(change.partitions);
       return;
     case GroupChange::Kind::revoke: {
+      if (change.cooperative) {
+        // KIP-429: keep reading what is still subscribed; the coordinator
+        // takes partitions away only through a later assignment.
+        std::vector<TopicPartition> keep, drop;
+        for (const TopicPartition& tp : assignment())
+          (std::count(subscription_.begin(), subscription_.end(), tp.topic) ? keep : drop).push_back(tp);
+        if (!drop.empty()) revoke_some(drop, keep);
+        asio::post(io_, [m = membership_, keep = std::move(keep), generation = member_.generation]() mutable {
+          m->rejoin(std::move(keep), generation);
+        });
+        return;
+      }
       const std::vector<TopicPartition> given_up = assignment();
       std::error_code ec;
       if (auto_commit_) {
@@ -273,7 +289,37 @@ void ConsumerImpl::apply(const GroupChange& change) {
       return;
   }
   member_ = GroupMember{-1, {}, config_.group_instance_id};
-  asio::post(io_, [m = membership_] { m->rejoin(); });
+  asio::post(io_, [m = membership_] { m->rejoin({}, -1); });
+}
+
+void ConsumerImpl::revoke_some(const std::vector<TopicPartition>& revoked, const std::vector<TopicPartition>& rest) {
+  if (auto_commit_) {
+    CommitOffsets at = positions();
+    std::erase_if(at, [&](const auto& entry) {
+      return std::find(revoked.begin(), revoked.end(), entry.first) == revoked.end();
+    });
+    if (!at.empty()) commit(at, config_.default_api_timeout);
+  }
+  if (listener_.on_revoked) listener_.on_revoked(revoked);
+  set_assignment(rest);
+}
+
+void ConsumerImpl::apply_incremental(const std::vector<TopicPartition>& target) {
+  std::vector<TopicPartition> now = assignment(), wanted = target, revoked, added, kept;
+  std::sort(now.begin(), now.end());
+  std::sort(wanted.begin(), wanted.end());
+  std::set_difference(now.begin(), now.end(), wanted.begin(), wanted.end(), std::back_inserter(revoked));
+  std::set_difference(wanted.begin(), wanted.end(), now.begin(), now.end(), std::back_inserter(added));
+  std::set_intersection(now.begin(), now.end(), wanted.begin(), wanted.end(), std::back_inserter(kept));
+  // The partitions kept are not touched: same position, no callback.
+  if (!revoked.empty()) revoke_some(revoked, kept);
+  set_assignment(wanted);
+  if (listener_.on_assigned) listener_.on_assigned(added);
+  // What was given up goes to its new owner in a second round.
+  if (!revoked.empty())
+    asio::post(io_, [m = membership_, wanted = std::move(wanted), generation = member_.generation]() mutable {
+      m->rejoin(std::move(wanted), generation);
+    });
 }
 
 std::vector<TopicPartition> ConsumerImpl::assignment() const {

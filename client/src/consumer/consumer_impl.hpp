@@ -89,6 +89,11 @@ class ConsumerImpl {
   void set_assignment(const std::vector<TopicPartition>& partitions);
   // Applies a GroupChange from the membership (inside poll()).
   void apply(const GroupChange& change);
+  // A cooperative assignment: revokes only what it leaves out, adds the
+  // rest, rejoins when something was given up (KIP-429's second round).
+  void apply_incremental(const std::vector<TopicPartition>& target);
+  // Commits (auto-commit) and calls on_revoked for `revoked`; keeps `rest`.
+  void revoke_some(const std::vector<TopicPartition>& revoked, const std::vector<TopicPartition>& rest);
   // unsubscribe() and close(): on_revoked, then LeaveGroup.
   void leave_group();
   // Tells the membership a commit of `member`'s generation was refused as stale.

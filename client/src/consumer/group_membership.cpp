@@ -32,6 +32,7 @@ namespace msg = kwire::protocol::messages;
 using kwire::protocol::kafka_errc;
 
 constexpr const char* kProtocolType = "consumer";
+constexpr std::string_view kCooperativeSticky = "cooperative-sticky";
 // A JoinGroup or SyncGroup waits for the other members, up to the rebalance
 // timeout; the Java client gives it that plus 5 s before calling it lost.
 constexpr std::chrono::milliseconds kJoinGrace{5000};
@@ -86,8 +87,10 @@ void GroupMembership::subscribe(std::vector<std::string> topics) {
   wake();
 }
 
-void GroupMembership::rejoin() {
-  if (state_ != State::waiting_for_poll) return;
+void GroupMembership::rejoin(std::vector<TopicPartition> owned, std::int32_t generation) {
+  const bool second_round = state_ == State::stable && cooperative_ && generation == generation_;
+  if (state_ != State::waiting_for_poll && !second_round) return;
+  owned_ = std::move(owned);
   state_ = State::joining;
   wake();
 }
@@ -95,7 +98,7 @@ void GroupMembership::rejoin() {
 void GroupMembership::fenced(std::int32_t generation, std::error_code ec) {
   if (state_ != State::stable || generation != generation_) return;
   if (ec == kafka_errc::unknown_member_id) member_id_.clear();
-  end_generation({GroupChange::Kind::lost, {}, {}, ec, "a commit of generation " + std::to_string(generation) +
+  end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "a commit of generation " + std::to_string(generation) +
                                                           " was refused: " + ec.message()});
 }
 
@@ -164,9 +167,17 @@ asio::awaitable<void> GroupMembership::run(std::shared_ptr<GroupMembership> self
         co_await self->heartbeat();
         continue;
       }
+      if (is_fenced(ec) && self->cooperative_ && !self->owned_.empty()) {
+        // A cooperative member joins holding its partitions; when the
+        // coordinator no longer knows its generation they are lost.
+        self->owned_.clear();
+        self->cooperative_ = false;
+        self->end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "join: " + ec.message()});
+        continue;
+      }
       if (is_fatal(ec)) {
         self->state_ = State::idle;
-        self->push({GroupChange::Kind::failed, {}, {}, ec, "group " + self->options_.group_id + ": " + ec.message()});
+        self->push({GroupChange::Kind::failed, {}, {}, false, ec, "group " + self->options_.group_id + ": " + ec.message()});
         continue;
       }
       co_await self->sleep_until(Clock::now() + self->options_.retry_backoff);
@@ -187,7 +198,8 @@ asio::awaitable<std::error_code> GroupMembership::join_and_sync() {
   if (epoch_ != epoch || state_ != State::joining) co_return make_error_code(consumer_errc::consumer_closed);
   std::vector<TopicPartition> mine;
   if (std::error_code ec = co_await sync(joined, assignments, mine)) co_return ec;
-  push({GroupChange::Kind::assigned, std::move(mine), member(), {}, {}});
+  cooperative_ = joined.protocol == kCooperativeSticky;
+  push({GroupChange::Kind::assigned, std::move(mine), member(), cooperative_, {}, {}});
   co_return std::error_code{};
 }
 
@@ -197,6 +209,7 @@ asio::awaitable<std::error_code> GroupMembership::join(Joined& joined) {
     resubscribe_ = false;
     GroupSubscription subscription;
     subscription.topics = topics_;
+    subscription.owned = owned_;
     if (!options_.rack.empty()) subscription.rack = options_.rack;
     const std::vector<std::uint8_t> metadata = encode_subscription(subscription);
     msg::JoinGroupRequest req;
@@ -237,7 +250,7 @@ asio::awaitable<std::error_code> GroupMembership::join(Joined& joined) {
     for (const auto& m : r.members) {
       GroupSubscription s;
       if (decode_subscription(std::vector<std::uint8_t>(m.metadata.begin(), m.metadata.end()), s)) continue;
-      joined.members.push_back({m.member_id, m.group_instance_id, std::move(s.topics)});
+      joined.members.push_back({m.member_id, m.group_instance_id, std::move(s.topics), std::move(s.owned), s.generation});
     }
     co_return std::error_code{};
   }
@@ -264,7 +277,10 @@ asio::awaitable<std::error_code> GroupMembership::assign_as_leader(
   GroupAssignments assignments;
   if (joined.protocol == "range") assignments = assign_range(joined.members, counts);
   else if (joined.protocol == "roundrobin") assignments = assign_roundrobin(joined.members, counts);
-  else co_return make_error_code(kafka_errc::inconsistent_group_protocol);
+  else if (joined.protocol == kCooperativeSticky) {
+    assignments = assign_cooperative_sticky(joined.members, counts);
+    withhold_moving(assignments, joined.members);
+  } else co_return make_error_code(kafka_errc::inconsistent_group_protocol);
   for (auto& [member, partitions] : assignments) out.emplace_back(member, encode_assignment({partitions, {}}));
   co_return std::error_code{};
 }
@@ -322,8 +338,8 @@ asio::awaitable<void> GroupMembership::heartbeat() {
         polls_->inside() ? next : std::max(polls_->last(), since) + options_.rebalance_timeout;
     co_await sleep_until(std::min(next, poll_due));
     if (state_ != State::stable || epoch_ != epoch) co_return;
-    if (resubscribe_) {  // eager: give everything up, then join with the new topics
-      end_generation({GroupChange::Kind::revoke, {}, {}, {}, "subscription changed"});
+    if (resubscribe_) {  // poll() gives up what it must, then joins with the new topics
+      end_generation({GroupChange::Kind::revoke, {}, {}, cooperative_, {}, "subscription changed"});
       co_return;
     }
     if (poll_overdue(since)) {
@@ -345,13 +361,13 @@ asio::awaitable<void> GroupMembership::heartbeat() {
     if (!ec) {
       next = Clock::now() + options_.heartbeat_interval;
     } else if (ec == kafka_errc::rebalance_in_progress) {
-      end_generation({GroupChange::Kind::revoke, {}, {}, {}, "the group is rebalancing"});
+      end_generation({GroupChange::Kind::revoke, {}, {}, cooperative_, {}, "the group is rebalancing"});
     } else if (is_fenced(ec)) {
       if (ec != kafka_errc::illegal_generation) member_id_.clear();
-      end_generation({GroupChange::Kind::lost, {}, {}, ec, "heartbeat: " + ec.message()});
+      end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "heartbeat: " + ec.message()});
     } else if (ec == kafka_errc::group_authorization_failed) {
       state_ = State::idle;
-      push({GroupChange::Kind::failed, {}, {}, ec, "group " + options_.group_id + ": " + ec.message()});
+      push({GroupChange::Kind::failed, {}, {}, false, ec, "group " + options_.group_id + ": " + ec.message()});
     } else {
       // Coordinator moved or unreachable: try again soon; if the session
       // ends meanwhile, the coordinator says so (UNKNOWN_MEMBER_ID) when reached.
@@ -363,6 +379,8 @@ asio::awaitable<void> GroupMembership::heartbeat() {
 asio::awaitable<void> GroupMembership::leave_for_poll_timeout(std::uint64_t epoch) {
   const std::string gone = std::exchange(member_id_, {});
   const std::int32_t generation = std::exchange(generation_, -1);
+  owned_.clear();
+  cooperative_ = false;
   // Nothing heartbeats, joins or takes a commit's fencing while LeaveGroup is out.
   state_ = State::waiting_for_poll;
   if (!options_.instance_id) {
@@ -370,7 +388,7 @@ asio::awaitable<void> GroupMembership::leave_for_poll_timeout(std::uint64_t epoc
     co_await send_leave_group(gone, Clock::now() + std::min(options_.request_timeout, options_.session_timeout));
   }
   if (epoch_ != epoch) co_return;  // unsubscribed or closed meanwhile
-  push({GroupChange::Kind::lost, {}, {}, make_error_code(consumer_errc::poll_interval_exceeded),
+  push({GroupChange::Kind::lost, {}, {}, false, make_error_code(consumer_errc::poll_interval_exceeded),
         "no poll() for max.poll.interval.ms (" + std::to_string(options_.rebalance_timeout.count()) +
             " ms): left generation " + std::to_string(generation) + " of group " + options_.group_id});
   wake();
@@ -382,6 +400,8 @@ asio::awaitable<std::error_code> GroupMembership::leave(Clock::time_point deadli
   if (state_ != State::stopped) state_ = State::idle;
   topics_.clear();
   resubscribe_ = false;
+  owned_.clear();
+  cooperative_ = false;
   generation_ = -1;
   const std::string member_id = std::exchange(member_id_, {});
   wake();

@@ -10,8 +10,15 @@
 // each change goes there as a GroupChange through the FetchQueue.
 // - assigned: the SyncGroup's partitions, and the generation and member id
 //   that commits must carry from then on;
-// - revoke: the group is rebalancing (eager protocol): poll() commits (with
-//   auto-commit), gives every partition up, then calls rejoin();
+// - revoke: the group is rebalancing. Eager protocols: poll() commits (with
+//   auto-commit), gives every partition up, then calls rejoin(). The
+//   cooperative protocol (KIP-429): poll() keeps reading what it owns,
+//   gives up only the partitions of topics no longer subscribed, and
+//   rejoins with the rest as its owned partitions;
+// - assigned, cooperative: poll() revokes what the new assignment leaves out
+//   (commit, on_revoked for those only), keeps the rest with their
+//   positions, and, when it revoked anything, calls rejoin() so the
+//   partitions it gave up are handed out in a second round;
 // - lost: the coordinator no longer knows this generation (ILLEGAL_GENERATION,
 //   UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID): nothing is committed, poll()
 //   drops the partitions and calls rejoin();
@@ -54,6 +61,7 @@ struct GroupChange {
   Kind kind = Kind::assigned;
   std::vector<TopicPartition> partitions;  // assigned
   GroupMember member;                      // assigned: who commits in this generation
+  bool cooperative = false;                // assigned, revoke: the generation's protocol is incremental
   std::error_code error;                   // lost, failed
   std::string detail;
 };
@@ -101,8 +109,10 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
 
   // Joins with these topics, or (already a member) rebalances for them.
   void subscribe(std::vector<std::string> topics);
-  // poll() has applied a revoke or lost change: join the next generation.
-  void rejoin();
+  // poll() has applied a change: join the next generation, owning `owned`
+  // (empty unless cooperative). A cooperative member still in `generation`
+  // rejoins from the stable state (the second round of KIP-429).
+  void rejoin(std::vector<TopicPartition> owned, std::int32_t generation);
   // A commit of `generation` was refused as stale: the partitions are lost.
   void fenced(std::int32_t generation, std::error_code ec);
   // Leaves the group (LeaveGroup, except a static member, which keeps its
@@ -161,6 +171,8 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
   State state_ = State::idle;
   std::vector<std::string> topics_;
   bool resubscribe_ = false;  // the subscription changed since the last join
+  std::vector<TopicPartition> owned_;  // what the consumer holds: sent in JoinGroup for cooperative-sticky
+  bool cooperative_ = false;           // the current generation's protocol is cooperative-sticky
   std::string member_id_;
   std::int32_t generation_ = -1;
   std::uint64_t epoch_ = 0;  // bumped by leave(): answers to older requests are dropped

@@ -1,6 +1,9 @@
 // The range and round-robin assignors: the examples of Kafka's own assignor
 // documentation, static members ordered first, and for a set of
 // subscriptions every partition assigned exactly once, to a subscriber.
+// The cooperative-sticky assignor: members keep what they own as far as
+// balance allows, and withhold_moving() leaves a moving partition
+// unassigned until its owner has given it up (KIP-429's two rounds).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -21,7 +24,7 @@ namespace {
 using Parts = std::vector<TopicPartition>;
 
 AssignorMember member(std::string id, std::vector<std::string> topics, std::optional<std::string> instance = {}) {
-  return AssignorMember{std::move(id), std::move(instance), std::move(topics)};
+  return AssignorMember{std::move(id), std::move(instance), std::move(topics), {}, -1};
 }
 
 // Every partition of every subscribed topic exactly once, to a member subscribed to it.
@@ -103,7 +106,86 @@ TEST_CASE("assignors hand out every subscribed partition exactly once", "[consum
     INFO(n << " members");
     check_complete(kwire::detail::assign_range(members, counts), members, counts);
     check_complete(kwire::detail::assign_roundrobin(members, counts), members, counts);
+    check_complete(kwire::detail::assign_cooperative_sticky(members, counts), members, counts);
   }
   CHECK(kwire::detail::assign_range({}, counts).empty());
+  CHECK(kwire::detail::assign_cooperative_sticky({}, counts).empty());
   CHECK(kwire::detail::assign_roundrobin({}, counts).empty());
+}
+
+namespace {
+
+AssignorMember owning(std::string id, std::vector<std::string> topics, Parts owned, std::int32_t generation = 1) {
+  AssignorMember m = member(std::move(id), std::move(topics));
+  m.owned = std::move(owned);
+  m.generation = generation;
+  return m;
+}
+
+std::size_t moved_from(const Parts& owned, const Parts& now) {
+  std::size_t n = 0;
+  for (const TopicPartition& tp : owned) n += std::count(now.begin(), now.end(), tp) == 0 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("cooperative-sticky: a joining member takes only the partitions balance needs, in two rounds",
+          "[consumer][assignor]") {
+  const Parts all{{"t", 0}, {"t", 1}, {"t", 2}, {"t", 3}, {"t", 4}, {"t", 5}};
+  // A owned all six; B joins owning nothing.
+  std::vector<AssignorMember> members{owning("A", {"t"}, all), owning("B", {"t"}, {})};
+  auto target = kwire::detail::assign_cooperative_sticky(members, {{"t", 6}});
+  check_complete(target, members, {{"t", 6}});
+  REQUIRE(target["A"].size() == 3);
+  REQUIRE(target["B"].size() == 3);
+  CHECK(moved_from(all, target["A"]) == 3);  // A gives up three, keeps three
+
+  // Round one: B gets nothing A still owns; A's assignment leaves out the three that move.
+  auto first = target;
+  kwire::detail::withhold_moving(first, members);
+  CHECK(first["A"] == target["A"]);
+  CHECK(first["B"].empty());
+
+  // Round two: A owns only its three now; B gets the others, A keeps its own.
+  members = {owning("A", {"t"}, target["A"], 2), owning("B", {"t"}, {}, 2)};
+  auto second = kwire::detail::assign_cooperative_sticky(members, {{"t", 6}});
+  kwire::detail::withhold_moving(second, members);
+  CHECK(second["A"] == target["A"]);
+  CHECK(second["B"] == target["B"]);
+}
+
+TEST_CASE("cooperative-sticky: when a member leaves, the others keep theirs and share its partitions",
+          "[consumer][assignor]") {
+  std::vector<AssignorMember> members{owning("A", {"t"}, {{"t", 0}, {"t", 3}, {"t", 6}}),
+                                      owning("B", {"t"}, {{"t", 1}, {"t", 4}, {"t", 7}}),
+                                      owning("C", {"t"}, {{"t", 2}, {"t", 5}, {"t", 8}})};
+  members.pop_back();  // C left
+  auto got = kwire::detail::assign_cooperative_sticky(members, {{"t", 9}});
+  check_complete(got, members, {{"t", 9}});
+  CHECK(moved_from(members[0].owned, got["A"]) == 0);
+  CHECK(moved_from(members[1].owned, got["B"]) == 0);
+  CHECK(got["A"].size() + got["B"].size() == 9);
+  CHECK(std::max(got["A"].size(), got["B"].size()) == 5);
+  // Nobody else owns C's partitions: nothing to withhold, one round.
+  auto after = got;
+  kwire::detail::withhold_moving(after, members);
+  CHECK(after == got);
+}
+
+TEST_CASE("cooperative-sticky: a partition claimed twice goes to the newer generation; unsubscribed topics are dropped",
+          "[consumer][assignor]") {
+  std::vector<AssignorMember> members{owning("A", {"t"}, {{"t", 0}, {"t", 1}}, 3),
+                                      owning("Z", {"t", "u"}, {{"t", 0}, {"u", 0}}, 1)};  // Z: a zombie's stale claim on t-0
+  members[0].topics = {"t"};
+  auto got = kwire::detail::assign_cooperative_sticky(members, {{"t", 2}, {"u", 1}});
+  check_complete(got, members, {{"t", 2}, {"u", 1}});
+  CHECK(std::count(got["A"].begin(), got["A"].end(), TopicPartition{"t", 0}) == 1);
+  CHECK(std::count(got["Z"].begin(), got["Z"].end(), TopicPartition{"u", 0}) == 1);
+
+  // A member that no longer subscribes to a topic it owned does not keep it.
+  members = {owning("A", {"u"}, {{"t", 0}, {"t", 1}}), owning("B", {"t"}, {})};
+  got = kwire::detail::assign_cooperative_sticky(members, {{"t", 2}, {"u", 1}});
+  CHECK(got["A"] == Parts{{"u", 0}});
+  CHECK(got["B"] == Parts{{"t", 0}, {"t", 1}});
 }

@@ -1,7 +1,9 @@
 // librdkafka's consumer as a member of the same group as kwire consumers:
 // rd_kafka_subscribe, librdkafka's own assignors and rebalancing (its
-// default rebalance handling), polled by the test's thread. Records are
-// copied out as (partition, offset) pairs. Tests only.
+// default rebalance handling, or with commit_on_revoke a rebalance callback
+// that commits the positions of what it gives up, then (incrementally, for
+// cooperative-sticky) unassigns it), polled by the test's thread. Records
+// are copied out as (partition, offset) pairs. Tests only.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -20,8 +22,13 @@ namespace kwire::test {
 
 class RdkafkaSubscriber {
  public:
-  RdkafkaSubscriber(const std::string& bootstrap, const std::map<std::string, std::string>& settings) {
+  RdkafkaSubscriber(const std::string& bootstrap, const std::map<std::string, std::string>& settings,
+                    bool commit_on_revoke = false) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    if (commit_on_revoke) {
+      rd_kafka_conf_set_rebalance_cb(conf, &RdkafkaSubscriber::on_rebalance);
+      rd_kafka_conf_set_opaque(conf, this);
+    }
     char err[512];
     std::map<std::string, std::string> all{{"bootstrap.servers", bootstrap},
                                            {"auto.offset.reset", "earliest"},
@@ -55,6 +62,16 @@ class RdkafkaSubscriber {
     rd_kafka_message_destroy(m);
   }
 
+  // Commits the positions of what was read (rd_kafka_commit, synchronous).
+  void commit() {
+    const rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
+    REQUIRE((err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET));
+  }
+
+  // Revoked partitions whose commit the coordinator refused, with the
+  // position that was not committed (commit_on_revoke; polling thread only).
+  const std::vector<std::pair<kwire::TopicPartition, std::int64_t>>& refused_commits() const { return refused_; }
+
   std::vector<kwire::TopicPartition> assignment() {
     rd_kafka_topic_partition_list_t* list = nullptr;
     REQUIRE(rd_kafka_assignment(rk_, &list) == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -65,7 +82,37 @@ class RdkafkaSubscriber {
   }
 
  private:
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                           void* opaque) {
+    auto* self = static_cast<RdkafkaSubscriber*>(opaque);
+    const bool cooperative = std::string(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    rd_kafka_error_t* error = nullptr;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) error = rd_kafka_incremental_assign(rk, partitions);
+      else rd_kafka_assign(rk, partitions);
+    } else {
+      if (!rd_kafka_assignment_lost(rk)) {
+        rd_kafka_topic_partition_list_t* at = rd_kafka_topic_partition_list_copy(partitions);
+        rd_kafka_position(rk, at);
+        rd_kafka_topic_partition_list_t* read = rd_kafka_topic_partition_list_new(at->cnt);
+        for (int i = 0; i < at->cnt; ++i)
+          if (at->elems[i].offset >= 0)
+            rd_kafka_topic_partition_list_add(read, at->elems[i].topic, at->elems[i].partition)->offset =
+                at->elems[i].offset;
+        if (read->cnt > 0 && rd_kafka_commit(rk, read, 0) != RD_KAFKA_RESP_ERR_NO_ERROR)
+          for (int i = 0; i < read->cnt; ++i)
+            self->refused_.push_back({{read->elems[i].topic, read->elems[i].partition}, read->elems[i].offset});
+        rd_kafka_topic_partition_list_destroy(read);
+        rd_kafka_topic_partition_list_destroy(at);
+      }
+      if (cooperative) error = rd_kafka_incremental_unassign(rk, partitions);
+      else rd_kafka_assign(rk, nullptr);
+    }
+    if (error) rd_kafka_error_destroy(error);
+  }
+
   rd_kafka_t* rk_ = nullptr;
+  std::vector<std::pair<kwire::TopicPartition, std::int64_t>> refused_;
 };
 
 }  // namespace kwire::test
