@@ -19,6 +19,12 @@
 // bounded by fetch.max.bytes per request and fetch.buffer.bytes in all.
 #pragma once
 
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/system_executor.hpp>
+
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -31,6 +37,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kwire/consumer_config.hpp"
@@ -164,6 +172,26 @@ class Consumer {
   // the first one. Views valid until the next call of poll().
   const ConsumerRecords& poll(std::chrono::milliseconds timeout);
 
+  // poll() without blocking the caller: it runs on the consumer's own
+  // polling thread (started by the first async_poll) and completes with
+  // void(std::error_code, const ConsumerRecords&): consumer_closed after
+  // close(), otherwise no error (a partition's error is records.error(), as
+  // from poll()). Callback, std::future (asio::use_future) and co_await
+  // (asio::use_awaitable) forms; the last two hand out a copy of the list,
+  // whose views, like poll()'s, stay valid until the next poll or async_poll.
+  // The listener and commit callbacks run on the polling thread, inside it,
+  // and so do handlers without an associated executor; others (a
+  // coroutine's) are dispatched to their executor. One at a time: no other
+  // call on the consumer until it completes, except from the handler or the
+  // listener. Destroying the consumer ends a waiting one early, and
+  // completes those not started with consumer_closed.
+  template <typename CompletionToken>
+  auto async_poll(std::chrono::milliseconds timeout, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, const ConsumerRecords&)>(
+        [this](auto handler, std::chrono::milliseconds t) { start_poll(t, wrap_poll(std::move(handler))); }, token,
+        timeout);
+  }
+
   // The offset of the next record poll() will return for `partition`; waits
   // (up to default.api.timeout.ms, or `timeout`) while the position is being
   // looked up. consumer_errc::partition_not_assigned or consumer_timeout, or the
@@ -240,6 +268,31 @@ class Consumer {
   const ConsumerConfig& config() const noexcept;
 
  private:
+  using PollDone = std::function<void(std::error_code, const ConsumerRecords&)>;
+  // Runs `handler` on the polling thread, or dispatches it to its own executor.
+  template <typename Handler>
+  static PollDone wrap_poll(Handler&& handler) {
+    using H = std::decay_t<Handler>;
+    if constexpr (std::is_same_v<asio::associated_executor_t<H>, asio::system_executor>) {
+      auto h = std::make_shared<H>(std::forward<Handler>(handler));  // PollDone must be copyable
+      return [h](std::error_code ec, const ConsumerRecords& records) { std::move(*h)(ec, records); };
+    } else {
+      struct Held {
+        H handler;
+        asio::executor_work_guard<asio::associated_executor_t<H>> work;
+      };
+      auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      auto held = std::make_shared<Held>(Held{std::forward<Handler>(handler), std::move(work)});
+      return [held](std::error_code ec, const ConsumerRecords& records) {
+        auto ex = held->work.get_executor();
+        // The records stay valid until the next poll, which only the handler can start.
+        asio::dispatch(ex, [held, ec, r = &records]() { std::move(held->handler)(ec, *r); });
+        held->work.reset();
+      };
+    }
+  }
+  void start_poll(std::chrono::milliseconds timeout, PollDone done);
+
   std::unique_ptr<detail::ConsumerImpl> impl_;
 };
 

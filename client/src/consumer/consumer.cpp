@@ -21,6 +21,9 @@ std::error_code Consumer::subscribe(std::vector<std::string> topics, RebalanceLi
 void Consumer::unsubscribe() { impl_->unsubscribe(); }
 std::vector<std::string> Consumer::subscription() const { return impl_->subscription(); }
 const ConsumerRecords& Consumer::poll(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }
+void Consumer::start_poll(std::chrono::milliseconds timeout, PollDone done) {
+  impl_->start_poll(timeout, std::move(done));
+}
 
 std::error_code Consumer::position(const TopicPartition& partition, std::int64_t& offset) {
   return impl_->position(partition, offset, impl_->config().default_api_timeout);

@@ -103,6 +103,13 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
 }
 
 ConsumerImpl::~ConsumerImpl() {
+  if (poll_thread_.joinable()) {
+    // A poll waiting on the polling thread ends now; queued ones fail.
+    destroying_ = true;
+    queue_->wake();
+    poll_work_.reset();
+    poll_thread_.join();
+  }
   close();
   // Frames released from here on must not wake a fetcher that is gone.
   memory_->set_on_below_limit({});
@@ -510,10 +517,29 @@ const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
   queue_->take(pending_, Clock::now());
   for (;;) {
     fill();
-    if (!records_.records_.empty() || records_.error_ || !queue_->take(pending_, deadline)) break;
+    if (!records_.records_.empty() || records_.error_ || destroying_ || !queue_->take(pending_, deadline)) break;
   }
   run_commit_callbacks();
   return records_;
+}
+
+void ConsumerImpl::start_poll(std::chrono::milliseconds timeout,
+                              std::function<void(std::error_code, const ConsumerRecords&)> done) {
+  if (!poll_thread_.joinable()) {
+    poll_io_ = std::make_unique<asio::io_context>();
+    poll_work_.emplace(asio::make_work_guard(*poll_io_));
+    poll_thread_ = std::thread([io = poll_io_.get()] { io->run(); });
+  }
+  asio::post(*poll_io_, [this, timeout, done = std::move(done)] {
+    if (destroying_) {
+      records_.records_.clear();
+      records_.error_ = consumer_errc::consumer_closed;
+      done(records_.error_, records_);
+      return;
+    }
+    const ConsumerRecords& records = poll(timeout);
+    done(records.error() == consumer_errc::consumer_closed ? records.error() : std::error_code{}, records);
+  });
 }
 
 CommitOffsets ConsumerImpl::positions() const {

@@ -18,7 +18,10 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <deque>
 #include <map>
 #include <memory>
@@ -53,6 +56,9 @@ class ConsumerImpl {
   // group.id, instance id, and the generation and member id commits carry now.
   GroupMember group_member() const { return member_; }
   const ConsumerRecords& poll(std::chrono::milliseconds timeout);
+  // async_poll: poll(timeout) on the polling thread (started on first use),
+  // then `done` there with its records.
+  void start_poll(std::chrono::milliseconds timeout, std::function<void(std::error_code, const ConsumerRecords&)> done);
   std::error_code position(const TopicPartition& partition, std::int64_t& offset, std::chrono::milliseconds timeout);
   std::error_code seek(const TopicPartition& partition, StartPosition start);
   std::error_code partitions_for(const std::string& topic, std::vector<std::int32_t>& partitions,
@@ -127,6 +133,11 @@ class ConsumerImpl {
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;
   bool closed_ = false;
+  // async_poll's thread: polls run there one after another.
+  std::unique_ptr<asio::io_context> poll_io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> poll_work_;
+  std::thread poll_thread_;
+  std::atomic<bool> destroying_{false};  // polls still queued complete with consumer_closed
 
   // Polling thread.
   std::map<PartitionKey, Owned> owned_;
