@@ -2,7 +2,9 @@
 // librdkafka's mock cluster: both clients are driven by the same loop, with
 // several sending threads every record is acknowledged once, the same records
 // (every K-th by index) are timed for both clients, and the JSON carries the
-// CPU, context-switch and per-thread figures bench/report.py reads.
+// CPU, context-switch and per-thread figures bench/report.py reads; `kwire
+// perf consume` reads every record with either client and reports in the
+// same JSON.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
@@ -73,4 +75,37 @@ TEST_CASE("kwire perf produce refuses bad thread and sample counts", "[tools]") 
   auto sample = run_tool({"perf", "produce", "-b", "127.0.0.1:1", "-t", "x", "--sample-every", "0"});
   CHECK(sample.exit_code == 2);
   CHECK(sample.err.find("--sample-every must be a positive number of records") != std::string::npos);
+}
+
+TEST_CASE("kwire perf consume: both clients read every record, in perf produce's JSON", "[tools][mock]") {
+  MockCluster cluster(1, {{"perf-consume", 3}});
+  // Each section runs on a fresh cluster: --fill writes the records first (lz4), untimed.
+  for (const char* client : {"kwire", "librdkafka"}) {
+    DYNAMIC_SECTION("client " << client) {
+      auto run = run_tool({"perf", "consume", "-b", cluster.bootstrap(), "-t", "perf-consume", "-n", "3000", "--client",
+                           client, "--json", "-X", "fetch.max.wait.ms=100", "--fill", "-s", "64", "--fill-codec",
+                           "lz4"});
+      INFO("stdout: " << run.out << "\nstderr: " << run.err);
+      REQUIRE(run.exit_code == 0);
+      CHECK(run.out.find("\"mode\":\"consume\"") != std::string::npos);
+      CHECK(json_number(run.out, "records") == 3000);
+      CHECK(json_number(run.out, "acked") == 3000);
+      CHECK(json_number(run.out, "failed") == 0);
+      CHECK(json_number(run.out, "record_size") == 64);  // values only: --fill writes no keys
+      CHECK(json_number(run.out, "records_per_s") > 0);
+      CHECK(json_number(run.out, "mb_per_s") > 0);
+      CHECK(json_number(run.out, "cpu_s") > 0);
+      CHECK(json_number(run.out, "first_report_ms") > 0);
+      // -X's Java name reaches each client under its own name.
+      CHECK(run.out.find(std::string(client) == "kwire" ? "fetch.max.wait.ms=100" : "fetch.wait.max.ms=100") !=
+            std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("kwire perf consume refuses a bad client and codec", "[tools]") {
+  auto client = run_tool({"perf", "consume", "-b", "127.0.0.1:1", "-t", "t", "--client", "java"});
+  CHECK(client.exit_code == 2);
+  auto codec = run_tool({"perf", "consume", "-b", "127.0.0.1:1", "-t", "t", "--fill-codec", "brotli"});
+  CHECK(codec.exit_code == 2);
 }

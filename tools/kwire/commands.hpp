@@ -5,6 +5,7 @@
 
 int run_cluster(int argc, char** argv);
 int run_perf(int argc, char** argv);
+int run_perf_consume(int argc, char** argv);  // kwire perf consume
 int run_wire(int argc, char** argv);
 int run_metadata(int argc, char** argv);
 int run_api_versions(int argc, char** argv);

@@ -20,7 +20,7 @@ constexpr Subcommand kSubcommands[] = {
     {"consume", run_consume, "print records of a topic (ListOffsets + Fetch, no group)"},
     {"metadata", run_metadata, "list brokers, topics and partitions (like kcat -L)"},
     {"api-versions", run_api_versions, "list the API versions a broker supports"},
-    {"perf", run_perf, "perf produce: producer throughput and latency (kwire or librdkafka)"},
+    {"perf", run_perf, "perf produce|consume: throughput (and produce latency), kwire or librdkafka"},
     {"wire", run_wire, "decode a Kafka frame to JSON or encode it back; check a capture against the specs"},
 };
 

@@ -47,13 +47,14 @@ std::unique_ptr<PerfClient> make_perf_client(const PerfSettings& settings, PerfS
 
 int run_perf(int argc, char** argv) {
   using namespace kwire::tool;
+  if (argc >= 3 && std::string_view(argv[2]) == "consume") return run_perf_consume(argc, argv);
   if (argc < 3 || std::string_view(argv[2]) != "produce") {
     if (argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
       std::fputs(usage(kSynopsis, kOptions).c_str(), stdout);
       return 0;
     }
     return usage_error(kCommand,
-                       argc < 3 ? "which benchmark? (perf produce)" : "unknown benchmark '" + std::string(argv[2]) + "'");
+                       argc < 3 ? "which benchmark? (perf produce, perf consume)" : "unknown benchmark '" + std::string(argv[2]) + "'");
   }
   auto parsed = parse_or_usage(kCommand, argc, argv, 3);
   if (!parsed.args) return parsed.exit_code;

@@ -116,13 +116,7 @@ void send_share(const RunShared& run, int t, int n) {
 // at `before`), plus the sending threads that already ended.
 std::vector<ThreadCpu> run_threads_cpu(const std::vector<ThreadCpu>& before,
                                        const std::vector<SenderTally>& tallies) {
-  std::map<long, double> base;
-  for (const auto& t : before) base[t.tid] = t.cpu_s;
-  std::vector<ThreadCpu> out;
-  for (auto t : living_threads_cpu()) {
-    if (auto it = base.find(t.tid); it != base.end()) t.cpu_s -= it->second;
-    out.push_back(std::move(t));
-  }
+  std::vector<ThreadCpu> out = threads_cpu_since(before);
   for (std::size_t i = 1; i < tallies.size(); ++i)
     out.push_back(ThreadCpu{"perf-send-" + std::to_string(i), 0, tallies[i].cpu_s});
   std::sort(out.begin(), out.end(), [](const ThreadCpu& a, const ThreadCpu& b) { return a.cpu_s > b.cpu_s; });

@@ -84,10 +84,11 @@ std::string json_escape(std::string_view s) {
 
 std::string PerfReport::to_text() const {
   char buf[1536];
+  const std::string sending_threads =
+      mode == "consume" ? "" : ", " + std::to_string(threads) + " sending thread" + (threads == 1 ? "" : "s");
   const double n = acked > 0 ? static_cast<double>(acked) : 1;
   std::snprintf(buf, sizeof buf,
-                "kwire perf produce: %llu of %llu records of %zu B acknowledged by %s in %.3f s (client: %s, "
-                "%d sending thread%s)\n"
+                "kwire perf %s: %llu of %llu records of %zu B %s %s in %.3f s (client: %s%s)\n"
                 "  throughput  %.0f records/s  %.2f MB/s\n"
                 "  cpu         %.3f s user + %.3f s sys  (%.2f us/record)\n"
                 "  switches    %llu voluntary + %llu involuntary  (%.2f per 1,000 records)\n"
@@ -95,8 +96,8 @@ std::string PerfReport::to_text() const {
                 "first report after %.1f ms)\n"
                 "  errors      %llu%s%s\n"
                 "  peak rss    %.1f MB\n",
-                static_cast<unsigned long long>(acked), static_cast<unsigned long long>(records), record_size,
-                topic.c_str(), seconds, client.c_str(), threads, threads == 1 ? "" : "s", records_per_second(),
+                mode.c_str(), static_cast<unsigned long long>(acked), static_cast<unsigned long long>(records),
+                record_size, mode == "consume" ? "read from" : "acknowledged by", topic.c_str(), seconds, client.c_str(), sending_threads.c_str(), records_per_second(),
                 mb_per_second(), usage.user_s, usage.sys_s, cpu_seconds * 1e6 / n,
                 static_cast<unsigned long long>(usage.voluntary_cs), static_cast<unsigned long long>(usage.involuntary_cs),
                 static_cast<double>(usage.voluntary_cs + usage.involuntary_cs) * 1000.0 / n, p50_ms, p99_ms, p999_ms,
@@ -115,12 +116,12 @@ std::string PerfReport::to_text() const {
 std::string PerfReport::to_json() const {
   char buf[1536];
   std::snprintf(buf, sizeof buf,
-                "{\"client\":\"%s\",\"topic\":\"%s\",\"records\":%llu,\"acked\":%llu,\"failed\":%llu,"
+                "{\"mode\":\"%s\",\"client\":\"%s\",\"topic\":\"%s\",\"records\":%llu,\"acked\":%llu,\"failed\":%llu,"
                 "\"record_size\":%zu,\"threads\":%d,\"seconds\":%.6f,\"records_per_s\":%.1f,\"mb_per_s\":%.3f,"
                 "\"cpu_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,\"voluntary_cs\":%llu,\"involuntary_cs\":%llu,"
                 "\"sample_every\":%llu,\"latency_samples\":%llu,\"first_report_ms\":%.3f,"
                 "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"peak_rss_mb\":%.1f,",
-                json_escape(client).c_str(), json_escape(topic).c_str(), static_cast<unsigned long long>(records),
+                json_escape(mode).c_str(), json_escape(client).c_str(), json_escape(topic).c_str(), static_cast<unsigned long long>(records),
                 static_cast<unsigned long long>(acked), static_cast<unsigned long long>(failed), record_size, threads,
                 seconds, records_per_second(), mb_per_second(), cpu_seconds, usage.user_s, usage.sys_s,
                 static_cast<unsigned long long>(usage.voluntary_cs), static_cast<unsigned long long>(usage.involuntary_cs),

@@ -55,6 +55,10 @@ double process_cpu_seconds() noexcept;
 double peak_rss_mb() noexcept;
 
 struct PerfReport {
+  // "produce": acked = records acknowledged; "consume" (kwire perf consume):
+  // acked = records read, record_size = their mean key + value bytes,
+  // first_report_ms = time to the first record, no latency figures.
+  std::string mode = "produce";
   std::string client;        // "kwire" or "librdkafka <version>"
   std::string topic;
   std::uint64_t records = 0;  // asked for

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace kwire::tool {
@@ -91,6 +92,17 @@ std::vector<ThreadCpu> living_threads_cpu() {
       std::ifstream comm(task.path() / "comm");
       std::getline(comm, t.name);
     }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<ThreadCpu> threads_cpu_since(const std::vector<ThreadCpu>& before) {
+  std::map<long, double> base;
+  for (const auto& t : before) base[t.tid] = t.cpu_s;
+  std::vector<ThreadCpu> out;
+  for (auto t : living_threads_cpu()) {
+    if (auto it = base.find(t.tid); it != base.end()) t.cpu_s -= it->second;
     out.push_back(std::move(t));
   }
   return out;

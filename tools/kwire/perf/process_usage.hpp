@@ -34,5 +34,8 @@ double this_thread_cpu_seconds() noexcept;
 // Every living thread of the process, from /proc/self/task; empty where
 // there is no /proc.
 std::vector<ThreadCpu> living_threads_cpu();
+// Each living thread's CPU since `before` (an earlier living_threads_cpu()):
+// its total minus what it had then; threads started since count whole.
+std::vector<ThreadCpu> threads_cpu_since(const std::vector<ThreadCpu>& before);
 
 }  // namespace kwire::tool
