@@ -56,11 +56,6 @@ Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<By
   return choose_with(topic, nullptr, key, partition_count);
 }
 
-Partitioner::Choice Partitioner::choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key,
-                                        std::int32_t partition_count) {
-  return choose_with(topic, &sticky, key, partition_count);
-}
-
 Partitioner::Choice Partitioner::choose_with(std::string_view topic, StickyState* sticky, std::optional<Bytes> key,
                                              std::int32_t partition_count) {
   if (custom_) {
@@ -97,6 +92,15 @@ void Partitioner::on_appended(const Choice& choice, std::size_t bytes, std::int3
   // Only the thread that moves the partition resets the count.
   std::int32_t expected = partition;
   if (st.partition.compare_exchange_strong(expected, pick_next(partition, partition_count),
+                                           std::memory_order_acq_rel)) {
+    st.produced_bytes.store(0, std::memory_order_release);
+  }
+}
+
+void Partitioner::move_on(const Choice& choice, std::int32_t partition_count) {
+  StickyState& st = *choice.state;
+  std::int32_t expected = choice.partition;
+  if (st.partition.compare_exchange_strong(expected, pick_next(choice.partition, partition_count),
                                            std::memory_order_acq_rel)) {
     st.produced_bytes.store(0, std::memory_order_release);
   }

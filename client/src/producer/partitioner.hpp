@@ -39,7 +39,16 @@ class Partitioner {
   // than -1 is returned as is; the caller rejects it (errc::invalid_partition).
   Choice choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count);
   // The same with the topic's sticky state already found (sticky_state()).
-  Choice choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key, std::int32_t partition_count);
+  // Inline for the send path's common case (keyless record, built-in
+  // sticky partitioner, no user function): one load of the sticky partition.
+  Choice choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key, std::int32_t partition_count) {
+    if (!custom_ && (mode_ == BuiltinPartitioner::uniform_sticky ||
+                     (mode_ == BuiltinPartitioner::default_partitioner && !key))) {
+      const std::int32_t p = sticky.partition.load(std::memory_order_acquire);
+      if (p >= 0 && p < partition_count) return {p, true, &sticky};
+    }
+    return choose_with(topic, &sticky, key, partition_count);
+  }
   // A topic's sticky state, stable for the partitioner's life: the producer
   // keeps it in its per-topic handle so a send looks the topic up once.
   StickyState& sticky_state(std::string_view topic) { return state_for(topic); }
@@ -48,6 +57,11 @@ class Partitioner {
   void on_appended(std::string_view topic, std::int32_t partition, std::size_t bytes, std::int32_t partition_count);
   // The same for a sticky choice of choose(), with the state it found.
   void on_appended(const Choice& choice, std::size_t bytes, std::int32_t partition_count);
+  // The sticky partition of `choice` took its batch.size bytes: move on to
+  // another one (unless another thread did already). The producer counts
+  // the bytes itself, per partition under the partition's lock, so a record
+  // costs no atomic read-modify-write here (issue 15, direction 2).
+  void move_on(const Choice& choice, std::int32_t partition_count);
 
  private:
   StickyState& state_for(std::string_view topic);

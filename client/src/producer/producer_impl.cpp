@@ -33,7 +33,8 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
       accumulator_(AccumulatorOptions::from(config_), dispatcher_),
       partitioner_(config_.partitioner, config_.custom_partitioner,
                    static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1))),
-      work_(asio::make_work_guard(io_)) {
+      work_(asio::make_work_guard(io_)),
+      send_limit_(static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory))) {
   backend_ = factory(io_.get_executor(), config_);
   sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
   if (config_.transactional_id) {
@@ -71,8 +72,12 @@ ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
   return on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
 }
 
+SendDeadline ProducerImpl::send_deadline() const {
+  return SendDeadline(config_.max_block, &io_thread_id_);
+}
+
 std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
-                                         Clock::time_point deadline, const std::atomic<std::int32_t>* known,
+                                         const SendDeadline& deadline, const std::atomic<std::int32_t>* known,
                                          std::int32_t& count) {
   if (topic.empty()) return errc::invalid_topic;
   if (accumulator_.closed()) return errc::producer_closed;
@@ -84,7 +89,7 @@ std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t byt
     count = known->load(std::memory_order_acquire);
     return {};
   }
-  return partition_count(topic, deadline, count);
+  return partition_count(topic, deadline.get(), count);
 }
 
 ProducerImpl::TopicHandle& ProducerImpl::topic_handle(std::string_view topic) {
@@ -112,13 +117,13 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   const std::size_t bound = protocol::records::BatchBuilder::record_size_upper_bound(
                                 r.key ? r.key->size() : 0, r.value ? r.value->size() : 0, r.headers) +
                             protocol::records::BatchBuilder::overhead_bytes;
-  const auto limit = static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory));
-  const Clock::time_point deadline = block_deadline();
+  // Read from the clock only if this send has to wait.
+  const SendDeadline deadline = send_deadline();
   // One name lookup per send: the handle carries the rest (after the first send).
   TopicHandle* topic = topics_.find(r.topic);
   const std::atomic<std::int32_t>* known = topic != nullptr ? topic->count.load(std::memory_order_acquire) : nullptr;
   std::int32_t count = 0;
-  if (std::error_code ec = check_send(r.topic, bound, limit, deadline, known, count)) return ec;
+  if (std::error_code ec = check_send(r.topic, bound, send_limit_, deadline, known, count)) return ec;
   if (known == nullptr) topic = &topic_handle(r.topic);
 
   Partitioner::Choice choice;
@@ -129,21 +134,16 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   }
   if (choice.partition < 0 || choice.partition >= count) return errc::invalid_partition;
 
-  DeliveryEntry entry;
-  entry.handler = std::move(handler);
-  entry.user_id = r.user_id;
-  if (r.ownership == ValueOwnership::borrow) entry.borrowed_value = r.value;
-  const std::int64_t timestamp = r.timestamp_ms.value_or(wall_clock_ms());
+  const RecordParts parts{r.timestamp_ms ? *r.timestamp_ms : wall_clock_ms(), r.key, r.value, r.headers};
+  const bool borrowed = r.ownership == ValueOwnership::borrow && r.value.has_value();
   std::optional<bool> block;  // unset: the producer's default
   if (r.when_full == QueueFullAction::block) block = true;
   if (r.when_full == QueueFullAction::fail_at_once) block = false;
-  auto result = accumulator_.append(*topic->queues, r.topic, choice.partition, timestamp, r.key, r.value, r.headers,
-                                    entry, deadline, block);
-  if (result.error) {
-    handler = std::move(entry.handler);  // the caller reports the failure
-    return result.error;
-  }
-  if (choice.sticky) partitioner_.on_appended(choice, result.appended_bytes, count);
+  // On failure `handler` is left to the caller, who reports it.
+  auto result = accumulator_.append(*topic->queues, choice.partition, parts, handler, r.user_id, borrowed,
+                                    choice.sticky, deadline, block);
+  if (result.error) return result.error;
+  if (result.sticky_switch) partitioner_.move_on(choice, count);
   return {};
 }
 
@@ -270,7 +270,7 @@ std::error_code ProducerImpl::enqueue_batch(BatchPtr batch, std::int64_t first_t
   if (!batch || batch->record_count() == 0) return errc::invalid_record;
   std::int32_t count = 0;
   if (std::error_code ec = check_send(topic, batch->size_bytes(), static_cast<std::size_t>(config_.max_request_size),
-                                      block_deadline(), nullptr, count)) {
+                                      send_deadline(), nullptr, count)) {
     return ec;
   }
   if (partition < 0 || partition >= count) return errc::invalid_partition;

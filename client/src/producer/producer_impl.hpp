@@ -74,7 +74,7 @@ class ProducerImpl {
   // not closed, a transaction open, at most `limit` bytes, a partition count.
   // `known`: the topic's count slot from its handle, when it has one (no lookup).
   std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
-                             Clock::time_point deadline, const std::atomic<std::int32_t>* known,
+                             const SendDeadline& deadline, const std::atomic<std::int32_t>* known,
                              std::int32_t& count);
   // close(): aborts the open transaction, waiting until `deadline` at most.
   void abort_open_transaction(Clock::time_point deadline);
@@ -94,6 +94,8 @@ class ProducerImpl {
   TopicHandle& topic_handle(std::string_view topic);
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
+  // The same, read from the clock only when a send has to wait.
+  SendDeadline send_deadline() const;
 
   const ProducerConfig config_;
   DeliveryDispatcher dispatcher_;
@@ -101,6 +103,8 @@ class ProducerImpl {
   Partitioner partitioner_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  // The largest record a send accepts (max.request.size, buffer.memory).
+  const std::size_t send_limit_;
   ProducerBackend backend_;
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<TransactionCalls> txn_;

@@ -76,10 +76,8 @@ std::size_t BatchBuilder::record_size(std::int64_t timestamp_delta, std::int32_t
   return varlong_size(static_cast<std::int64_t>(body)) + body;
 }
 
-std::size_t BatchBuilder::record_size_upper_bound(std::size_t key_len, std::size_t value_len,
-                                                  std::span<const Header> headers) noexcept {
-  std::size_t body = 1 + 10 + 5 + field_size(key_len, true) + field_size(value_len, true) + headers_size(headers);
-  return 5 + body;
+std::size_t BatchBuilder::encoded_headers_size(std::span<const Header> headers) noexcept {
+  return headers_size(headers);
 }
 
 bool BatchBuilder::append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,

@@ -44,6 +44,14 @@ namespace kwire::detail {
 class ProducerBatch;
 using BatchPtr = std::unique_ptr<ProducerBatch>;
 
+// The parts of one record that go into a batch (views of the caller's record).
+struct RecordParts {
+  std::int64_t timestamp_ms = 0;
+  std::optional<Bytes> key;
+  std::optional<Bytes> value;
+  std::span<const Header> headers;
+};
+
 // Where a finished batch goes: the accumulator releases its memory, forgets it
 // for flush(), and dispatches its reports.
 class BatchCompletionSink {
@@ -102,6 +110,13 @@ class ProducerBatch {
   // or the batch is closed. On false `entry` is left untouched.
   bool try_append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
                   std::span<const Header> headers, DeliveryEntry& entry);
+  // The send path's append: returns the bytes the batch grew by, 0 when the
+  // record does not fit. The report's entry is built in place, only when
+  // someone wants it (a handler, or a borrowed value to hand back), from
+  // `handler` (moved out on success only), `user_id` and, when
+  // `value_borrowed`, the record's value.
+  std::size_t try_append(const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
+                         bool value_borrowed);
   // For send_batch(): a record whose report is carried by another entry.
   // `value_borrowed`: the caller keeps the value alive until the batch is
   // reported, so a value above copy_max_bytes may be referenced.
@@ -175,6 +190,8 @@ class ProducerBatch {
 
  private:
   bool finish(BatchReports&& reports);
+  // Encodes the record: the bytes the batch grew by, 0 when it did not fit.
+  std::size_t encode(const RecordParts& record, bool value_borrowed);
 
   std::string topic_;
   std::int32_t partition_;

@@ -40,7 +40,11 @@ RecordAccumulator::~RecordAccumulator() {
 }
 
 RecordAccumulator::TopicQueues& RecordAccumulator::topic_queues(std::string_view topic) {
-  return topics_.find_or_add(topic, [] { return std::make_unique<TopicQueues>(); });
+  return topics_.find_or_add(topic, [topic] {
+    auto made = std::make_unique<TopicQueues>();
+    made->name = std::string(topic);
+    return made;
+  });
 }
 
 RecordAccumulator::PartitionQueue& RecordAccumulator::queue_for(std::string_view topic, std::int32_t partition) {
@@ -69,14 +73,17 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
                                                           std::optional<Bytes> value, std::span<const Header> headers,
                                                           DeliveryEntry& entry, Clock::time_point deadline,
                                                           std::optional<bool> block) {
-  return append(topic_queues(topic), topic, partition, timestamp_ms, key, value, headers, entry, deadline, block);
+  // The entry's parts go into the batch's own entry; only its handler moves,
+  // and only on success, so a failed append leaves `entry` as it was.
+  const RecordParts record{timestamp_ms, key, value, headers};
+  return append(topic_queues(topic), partition, record, entry.handler, entry.user_id,
+                entry.borrowed_value.has_value(), false, SendDeadline::at(deadline), block);
 }
 
-RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, std::string_view topic,
-                                                          std::int32_t partition, std::int64_t timestamp_ms,
-                                                          std::optional<Bytes> key, std::optional<Bytes> value,
-                                                          std::span<const Header> headers, DeliveryEntry& entry,
-                                                          Clock::time_point deadline, std::optional<bool> block) {
+RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, std::int32_t partition,
+                                                          const RecordParts& record, DeliveryHandler& handler,
+                                                          std::uint64_t user_id, bool value_borrowed, bool sticky,
+                                                          const SendDeadline& deadline, std::optional<bool> block) {
   AppendResult result;
   if (closed()) {
     result.error = errc::producer_closed;
@@ -85,50 +92,54 @@ RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, s
   const bool may_block = block.value_or(options_.block_when_full);
   // The record's slot, given back by batch_completed() with its report, or
   // below when the append fails.
-  if (std::error_code ec = records_.acquire(may_block, deadline)) {
-    result.error = ec;
-    return result;
+  if (!records_.try_acquire()) {
+    if (std::error_code ec = records_.acquire(may_block, deadline.get())) {
+      result.error = ec;
+      return result;
+    }
   }
-  result = append_counted(queues, topic, partition, timestamp_ms, key, value, headers, entry, deadline, may_block);
+  PartitionQueue* known = queues.partitions.find(static_cast<std::size_t>(partition));
+  PartitionQueue& q = known != nullptr ? *known : queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
+  {
+    std::lock_guard lock(q.mu);
+    if (append_to_open(q, record, handler, user_id, value_borrowed, sticky, result)) return result;
+  }
+  result = append_to_new(queues, partition, q, record, handler, user_id, value_borrowed, sticky, deadline, may_block);
   if (result.error) records_.release(1);
   return result;
 }
 
-RecordAccumulator::AppendResult RecordAccumulator::append_counted(TopicQueues& queues, std::string_view topic,
-                                                                  std::int32_t partition,
-                                                                  std::int64_t timestamp_ms,
-                                                                  std::optional<Bytes> key,
-                                                                  std::optional<Bytes> value,
-                                                                  std::span<const Header> headers,
-                                                                  DeliveryEntry& entry, Clock::time_point deadline,
-                                                                  bool block) {
-  AppendResult result;
-  PartitionQueue& q = queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
-  auto try_last = [&]() {
-    if (q.batches.empty()) return false;
-    ProducerBatch& last = *q.batches.back();
-    if (last.is_full() || last.is_closed()) return false;
-    std::size_t before = last.size_bytes();
-    if (!last.try_append(timestamp_ms, key, value, headers, entry)) return false;
-    result.appended_bytes = last.size_bytes() - before;
-    if (last.is_full()) notify();
-    return true;
-  };
-  {
-    std::lock_guard lock(q.mu);
-    if (try_last()) return result;
-  }
+bool RecordAccumulator::append_to_open(PartitionQueue& q, const RecordParts& record, DeliveryHandler& handler,
+                                       std::uint64_t user_id, bool value_borrowed, bool sticky,
+                                       AppendResult& result) {
+  if (q.batches.empty()) return false;
+  ProducerBatch& last = *q.batches.back();
+  if (last.is_full() || last.is_closed()) return false;
+  const std::size_t bytes = last.try_append(record, handler, user_id, value_borrowed);
+  if (bytes == 0) return false;
+  result.appended_bytes = bytes;
+  if (sticky) count_sticky(q, bytes, result);
+  if (last.is_full()) notify();
+  return true;
+}
 
+RecordAccumulator::AppendResult RecordAccumulator::append_to_new(TopicQueues& queues, std::int32_t partition,
+                                                                 PartitionQueue& q, const RecordParts& record,
+                                                                 DeliveryHandler& handler, std::uint64_t user_id,
+                                                                 bool value_borrowed, bool sticky,
+                                                                 const SendDeadline& deadline, bool block) {
+  AppendResult result;
   // A new batch: reserve its memory without holding the partition lock, so the
   // sender can keep draining (and freeing memory) while we wait.
   // A referenced (borrowed, large) value stays in the caller's memory: only
   // its framing needs room in the batch buffer.
-  std::size_t key_len = key ? key->size() : 0;
-  std::size_t value_len = value ? value->size() : 0;
-  if (value_len > options_.copy_max_bytes && entry.borrowed_value) value_len = 0;
-  std::size_t record_bound = protocol::records::BatchBuilder::record_size_upper_bound(key_len, value_len, headers);
+  std::size_t key_len = record.key ? record.key->size() : 0;
+  std::size_t value_len = record.value ? record.value->size() : 0;
+  if (value_len > options_.copy_max_bytes && value_borrowed) value_len = 0;
+  std::size_t record_bound =
+      protocol::records::BatchBuilder::record_size_upper_bound(key_len, value_len, record.headers);
   std::size_t need = std::max(options_.batch_size, record_bound + protocol::records::BatchBuilder::overhead_bytes);
-  if (std::error_code ec = pool_.reserve(need, block, deadline)) {
+  if (std::error_code ec = pool_.reserve(need, block, deadline.get())) {
     result.error = ec;
     return result;
   }
@@ -140,22 +151,24 @@ RecordAccumulator::AppendResult RecordAccumulator::append_counted(TopicQueues& q
     result.error = errc::producer_closed;
     return result;
   }
-  if (try_last()) {  // another thread made room while we waited
+  if (append_to_open(q, record, handler, user_id, value_borrowed, sticky, result)) {
+    // another thread made room while we waited
     pool_.recycle(std::move(buffer));
     pool_.release(need);
     return result;
   }
-  BatchPtr batch = make_batch(std::string(topic), partition, std::move(buffer), need, options_.batch_size, true);
-  std::size_t before = batch->size_bytes();
-  if (!batch->try_append(timestamp_ms, key, value, headers, entry)) {
+  BatchPtr batch = make_batch(queues.name, partition, std::move(buffer), need, options_.batch_size, true);
+  const std::size_t bytes = batch->try_append(record, handler, user_id, value_borrowed);
+  if (bytes == 0) {
     // Only a record the encoder cannot represent at all gets here; the empty
     // batch reports nothing and gives its memory back on destruction.
     batch->complete(-1, -1, errc::record_too_large);
     result.error = errc::record_too_large;
     return result;
   }
-  result.appended_bytes = batch->size_bytes() - before;
+  result.appended_bytes = bytes;
   result.new_batch = true;
+  if (sticky) count_sticky(q, bytes, result);
   // Alone in its queue the new batch is ready when its linger ends; behind
   // another one, the one in front is ready now.
   Clock::time_point ready_by = batch->created() + options_.linger;

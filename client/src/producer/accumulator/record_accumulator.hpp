@@ -59,6 +59,7 @@
 #include "producer/accumulator/buffer_pool.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 #include "producer/accumulator/record_count_bound.hpp"
+#include "producer/accumulator/send_deadline.hpp"
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/grow_only_tables.hpp"
 
@@ -94,8 +95,11 @@ class RecordAccumulator final : public BatchCompletionSink {
   // ---- user threads ----
   struct AppendResult {
     std::error_code error;     // entry untouched when set
-    std::size_t appended_bytes = 0;  // growth of the batch, for the sticky partitioner
+    std::size_t appended_bytes = 0;  // growth of the batch
     bool new_batch = false;
+    // A sticky append that brought the partition's count of sticky bytes to
+    // batch.size (the count starts again): the partitioner moves on.
+    bool sticky_switch = false;
   };
   // Appends one record to the partition's open batch (a new one when it is
   // full), waiting for buffer.memory and a record slot until `deadline` when
@@ -109,11 +113,16 @@ class RecordAccumulator final : public BatchCompletionSink {
   // Stable for the accumulator's life.
   struct TopicQueues;
   TopicQueues& topic_queues(std::string_view topic);
-  // append() into queues found by topic_queues(topic) (no name lookup).
-  AppendResult append(TopicQueues& queues, std::string_view topic, std::int32_t partition,
-                      std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,
-                      std::span<const Header> headers, DeliveryEntry& entry, Clock::time_point deadline,
-                      std::optional<bool> block = std::nullopt);
+  // The send path's append (ProducerImpl::enqueue), into queues found by
+  // topic_queues(): no name lookup, no clock read unless it must wait, and
+  // the report's entry built in place in the batch from `handler` (moved out
+  // on success only), `user_id` and, when `value_borrowed`, the value.
+  // `sticky`: the partitioner's sticky choice; its bytes count toward the
+  // partition's switch (AppendResult::sticky_switch), under the lock the
+  // append takes anyway.
+  AppendResult append(TopicQueues& queues, std::int32_t partition, const RecordParts& record,
+                      DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
+                      const SendDeadline& deadline, std::optional<bool> block = std::nullopt);
 
   // Direct batch control: memory for a user-built batch (create_batch()).
   std::error_code reserve_memory(std::size_t bytes, Clock::time_point deadline);
@@ -210,10 +219,12 @@ class RecordAccumulator final : public BatchCompletionSink {
   struct PartitionQueue {
     std::mutex mu;
     std::deque<BatchPtr> batches;  // front = oldest; back = the open batch
+    std::size_t sticky_bytes = 0;  // sticky appends since the last switch (batch.size)
   };
 
  public:
   struct TopicQueues {
+    std::string name;
     GrowOnlyArray<PartitionQueue> partitions;
   };
 
@@ -221,10 +232,21 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   // No lock: the tables are read from their published snapshots.
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
-  // append() once the record holds its slot.
-  AppendResult append_counted(TopicQueues& queues, std::string_view topic, std::int32_t partition,
-                              std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value, std::span<const Header> headers,
-                              DeliveryEntry& entry, Clock::time_point deadline, bool block);
+  // Under q.mu: the record into the partition's open batch, if it has one
+  // with room.
+  bool append_to_open(PartitionQueue& q, const RecordParts& record, DeliveryHandler& handler,
+                      std::uint64_t user_id, bool value_borrowed, bool sticky, AppendResult& result);
+  // append() when the open batch had no room: a new batch (the record holds its slot).
+  AppendResult append_to_new(TopicQueues& queues, std::int32_t partition, PartitionQueue& q,
+                             const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
+                             bool value_borrowed, bool sticky, const SendDeadline& deadline, bool block);
+  // Under q.mu: counts a sticky append's bytes toward the partition's switch.
+  void count_sticky(PartitionQueue& q, std::size_t bytes, AppendResult& result) noexcept {
+    q.sticky_bytes += bytes;
+    if (q.sticky_bytes < options_.batch_size) return;
+    q.sticky_bytes = 0;
+    result.sticky_switch = true;
+  }
   // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>
   void for_each_queue(F&& f) {

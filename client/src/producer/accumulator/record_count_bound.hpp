@@ -27,6 +27,9 @@ class RecordCountBound {
   // One slot. Errors: errc::queue_full (not blocking), errc::buffer_exhausted_timeout
   // (nothing freed until `deadline`), errc::producer_closed.
   std::error_code acquire(bool block, Clock::time_point deadline);
+  // One slot if it is free now (always, without a bound): no lock, no wait.
+  // The send path tries this first and calls acquire() only when it fails.
+  bool try_acquire() noexcept { return max_ == 0 || try_take(); }
   void release(std::size_t records) noexcept;
   // Wakes every waiter with errc::producer_closed.
   void close() noexcept;

@@ -20,6 +20,7 @@
 #include "kwire/protocol/records/batch_segments.hpp"
 #include "kwire/protocol/records/record.hpp"
 #include "kwire/protocol/wire/bytes.hpp"
+#include "kwire/protocol/wire/writer.hpp"  // varlong_size
 
 namespace kwire::protocol::records {
 
@@ -47,8 +48,18 @@ class BatchBuilder {
 
   // Exact encoded size of a record with these parts at the worst-case
   // timestamp and offset deltas: an upper bound for memory accounting.
+  // Inline: the producer checks it once per send.
   static std::size_t record_size_upper_bound(std::size_t key_len, std::size_t value_len,
-                                             std::span<const Header> headers) noexcept;
+                                             std::span<const Header> headers) noexcept {
+    // length, attributes, timestamp delta (varlong), offset delta (varint),
+    // key and value with their lengths, the headers with their count.
+    const std::size_t body = 1 + 10 + 5 + varlong_size(static_cast<std::int64_t>(key_len)) + key_len +
+                             varlong_size(static_cast<std::int64_t>(value_len)) + value_len +
+                             (headers.empty() ? 1 : encoded_headers_size(headers));
+    return 5 + body;
+  }
+  // Encoded size of a record's headers, their count included.
+  static std::size_t encoded_headers_size(std::span<const Header> headers) noexcept;
   // Exact size of a record (its length prefix included) at these deltas.
   static std::size_t record_size(std::int64_t timestamp_delta, std::int32_t offset_delta,
                                  std::optional<Bytes> key, std::optional<Bytes> value,
