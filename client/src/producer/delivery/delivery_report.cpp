@@ -5,6 +5,30 @@
 
 namespace kwire::detail {
 
+namespace {
+
+// One record's metadata, returned by value so that the handler's by-value
+// parameter is built in place (no second RecordMetadata moved and destroyed
+// per record).
+RecordMetadata metadata_of(const BatchReports& b, const DeliveryEntry& entry, std::error_code ec) {
+  RecordMetadata md;
+  md.topic = b.topic;
+  md.partition = b.partition;
+  md.user_id = entry.user_id;
+  md.borrowed_value = entry.borrowed_value;
+  if (b.log_append_time_ms >= 0) {
+    md.timestamp_ms = b.log_append_time_ms;
+    md.timestamp_type = TimestampType::log_append_time;
+  } else {
+    md.timestamp_ms = entry.timestamp_ms;
+  }
+  md.offset = (!ec && b.base_offset >= 0) ? b.base_offset + entry.offset_delta : -1;
+  if (ec) md.outcome = b.outcome;
+  return md;
+}
+
+}  // namespace
+
 void BatchReports::fire() {
   for (DeliveryEntry& entry : entries) {
     if (!entry.handler) continue;
@@ -12,20 +36,7 @@ void BatchReports::fire() {
     for (const RecordError& re : record_errors) {
       if (re.batch_index == entry.offset_delta) ec = re.error;
     }
-    RecordMetadata md;
-    md.topic = topic;
-    md.partition = partition;
-    md.user_id = entry.user_id;
-    md.borrowed_value = entry.borrowed_value;
-    if (log_append_time_ms >= 0) {
-      md.timestamp_ms = log_append_time_ms;
-      md.timestamp_type = TimestampType::log_append_time;
-    } else {
-      md.timestamp_ms = entry.timestamp_ms;
-    }
-    md.offset = (!ec && base_offset >= 0) ? base_offset + entry.offset_delta : -1;
-    if (ec) md.outcome = outcome;
-    entry.handler(ec, std::move(md));
+    entry.handler(ec, metadata_of(*this, entry, ec));
   }
 }
 

@@ -68,9 +68,9 @@ class BatchBuilder {
 
   // Header plus records as encoded so far (uncompressed, referenced values
   // included); after close(), the finished batch's size.
-  std::size_t size_bytes() const noexcept { return buf_.size() + ref_bytes_; }
+  std::size_t size_bytes() const noexcept { return used_ + ref_bytes_; }
   // Bytes held in the builder's own buffer (referenced values excluded).
-  std::size_t own_bytes() const noexcept { return buf_.size(); }
+  std::size_t own_bytes() const noexcept { return used_; }
   std::int32_t record_count() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
   std::size_t size_limit() const noexcept { return limit_; }
@@ -113,7 +113,14 @@ class BatchBuilder {
   std::vector<ReferencedSpan> take_references() noexcept;
 
  private:
+  // Makes buf_ at least `bytes` long (zero-filled in steps, not per record).
+  void grow(std::size_t bytes);
+
+  // The batch is buf_'s first used_ bytes; beyond them buf_ is room already
+  // zero-filled for the next records (resizing per record zero-filled every
+  // byte just before it was written). After close() buf_ is exactly the batch.
   std::vector<std::uint8_t> buf_;
+  std::size_t used_ = 0;
   std::vector<ReferencedSpan> refs_;
   std::size_t ref_bytes_ = 0;
   std::size_t limit_;
