@@ -43,6 +43,14 @@ enum class errc {
 const std::error_category& client_category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
 
+// send() and partitions_for() against a cluster none of whose bootstrap
+// servers could be reached before max.block.ms report it instead of
+// errc::metadata_timeout, with an error of this category that names the
+// address: "connection refused to 127.0.0.1:9092", "cannot connect to
+// host:9092: <reason>". It compares equal to the cause's condition, e.g.
+// ec == std::errc::connection_refused.
+const std::error_category& connection_error_category() noexcept;
+
 // Thrown by constructors taking a configuration: names the key and why.
 class ConfigError : public std::invalid_argument {
  public:

@@ -16,6 +16,7 @@
 #include "cluster/metadata_cache.hpp"
 #include "config/connection_settings.hpp"
 #include "config/net_security.hpp"
+#include "connection_error.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/config.hpp"
 #include "kwire/net/connection_pool.hpp"
@@ -30,15 +31,17 @@ namespace {
 // Partition counts for user threads: a copy of what the cache knew at the
 // last lookup on the io thread, read without a lock (a grow-only table of
 // atomic counts: every send reads it).
-// While a user thread waits for a topic, a secured producer also probes the
+// While a user thread waits for a topic, the producer also probes the
 // bootstrap connections: a wrong password or an untrusted certificate then
 // fails the wait at once with that error, as the Java client's
-// AuthenticationException does, instead of ending in a metadata timeout.
+// AuthenticationException does, instead of ending in a metadata timeout; and
+// a wait that times out while no bootstrap server could be reached says which
+// address failed and why ("connection refused to 127.0.0.1:9092").
 class NetTopicMetadataSource final : public TopicMetadataSource {
  public:
   NetTopicMetadataSource(asio::any_io_executor ex, std::shared_ptr<net::ConnectionPool> pool,
-                   std::shared_ptr<detail::MetadataCache> cache, bool probe_security)
-      : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)), probe_security_(probe_security) {}
+                   std::shared_ptr<detail::MetadataCache> cache)
+      : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)) {}
 
   std::optional<std::int32_t> partition_count(std::string_view topic) override {
     const std::atomic<std::int32_t>* count = counts_.find(topic);
@@ -68,10 +71,13 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
               ec = errc::metadata_timeout;
             }
           }
+          if ((ec == errc::metadata_timeout || ec == net::net_errc::request_timed_out) && done->unreachable) {
+            ec = done->unreachable;
+          }
           done->finish(ec);
         },
         asio::detached);
-    if (probe_security_) asio::co_spawn(ex_, probe_bootstrap(pool_, done, deadline), asio::detached);
+    asio::co_spawn(ex_, probe_bootstrap(pool_, done, deadline), asio::detached);
     // The cache's own timeout ends the wait; the slack covers a stalled io thread.
     if (result.wait_until(deadline + std::chrono::seconds(2)) != std::future_status::ready) {
       return errc::metadata_timeout;
@@ -93,6 +99,9 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   struct WaitOutcome {
     std::promise<std::error_code> promise;
     bool finished = false;
+    // The last bootstrap connection failure, with its address; cleared once a
+    // bootstrap server was reached (a timeout is then the topic's, not the network's).
+    std::error_code unreachable;
     void finish(std::error_code ec) {
       if (finished) return;
       finished = true;
@@ -102,21 +111,32 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
 
   // io thread: tries the bootstrap servers in turn (each attempt after the
   // pool's reconnect backoff) until one is usable, the wait is over, or one
-  // fails for a security reason.
+  // fails for a security reason. Other failures are remembered with their address.
   static asio::awaitable<void> probe_bootstrap(std::shared_ptr<net::ConnectionPool> pool,
                                                std::shared_ptr<WaitOutcome> done, Clock::time_point deadline) {
     while (!done->finished && Clock::now() < deadline) {
       for (std::int32_t id = net::kFirstBootstrapId;; --id) {
+        // Brokers known: the cluster answered a Metadata request, so a
+        // bootstrap server was reached (and passed the security set-up).
+        if (!pool->known_brokers().empty()) {
+          done->unreachable.clear();
+          co_return;
+        }
         auto [ec, conn] = co_await pool->connection(id);
         if (ec == net::net_errc::unknown_broker) {
           if (id == net::kFirstBootstrapId) co_return;  // no bootstrap servers left to probe
           break;
         }
-        if (!ec || ec == net::net_errc::shutting_down || done->finished) co_return;
+        if (done->finished || ec == net::net_errc::shutting_down || ec == net::net_errc::cancelled) co_return;
+        if (!ec) {
+          done->unreachable.clear();
+          co_return;
+        }
         if (is_security_failure(ec)) {
           done->finish(ec);
           co_return;
         }
+        if (auto address = pool->address_of(id)) done->unreachable = connection_error(ec, address->first, address->second);
       }
     }
   }
@@ -124,7 +144,6 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   asio::any_io_executor ex_;
   std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<detail::MetadataCache> cache_;
-  const bool probe_security_;
   GrowOnlyTopicMap<std::atomic<std::int32_t>> counts_;  // written on the io thread only
 };
 
@@ -133,8 +152,7 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
 ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
   auto pool = net::ConnectionPool::create(executor, connection_settings(config));
   auto cache = detail::MetadataCache::create(pool);
-  auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache,
-                                                   config.security.protocol != SecurityProtocol::plaintext);
+  auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache);
   NetTopicMetadataSource* topics_raw = topics.get();
   auto refresher = std::make_shared<asio::steady_timer>(executor);
   asio::post(executor, [cache] { cache->start(); });
