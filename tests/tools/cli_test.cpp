@@ -12,6 +12,7 @@
 
 #include "mock_cluster.hpp"
 #include "run_tool_impl.hpp"
+#include "../../tools/kwire/wire/json.hpp"
 
 using kwire::test::MockCluster;
 using kwire::test::run_tool;
@@ -63,6 +64,26 @@ TEST_CASE("kwire produce then kwire consume: counts and contents match", "[tools
   std::sort(got.begin(), got.end());
   std::sort(sent.begin(), sent.end());
   CHECK(got == sent);
+}
+
+TEST_CASE("kwire produce --stats prints the producer's metrics as JSON", "[tools][mock][metrics]") {
+  MockCluster cluster(1, {{"cli-stats", 1}});
+  auto produced = run_tool({"produce", "-b", cluster.bootstrap(), "-t", "cli-stats", "--stats"}, "a\nb\nc\n");
+  INFO("produce stderr: " << produced.err);
+  REQUIRE(produced.exit_code == 0);
+  const std::string marker = "kwire produce: stats: ";
+  auto at = produced.err.find(marker);
+  REQUIRE(at != std::string::npos);
+  const auto end = produced.err.find('\n', at);
+  kwire::tool::Json stats;
+  std::string why;
+  REQUIRE(kwire::tool::Json::parse(produced.err.substr(at + marker.size(), end - at - marker.size()), stats, &why));
+  INFO(why);
+  REQUIRE(stats.find("records_delivered") != nullptr);
+  CHECK(stats.find("records_delivered")->as_int() == 3);
+  CHECK(stats.find("records_failed")->as_int() == 0);
+  CHECK(stats.find("produce_requests")->as_int() >= 1);
+  CHECK(stats.find("bytes_sent")->as_int() > 0);
 }
 
 TEST_CASE("kwire consume formats keys, headers, partitions and offsets, and stops at -c", "[tools][mock]") {
@@ -154,6 +175,8 @@ TEST_CASE("an unreachable broker fails within a bounded wait", "[tools]") {
   CHECK(produced.err.find("0 records delivered") != std::string::npos);
   // The producer's log hook: the refused connection is named with its address.
   CHECK(produced.err.find("(" + address + "): connection set-up failed") != std::string::npos);
+  // The records' error names the topic and the refused address, not only a metadata timeout.
+  CHECK(produced.err.find("nowhere: connection refused to " + address) != std::string::npos);
   CHECK(produced.elapsed < std::chrono::seconds(60));
 }
 

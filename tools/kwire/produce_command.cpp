@@ -1,8 +1,9 @@
 // `kwire produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY] [-K DELIM]
-// [-H name=value]... [-X prop=value]... [FILE]`: one record per line of FILE
-// (or stdin) through kwire::Producer; prints a delivery summary and exits
-// non-zero, saying why, if any record failed. Connection warnings (a refused
-// connection names its address) go to stderr, each distinct line once.
+// [-H name=value]... [-X prop=value]... [--stats] [FILE]`: one record per line
+// of FILE (or stdin) through kwire::Producer; prints a delivery summary and
+// exits non-zero, saying why, if any record failed. Connection warnings (a
+// refused connection names its address) go to stderr, each distinct line once.
+// --stats adds the producer's metrics() as a JSON line ("stats: {...}").
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -28,9 +29,10 @@ constexpr OptionSpec kOptions[] = {
     {'K', "", "DELIM", "split each line at the first DELIM into key and value"},
     {'H', "", "name=value", "header for every record (repeatable)", true},
     kPropertyOption,
+    {0, "stats", "", "print the producer's metrics() as one JSON line on stderr at the end"},
 };
 constexpr const char* kSynopsis =
-    "produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY] [-K DELIM] [-H name=value]... [-X prop=value]... [FILE]";
+    "produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY] [-K DELIM] [-H name=value]... [-X prop=value]... [--stats] [FILE]";
 
 constexpr CommandSpec kCommand{"produce", kSynopsis, kOptions, /*takes_positionals=*/true};
 
@@ -155,6 +157,7 @@ int run_produce(int argc, char** argv) {
     if (auto ec = producer->flush(config.delivery_timeout + config.request_timeout + std::chrono::seconds(5)))
       std::fprintf(stderr, "kwire produce: flush: %s\n", ec.message().c_str());
     producer->close(std::chrono::milliseconds(5000));
+    if (a.has("stats")) std::fprintf(stderr, "kwire produce: stats: %s\n", kwire::to_json(producer->metrics()).c_str());
   }
   std::lock_guard lock(tally.mu);
   std::string parts;

@@ -40,6 +40,7 @@
 #include "kwire/delivery_handler.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer_config.hpp"
+#include "kwire/producer_metrics.hpp"
 #include "kwire/record.hpp"
 
 namespace kwire {
@@ -206,6 +207,13 @@ class Producer {
   }
 
   const ProducerConfig& config() const noexcept;
+
+  // What the producer did and holds now: records delivered/failed, batches by
+  // outcome, requests, buffer.memory use, network bytes, connections and
+  // round-trip times (see kwire/producer_metrics.hpp; to_json(metrics()) for
+  // logs). Costs nothing until called; a call waits for the producer's thread
+  // to read the sender's counters (returns at once on that thread or after close()).
+  ProducerMetrics metrics();
 
   // ---- Transactions (KIP-98; needs transactional.id) ----
   // init_transactions() once, then per transaction: begin_transaction(),

@@ -24,6 +24,7 @@ Producer::~Producer() = default;
 Producer& Producer::operator=(Producer&&) noexcept = default;
 
 const ProducerConfig& Producer::config() const noexcept { return impl_->config(); }
+ProducerMetrics Producer::metrics() { return impl_->metrics(); }
 
 void Producer::fail_now(DeliveryHandler&& handler, std::error_code ec, const Record& r) {
   RecordMetadata md;

@@ -247,6 +247,56 @@ std::size_t ProducerImpl::purge(bool queued, bool in_flight) {
   return purged.get();
 }
 
+ProducerMetrics ProducerImpl::metrics() {
+  ProducerMetrics m;
+  m.records_delivered = dispatcher_.records_delivered();
+  m.records_failed = dispatcher_.records_failed();
+  if (accumulator_.record_bound().max() > 0) m.records_buffered = static_cast<std::int64_t>(accumulator_.record_bound().held());
+  m.buffer_memory_total = accumulator_.pool().total();
+  m.buffer_memory_used = m.buffer_memory_total - accumulator_.pool().available();
+  if (backend_.pool) {
+    const net::NetCountersSnapshot n = backend_.pool->counters()->snapshot();
+    m.requests_sent = n.requests_sent;
+    m.responses_received = n.responses_received;
+    m.bytes_sent = n.bytes_sent;
+    m.bytes_received = n.bytes_received;
+    m.request_errors = n.request_errors;
+    m.request_timeouts = n.request_timeouts;
+    m.connects = n.connects;
+    m.connect_failures = n.connect_failures;
+    m.disconnects = n.disconnects;
+    m.rtt_mean_us = static_cast<std::uint64_t>(n.rtt_mean().count());
+    m.rtt_max_us = n.rtt_max_us;
+  }
+  auto read_sender = [this](ProducerMetrics& out) {
+    const ProduceOutcomeCounters& c = sender_->counters();
+    out.batches_acknowledged = c.acknowledged;
+    out.batches_duplicate = c.duplicates;
+    out.batches_retried = c.retries;
+    out.batches_failed = c.failed;
+    out.batches_expired = c.expired;
+    out.batches_split = c.splits;
+    out.batches_purged = c.purged;
+    out.produce_requests = sender_->requests_sent();
+    out.produce_requests_in_flight = sender_->in_flight_requests();
+  };
+  // The sender's state belongs to the io thread, or to anyone once it finished.
+  if (on_io_thread() || sender_->finished()) {
+    read_sender(m);
+    return m;
+  }
+  auto answer = std::make_shared<std::promise<ProducerMetrics>>();
+  auto read = answer->get_future();
+  asio::post(io_, [answer, m, read_sender]() mutable {
+    read_sender(m);
+    answer->set_value(m);
+  });
+  while (read.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (io_.stopped()) return m;  // the io thread ended first: the sender's part stays zero
+  }
+  return read.get();
+}
+
 void ProducerImpl::abort_open_transaction(Clock::time_point deadline) {
   // The abort runs behind any transactional call still queued; it ends by
   // `deadline` (its flush and EndTxn are bounded by it). A little slack lets

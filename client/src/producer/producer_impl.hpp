@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "kwire/producer.hpp"
+#include "kwire/producer_metrics.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/grow_only_tables.hpp"
@@ -45,6 +46,9 @@ class ProducerImpl {
   // from a user thread). 0 once the io thread stopped.
   std::size_t purge(bool queued, bool in_flight);
   std::size_t poll(std::chrono::milliseconds timeout) { return dispatcher_.poll(timeout); }
+  // Producer::metrics: the sender's counters read on the io thread (waited
+  // for from a user thread), the rest from atomics.
+  ProducerMetrics metrics();
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
 
   // Direct batch control.

@@ -41,6 +41,9 @@ void BatchReports::fire() {
 }
 
 void DeliveryDispatcher::dispatch(BatchReports&& reports) {
+  const std::size_t failed = reports.error ? reports.entries.size() : reports.record_errors.size();
+  failed_.fetch_add(failed, std::memory_order_relaxed);
+  delivered_.fetch_add(reports.entries.size() - failed, std::memory_order_relaxed);
   if (!manual_poll_) {
     reports.fire();
     return;

@@ -6,6 +6,7 @@
 // thread, or a user thread for batches aborted at close); poll from user threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -65,9 +66,15 @@ class DeliveryDispatcher {
   // `timeout` for the first one. Returns the number of records reported.
   std::size_t poll(std::chrono::milliseconds timeout);
   std::size_t queued_batches() const;
+  // Records reported so far, when their batch was dispatched (Producer::metrics).
+  std::uint64_t records_delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
+  std::uint64_t records_failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
 
  private:
   const bool manual_poll_;
+  // Per batch, not per record: two relaxed adds (issue 14, metrics()).
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<std::uint64_t> failed_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BatchReports> queue_;

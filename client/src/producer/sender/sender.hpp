@@ -104,6 +104,7 @@ class Sender {
   const ProduceOutcomeCounters& counters() const noexcept { return outcomes_.counters(); }
   std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   int max_in_flight_seen() const noexcept { return max_in_flight_seen_; }
+  std::size_t in_flight_requests() const { return in_flight_total(); }
 
  private:
   asio::awaitable<void> run();
