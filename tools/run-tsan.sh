@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the client and net tests with ThreadSanitizer and runs the tests that
-# exercise threads: many user threads sending at once, the accumulator shared
+# Builds the threaded client and net tests (kwire_threads_tests: the test
+# files holding [threads]/[thread] cases) with ThreadSanitizer and runs the
+# tests that exercise threads: many user threads sending at once, the accumulator shared
 # with a draining thread, and the network thread shared by application
 # threads. Only tests whose peers are fully instrumented run here: librdkafka's
 # mock cluster runs on an uninstrumented thread of its own, which TSan cannot
@@ -15,9 +16,9 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -D
   -DKWIRE_BUILD_TOOLS=OFF -DKWIRE_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
 # The build log goes to a file; a failed build prints the log's end.
-echo "tsan: building client and net tests (log: $build.build.log)"
-cmake --build "$build" -j"$(nproc)" --target kwire_client_tests kwire_net_tests > "$build.build.log" 2>&1 \
+echo "tsan: building the threaded client and net tests (log: $build.build.log)"
+cmake --build "$build" -j"$(nproc)" --target kwire_threads_tests > "$build.build.log" 2>&1 \
   || { tail -n 80 "$build.build.log"; exit 1; }
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-"$build/tests/kwire_client_tests" "[threads]"
-"$build/tests/kwire_net_tests" "[thread]~[mock]"
+"$build/tests/kwire_threads_tests" "[threads]"
+"$build/tests/kwire_threads_tests" "[thread]~[mock]"
