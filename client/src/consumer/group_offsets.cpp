@@ -9,6 +9,7 @@
 #include "kwire/protocol/messages/offset_commit_response.hpp"
 #include "kwire/protocol/messages/offset_fetch_request.hpp"
 #include "kwire/protocol/messages/offset_fetch_response.hpp"
+#include "kwire/protocol/wire/wire_error.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -87,6 +88,13 @@ asio::awaitable<std::error_code> GroupOffsets::fetch(std::vector<OffsetEntry>& e
   };
   auto result = co_await coordinator_.call<msg::OffsetFetchResponse>(CoordinatorType::group, group_id_, req, options,
                                                                      first_error, deadline);
+  if (result.error == protocol::wire_errc::non_default_ignorable && req.require_stable) {
+    // RequireStable came with v7: an older coordinator cannot hold back
+    // offsets of open transactions, so ask without it, as Java and librdkafka do.
+    req.require_stable = false;
+    result = co_await coordinator_.call<msg::OffsetFetchResponse>(CoordinatorType::group, group_id_, req, options,
+                                                                  first_error, deadline);
+  }
   if (result.error) co_return consumer_error(result.error);
   for (const auto& t : result.body.topics)
     for (const auto& p : t.partitions)

@@ -259,3 +259,20 @@ TEST_CASE("Consumer group_metadata feeds send_offsets_to_transaction; the commit
   CHECK(committed[{topic, 0}].metadata == "in-txn");
   CHECK(committed.count({topic, 1}) == 0);
 }
+
+TEST_CASE("A read_committed group consumer starts at the committed offset on a broker older than OffsetFetch v7",
+          "[consumer][offsets][mock]") {
+  // RequireStable exists from OffsetFetch v7 on; the mock stops below it.
+  // Java and librdkafka then ask without it rather than fail.
+  kwire::test::MockCluster cluster(1);
+  const std::string topic = "stable";
+  fill_two_partitions(cluster, topic);
+  RdkafkaGroupPeer peer(cluster.bootstrap(), "g-stable");
+  peer.commit(topic, 0, 50, "");
+  kwire::Consumer consumer(kwire::test::base(
+      cluster.bootstrap(), {{"group.id", "g-stable"}, {"isolation.level", "read_committed"}}));
+  consumer.assign({{topic, 0}});
+  auto got = kwire::test::read(consumer, 70);
+  REQUIRE(got.size() == 70);
+  check_contiguous(got, 0, 50, 120);
+}
