@@ -9,6 +9,7 @@
 #include "cli/args.hpp"
 #include "cli/cluster_target.hpp"
 #include "commands.hpp"
+#include "perf/perf_args.hpp"
 #include "perf/perf_client.hpp"
 #include "perf/perf_runner.hpp"
 
@@ -62,19 +63,14 @@ int run_perf(int argc, char** argv) {
 
   PerfSettings s;
   s.client = a.get_or("client", "kwire");
-  s.topic = a.get_or("t", "");
-  if (s.topic.empty()) return usage_error(kCommand, "-t TOPIC is required");
-  auto count = parse_int(a.get_or("n", "100000"), 1, 1'000'000'000'000);
-  if (!count) return usage_error(kCommand, "-n must be a positive number of records");
-  s.count = static_cast<std::uint64_t>(*count);
-  auto size = parse_int(a.get_or("s", "100"), 0, 64 * 1024 * 1024);
-  if (!size) return usage_error(kCommand, "-s must be a size in bytes from 0 to 67108864");
-  s.size = static_cast<std::size_t>(*size);
-  if (auto p = a.get("p")) {
-    auto v = parse_int(*p, 0, INT32_MAX);
-    if (!v) return usage_error(kCommand, "-p must be a partition number");
-    s.partition = static_cast<std::int32_t>(*v);
-  }
+  PerfArgs common;
+  if (auto exit_code = parse_perf_args(kCommand, a, common)) return *exit_code;
+  s.topic = common.topic;
+  s.count = common.count;
+  s.size = common.size;
+  s.partition = common.partition;
+  s.properties = common.properties;
+  s.json = common.json;
   if (auto r = a.get("rate")) {
     auto v = parse_int(*r, 1, 1'000'000'000);
     if (!v) return usage_error(kCommand, "--rate must be a positive number of records per second");
@@ -88,17 +84,9 @@ int run_perf(int argc, char** argv) {
   auto sample = parse_int(a.get_or("sample-every", s.rate > 0 ? "1" : "64"), 1, 1'000'000'000);
   if (!sample) return usage_error(kCommand, "--sample-every must be a positive number of records");
   s.sample_every = static_cast<std::uint64_t>(*sample);
-  for (const auto& x : a.all("X")) {
-    auto kv = split_property(x);
-    if (!kv) return usage_error(kCommand, "-X needs prop=value, got '" + x + "'");
-    s.properties.push_back(*kv);
-  }
-  s.json = a.has("json");
 
-  auto target = resolve_cluster(a, "perf produce");
+  auto target = perf_cluster(kCommand, a);
   if (!target) return 1;
-  if (target->embedded)
-    std::fprintf(stderr, "kwire perf produce: note: CPU seconds include the embedded broker running in this process\n");
   s.bootstrap = target->bootstrap;
 
   PerfStats stats;

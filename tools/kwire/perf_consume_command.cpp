@@ -20,6 +20,7 @@
 #include "kwire/consumer.hpp"
 #include "kwire/producer.hpp"
 #include "perf/consume_client.hpp"
+#include "perf/perf_args.hpp"
 #include "perf/consume_runner.hpp"
 #include "perf/perf_runner.hpp"
 
@@ -95,35 +96,22 @@ int run_perf_consume(int argc, char** argv) {
   s.client = a.get_or("client", "kwire");
   if (s.client != "kwire" && s.client != "librdkafka")
     return usage_error(kCommand, "--client must be kwire or librdkafka");
-  s.topic = a.get_or("t", "");
-  if (s.topic.empty()) return usage_error(kCommand, "-t TOPIC is required");
-  auto count = parse_int(a.get_or("n", "100000"), 1, 1'000'000'000'000);
-  if (!count) return usage_error(kCommand, "-n must be a positive number of records");
-  s.count = static_cast<std::uint64_t>(*count);
-  auto size = parse_int(a.get_or("s", "100"), 0, 64 * 1024 * 1024);
-  if (!size) return usage_error(kCommand, "-s must be a size in bytes from 0 to 67108864");
-  if (auto p = a.get("p")) {
-    auto v = parse_int(*p, 0, INT32_MAX);
-    if (!v) return usage_error(kCommand, "-p must be a partition number");
-    s.partition = static_cast<std::int32_t>(*v);
-  }
+  PerfArgs common;
+  if (auto exit_code = parse_perf_args(kCommand, a, common)) return *exit_code;
+  s.topic = common.topic;
+  s.count = common.count;
+  s.partition = common.partition;
+  s.properties = common.properties;
+  s.json = common.json;
   const std::string codec = a.get_or("fill-codec", "none");
   if (codec != "none" && codec != "gzip" && codec != "snappy" && codec != "lz4" && codec != "zstd")
     return usage_error(kCommand, "--fill-codec must be none, gzip, snappy, lz4 or zstd");
-  for (const auto& x : a.all("X")) {
-    auto kv = split_property(x);
-    if (!kv) return usage_error(kCommand, "-X needs prop=value, got '" + x + "'");
-    s.properties.push_back(*kv);
-  }
-  s.json = a.has("json");
 
-  auto target = resolve_cluster(a, "perf consume");
+  auto target = perf_cluster(kCommand, a);
   if (!target) return 1;
-  if (target->embedded)
-    std::fprintf(stderr, "kwire perf consume: note: CPU seconds include the embedded broker running in this process\n");
   s.bootstrap = target->bootstrap;
   if ((a.has("fill") || target->embedded) &&
-      !fill(s.bootstrap, s.topic, s.partition, s.count, static_cast<std::size_t>(*size), codec))
+      !fill(s.bootstrap, s.topic, s.partition, s.count, common.size, codec))
     return 1;
 
   std::vector<std::int32_t> partitions;
