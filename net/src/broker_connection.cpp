@@ -84,7 +84,8 @@ asio::awaitable<std::error_code> BrokerConnection::open() {
     conn->transport_->close();
   });
 
-  if (auto ec = co_await transport_->connect(host_, port_)) co_return fail_setup(ec);
+  if (auto ec = co_await transport_->connect(host_, port_, {config_->send_buffer_bytes, config_->receive_buffer_bytes}))
+    co_return fail_setup(ec);
 
   const auto& security = config_->security;
   if (uses_tls(security.protocol)) {

@@ -16,7 +16,7 @@ Transport::Transport(asio::any_io_executor executor) : resolver_(executor), sock
 
 Transport::~Transport() { close(); }
 
-asio::awaitable<std::error_code> Transport::connect(const std::string& host, std::uint16_t port) {
+asio::awaitable<std::error_code> Transport::connect(const std::string& host, std::uint16_t port, SocketBufferSizes buffers) {
   std::error_code ec;
   auto endpoints = co_await resolver_.async_resolve(host, std::to_string(port),
                                                     asio::redirect_error(asio::use_awaitable, ec));
@@ -25,6 +25,11 @@ asio::awaitable<std::error_code> Transport::connect(const std::string& host, std
   co_await asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return ec;
   socket_.set_option(tcp::no_delay(true), ec);
+  // Set once connected (async_connect opens a socket per address it tries).
+  // Linux sizes the window scale from its maximum buffer, not this one, so
+  // a size set now still takes effect both ways. Best effort, as no_delay.
+  if (buffers.send >= 0) socket_.set_option(asio::socket_base::send_buffer_size(buffers.send), ec);
+  if (buffers.receive >= 0) socket_.set_option(asio::socket_base::receive_buffer_size(buffers.receive), ec);
   co_return std::error_code{};
 }
 

@@ -54,8 +54,8 @@ struct ConsumerConfig {
   ms reconnect_backoff_max{1000};
   ms metadata_max_age{300000};
   ms connections_max_idle{540000};
-  std::int32_t send_buffer_bytes = 131072;
-  std::int32_t receive_buffer_bytes = 65536;
+  std::int32_t send_buffer_bytes = -1;     // -1: the OS's size (see ProducerConfig)
+  std::int32_t receive_buffer_bytes = -1;
   SecurityConfig security;
 
   // Parses Java-style properties over the defaults above. Throws ConfigError.

@@ -105,8 +105,11 @@ struct ProducerConfig {
   ms reconnect_backoff{50};
   ms reconnect_backoff_max{1000};
   ms connections_max_idle{540000};
-  std::int32_t send_buffer_bytes = 131072;     // -1 = OS default
-  std::int32_t receive_buffer_bytes = 32768;   // -1 = OS default
+  // SO_SNDBUF / SO_RCVBUF of broker sockets. -1 (the default, as in
+  // librdkafka) leaves the OS's size, which Linux tunes itself; the Java
+  // client fixes 131072 / 32768.
+  std::int32_t send_buffer_bytes = -1;
+  std::int32_t receive_buffer_bytes = -1;
   // kwire: queue delivery reports for Producer::poll_events() on the caller's
   // thread instead of running them on the producer's thread; a full buffer then
   // fails send() at once with errc::queue_full instead of blocking.

@@ -22,6 +22,8 @@ net::NetConfig connection_settings(const ClientConfig& c) {
   n.connections_max_idle = std::max(c.connections_max_idle, std::chrono::milliseconds(0));  // -1: never idle out
   n.metadata_max_age = c.metadata_max_age;
   n.metadata_refresh_backoff = c.retry_backoff;
+  n.send_buffer_bytes = c.send_buffer_bytes;
+  n.receive_buffer_bytes = c.receive_buffer_bytes;
   n.security = make_net_security(c.security);
   if constexpr (requires { c.log; }) n.log = c.log;  // the producer has a log hook; the consumer not yet
   return n;

@@ -56,6 +56,10 @@ struct NetConfig {
   std::chrono::milliseconds metadata_max_age{300000};         // metadata.max.age.ms
   std::chrono::milliseconds metadata_refresh_backoff{100};    // retry.backoff.ms for metadata
   std::size_t max_response_bytes = 100 * 1024 * 1024;         // larger length prefixes close the connection
+  // SO_SNDBUF / SO_RCVBUF of each broker socket (send.buffer.bytes,
+  // receive.buffer.bytes); -1 leaves the OS's size, which Linux tunes itself.
+  int send_buffer_bytes = -1;
+  int receive_buffer_bytes = -1;
   // kwire-internal (tests, conformance tools): also negotiate the versions
   // Kafka's specs mark unstable. Off for every client: see ApiVersionTable::pick.
   bool allow_unstable_versions = false;

@@ -23,6 +23,12 @@
 
 namespace kwire::net {
 
+// SO_SNDBUF / SO_RCVBUF in bytes; a negative size leaves the OS's own.
+struct SocketBufferSizes {
+  int send = -1;
+  int receive = -1;
+};
+
 class Transport {
  public:
   using tcp = asio::ip::tcp;
@@ -33,8 +39,9 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  // Tries every resolved address of host:port in turn (TCP_NODELAY set).
-  asio::awaitable<std::error_code> connect(const std::string& host, std::uint16_t port);
+  // Tries every resolved address of host:port in turn (TCP_NODELAY set, and
+  // the buffer sizes asked for).
+  asio::awaitable<std::error_code> connect(const std::string& host, std::uint16_t port, SocketBufferSizes buffers = {});
   // Wraps the connected socket in TLS: prepares SNI and verification for
   // `host` from `settings`, then runs the client handshake. A failure is
   // classified (wrong CA, wrong host name, expired...) as a tls_errc.
