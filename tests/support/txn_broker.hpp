@@ -22,7 +22,9 @@
 //
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
 // v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
-// EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7.
+// EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7,
+// OffsetForLeaderEpoch v0-4 (Fetch v9+ and it check the current leader epoch:
+// FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer).
 // Anything else closes the connection. TxnBrokerOptions::advertise changes a
 // range, up to the versions the broker can answer (txn_broker_versions.hpp):
 // Produce v11, Metadata v12 (topic ids derived from the name),
@@ -111,6 +113,12 @@ class TxnBroker {
   // Partition p of a topic is led by node (p % nodes) + 1 until moved; a move
   // bumps the partition's leader epoch.
   void set_leader(const std::string& topic, std::int32_t partition, std::int32_t node);
+  // An unclean leader election: `node` leads from now on (epoch bumped) and
+  // its log ends at `new_end` (a batch boundary): the records from there on
+  // are gone, and the next ones written take their offsets. What a consumer
+  // that read them must detect (KIP-320, OffsetForLeaderEpoch).
+  void unclean_leader_election(const std::string& topic, std::int32_t partition, std::int32_t node,
+                               std::int64_t new_end);
   std::int32_t leader(const std::string& topic, std::int32_t partition) const;
   // The node FindCoordinator names for every transactional id and group (1 at first).
   void set_coordinator(std::int32_t node);

@@ -32,6 +32,7 @@ constexpr ApiRange kApis[] = {
     {10, 0, 3, handle_find_coordinator},       // FindCoordinator
     {kApiVersions, 0, 3, nullptr},             // ApiVersions (answered here)
     {22, 0, 4, handle_init_producer_id},       // InitProducerId
+    {23, 0, 4, handle_offset_for_leader_epoch},  // OffsetForLeaderEpoch
     {24, 0, 3, handle_add_partitions_to_txn},  // AddPartitionsToTxn
     {25, 0, 3, handle_add_offsets_to_txn},     // AddOffsetsToTxn
     {26, 0, 3, handle_end_txn},                // EndTxn

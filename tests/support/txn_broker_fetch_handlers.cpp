@@ -48,6 +48,14 @@ Reply handle_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, Broker
           tr.partitions.push_back(std::move(pd));
           continue;
         }
+        if (ctx.version >= 9) {
+          if (auto ec = check_current_leader_epoch(s, t.topic, p.partition, p.current_leader_epoch)) {
+            pd.error_code = ec;
+            pd.high_watermark = -1;
+            tr.partitions.push_back(std::move(pd));
+            continue;
+          }
+        }
         pd.high_watermark = log->high_watermark();
         pd.last_stable_offset = log->last_stable_offset();
         pd.log_start_offset = log->log_start_offset();

@@ -52,6 +52,11 @@ Reply handle_add_offsets_to_txn(const RequestContext& ctx, kwire::protocol::Read
 Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_offset_for_leader_epoch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+// A request's current leader epoch against the partition's (mu held): 0, or
+// FENCED_LEADER_EPOCH (older) / UNKNOWN_LEADER_EPOCH (newer); -1 is not checked.
+std::int16_t check_current_leader_epoch(const BrokerState& s, const std::string& topic, std::int32_t partition,
+                                        std::int32_t current_leader_epoch);
 
 // Coordinator checks and injected API faults around a handler
 // (txn_broker_api_faults.cpp); mu not held.

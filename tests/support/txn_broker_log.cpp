@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/records/batch_builder.hpp"
@@ -98,6 +99,9 @@ void PartitionLog::store(std::span<const std::uint8_t> batch, std::int64_t last_
   b.bytes.assign(batch.begin(), batch.end());
   // The base offset lies outside the CRC'd range: no CRC update needed.
   records::set_base_offset(b.bytes, b.base_offset);
+  // As a Kafka leader does; legacy message sets have no such field.
+  if (b.bytes.size() > records::batch_offsets::magic && b.bytes[records::batch_offsets::magic] >= 2)
+    records::set_partition_leader_epoch(b.bytes, epoch_);
   next_offset_ = b.last_offset + 1;
   if (control) ++control_batches_;
   batches_.push_back(std::move(b));
@@ -160,6 +164,32 @@ std::int64_t PartitionLog::offset_for_timestamp(std::int64_t ts) const {
   for (const auto& b : batches_)
     if (!b.control && b.max_timestamp >= ts) return b.base_offset;
   return -1;
+}
+
+void PartitionLog::begin_epoch(std::int32_t epoch) {
+  if (epoch <= epoch_) return;
+  epoch_ = epoch;
+  epoch_starts_[epoch] = next_offset_;
+}
+
+std::pair<std::int32_t, std::int64_t> PartitionLog::end_offset_for_epoch(std::int32_t epoch) const {
+  auto after = epoch_starts_.upper_bound(epoch);
+  if (after == epoch_starts_.begin()) return {-1, -1};
+  const std::int32_t known = std::prev(after)->first;
+  return {known, after == epoch_starts_.end() ? next_offset_ : after->second};
+}
+
+void PartitionLog::truncate(std::int64_t offset) {
+  if (offset >= next_offset_) return;
+  std::erase_if(batches_, [&](const StoredBatch& b) { return b.base_offset >= offset; });
+  next_offset_ = batches_.empty() ? 0 : batches_.back().last_offset + 1;
+  control_batches_ = static_cast<int>(std::count_if(batches_.begin(), batches_.end(),
+                                                    [](const StoredBatch& b) { return b.control; }));
+  std::erase_if(epoch_starts_, [&](const auto& e) { return e.first != 0 && e.second > next_offset_; });
+  epoch_ = std::prev(epoch_starts_.end())->first;
+  std::erase_if(aborted_, [&](const TxnAbortedRange& a) { return a.last_offset >= next_offset_; });
+  producers_.clear();
+  open_txn_first_offset_.clear();
 }
 
 }  // namespace kwire::test::txn

@@ -2,7 +2,9 @@
 // with their assigned offsets, Kafka's per-producer idempotence state (epoch
 // and the last five batches' sequence ranges, judged as in
 // ../shared/KAFKA-PRODUCER-STATE.md), the first offset of each open
-// transaction (which bounds the last stable offset) and the aborted index.
+// transaction (which bounds the last stable offset) and the aborted index,
+// and the leader epoch cache (KIP-320): each epoch's start offset, the
+// epoch stamped into every batch stored under it.
 // Not thread-safe: the broker's state mutex guards every call.
 #pragma once
 
@@ -10,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "kwire/protocol/records/batch_reader.hpp"
@@ -63,6 +66,18 @@ class PartitionLog {
   // First offset of a batch whose max timestamp is >= ts; -1 if none.
   std::int64_t offset_for_timestamp(std::int64_t ts) const;
 
+  // A new leader epoch starts at the high watermark; later batches carry it.
+  void begin_epoch(std::int32_t epoch);
+  // OffsetForLeaderEpoch's answer for `epoch`: the largest epoch not above it
+  // that this log knows, and where the epoch after that one starts (the high
+  // watermark for the current epoch). {-1, -1} if `epoch` is older than all.
+  std::pair<std::int32_t, std::int64_t> end_offset_for_epoch(std::int32_t epoch) const;
+  // An unclean leader election: the new leader never had the batches from
+  // `offset` on (a batch boundary), so they are gone, with the epochs that
+  // started after it. Producer and transaction state is forgotten too (the
+  // new leader has none for the lost batches).
+  void truncate(std::int64_t offset);
+
   std::int64_t high_watermark() const noexcept { return next_offset_; }
   std::int64_t last_stable_offset() const noexcept;
   std::int64_t log_start_offset() const noexcept { return 0; }
@@ -93,6 +108,8 @@ class PartitionLog {
   std::map<std::int64_t, ProducerEntry> producers_;
   std::map<std::int64_t, std::int64_t> open_txn_first_offset_;  // producer id -> first offset
   std::vector<TxnAbortedRange> aborted_;
+  std::map<std::int32_t, std::int64_t> epoch_starts_{{0, 0}};  // leader epoch -> its first offset
+  std::int32_t epoch_ = 0;
 };
 
 }  // namespace kwire::test::txn

@@ -125,6 +125,18 @@ void TxnBroker::set_leader(const std::string& topic, std::int32_t partition, std
   auto& s = impl_->state;
   auto current = s.leader_of(topic, partition);
   s.moved_leaders[{topic, partition}] = {node, current.epoch + 1};
+  if (txn::PartitionLog* log = s.partition(topic, partition)) log->begin_epoch(current.epoch + 1);
+}
+
+void TxnBroker::unclean_leader_election(const std::string& topic, std::int32_t partition, std::int32_t node,
+                                        std::int64_t new_end) {
+  std::lock_guard lock(impl_->state.mu);
+  auto& s = impl_->state;
+  auto current = s.leader_of(topic, partition);
+  txn::PartitionLog* log = s.partition(topic, partition);
+  if (log) log->truncate(new_end);
+  s.moved_leaders[{topic, partition}] = {node, current.epoch + 1};
+  if (log) log->begin_epoch(current.epoch + 1);
 }
 
 std::int32_t TxnBroker::leader(const std::string& topic, std::int32_t partition) const {

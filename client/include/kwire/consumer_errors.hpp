@@ -15,6 +15,8 @@ enum class consumer_errc {
   assignment_conflict,         // subscribe() with partitions assign()ed, or assign() while subscribed
   unsupported_assignor,        // subscribe() with no partition.assignment.strategy kwire runs yet
   poll_interval_exceeded,      // no poll() for max.poll.interval.ms: the consumer left its group
+  log_truncation,              // a new leader's log diverges below the position (KIP-320) and
+                               // auto.offset.reset is none (Java's LogTruncationException)
 };
 
 const std::error_category& consumer_category() noexcept;

@@ -1,6 +1,6 @@
 // Batch boundaries from the log-entry framing shared by every magic:
 // offset (8 bytes) and length (4 bytes), magic at byte 16, and for v2 the
-// last offset delta at byte 23.
+// partition leader epoch at byte 12 and the last offset delta at byte 23.
 #include "consumer/batch_bounds.hpp"
 
 namespace kwire::detail {
@@ -13,12 +13,13 @@ std::uint64_t read_be(const std::uint8_t* p, int n) noexcept {
 }
 
 constexpr std::size_t kEntryHeader = 12;        // offset + length
+constexpr std::size_t kV2LeaderEpochAt = 12;
 constexpr std::size_t kV2LastDeltaAt = 23;      // after leader epoch, magic, crc, attributes
 constexpr std::size_t kV2MinSize = 27;          // up to and including the last offset delta
 
 }  // namespace
 
-std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes records) noexcept {
+std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes records, std::int32_t* last_epoch) noexcept {
   std::optional<std::int64_t> next;
   std::size_t pos = 0;
   while (records.size() - pos >= kEntryHeader) {
@@ -27,10 +28,13 @@ std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes record
     if (length < 0 || records.size() - pos - kEntryHeader < static_cast<std::size_t>(length)) break;
     auto offset = static_cast<std::int64_t>(read_be(entry, 8));
     std::size_t size = kEntryHeader + static_cast<std::size_t>(length);
+    std::int32_t epoch = -1;
     if (size > 16 && entry[16] >= 2) {
       if (size < kV2MinSize) break;
       offset += static_cast<std::int32_t>(read_be(entry + kV2LastDeltaAt, 4));
+      epoch = static_cast<std::int32_t>(read_be(entry + kV2LeaderEpochAt, 4));
     }
+    if (last_epoch) *last_epoch = epoch;
     next = offset + 1;
     pos += size;
   }

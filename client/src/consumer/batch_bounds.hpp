@@ -11,7 +11,10 @@
 
 namespace kwire::detail {
 
-// nullopt when `records` holds no complete batch.
-std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes records) noexcept;
+// nullopt when `records` holds no complete batch. `last_epoch`, if given,
+// gets the partition leader epoch of the last complete batch (-1 for a
+// legacy message set), the epoch a position after it is validated with (KIP-320).
+std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes records,
+                                                          std::int32_t* last_epoch = nullptr) noexcept;
 
 }  // namespace kwire::detail

@@ -22,6 +22,9 @@ class ConsumerCategory final : public std::error_category {
         return "no assignor of partition.assignment.strategy is supported yet (range, roundrobin are)";
       case consumer_errc::poll_interval_exceeded:
         return "max.poll.interval.ms passed without a poll(): the consumer left its group";
+      case consumer_errc::log_truncation:
+        return "the partition's log was truncated below the position after a leader change "
+               "(auto.offset.reset is none; seek to go on)";
     }
     return "unknown consumer error";
   }

@@ -190,7 +190,7 @@ void ConsumerImpl::set_assignment(const std::vector<TopicPartition>& partitions)
     if (next.count(key)) continue;
     auto old = owned_.find(key);
     Owned o = old != owned_.end() ? old->second : Owned{next_generation_++, -1};
-    StartPosition start = o.position >= 0 ? StartPosition{StartPosition::Kind::offset, o.position}
+    StartPosition start = o.position >= 0 ? StartPosition{StartPosition::Kind::offset, o.position, o.position_epoch}
                           : offsets_     ? StartPosition{StartPosition::Kind::committed, -1}
                                          : reset_start();
     next.emplace(key, o);
@@ -346,6 +346,7 @@ std::error_code ConsumerImpl::seek(const TopicPartition& tp, StartPosition start
   if (!o) return consumer_errc::partition_not_assigned;
   o->generation = next_generation_++;
   o->position = start.kind == StartPosition::Kind::offset ? start.offset : -1;
+  o->position_epoch = start.kind == StartPosition::Kind::offset ? start.epoch : -1;
   drop_current_of(key);
   Fetcher::Assigned a{key, o->generation, start};
   asio::post(io_, [f = fetcher_, a] { f->seek(a); });
@@ -365,6 +366,7 @@ std::error_code ConsumerImpl::position(const TopicPartition& tp, std::int64_t& o
       if (it->partition == key && it->generation == o->generation) {
         if (it->kind == FetchEvent::Kind::position) {
           o->position = it->fetch_offset;
+          o->position_epoch = -1;
           it = pending_.erase(it);
           continue;
         }
@@ -452,14 +454,16 @@ void ConsumerImpl::fill() {
     if (drain_.active()) {
       const PartitionKey key = drain_.current().partition;
       Owned& o = owned_.at(key);
+      const std::size_t before = out.size();
       std::error_code ec = drain_.drain(out, limit, o.position);
+      if (out.size() > before) o.position_epoch = out.back().leader_epoch;
       if (ec) {
         report(key, ec,
                "corrupt records in " + *key.topic + " [" + std::to_string(key.partition) + "] at offset " +
                    std::to_string(o.position) + ": " + ec.message());
         held_.push_back(drain_.finish());
         // Fetch again from the bad record: the error repeats until a seek past it.
-        seek(TopicPartition{*key.topic, key.partition}, {StartPosition::Kind::offset, o.position});
+        seek(TopicPartition{*key.topic, key.partition}, {StartPosition::Kind::offset, o.position, o.position_epoch});
         break;
       }
       if (drain_.active()) break;  // max.poll.records reached inside this data
@@ -484,7 +488,10 @@ void ConsumerImpl::fill() {
     if (it == owned_.end() || it->second.generation != e.generation) continue;
     Owned& o = it->second;
     switch (e.kind) {
-      case FetchEvent::Kind::position: o.position = e.fetch_offset; break;
+      case FetchEvent::Kind::position:
+        o.position = e.fetch_offset;
+        o.position_epoch = -1;
+        break;
       case FetchEvent::Kind::error: report(e.partition, e.error, std::move(e.detail)); break;
       case FetchEvent::Kind::records:
         if (o.position == e.fetch_offset && !o.paused) drain_.start(std::move(e));
@@ -672,7 +679,7 @@ std::error_code ConsumerImpl::pause(std::span<const TopicPartition> partitions, 
       drop_current_of(key);
     } else if (o->position >= 0) {
       // What was fetched while paused was dropped: fetch again from the position.
-      seek(tp, {StartPosition::Kind::offset, o->position});
+      seek(tp, {StartPosition::Kind::offset, o->position, o->position_epoch});
     }
   }
   return {};

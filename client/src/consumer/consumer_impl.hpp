@@ -83,6 +83,7 @@ class ConsumerImpl {
   struct Owned {
     std::uint64_t generation = 0;
     std::int64_t position = -1;  // -1 while a lookup is pending
+    std::int32_t position_epoch = -1;  // leader epoch of the record before the position; -1 unknown
     bool paused = false;
   };
   struct PendingCommit {

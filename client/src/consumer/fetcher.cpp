@@ -18,6 +18,8 @@
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/fetch_request.hpp"
 #include "kwire/protocol/messages/fetch_response.hpp"
+#include "kwire/protocol/messages/offset_for_leader_epoch_request.hpp"
+#include "kwire/protocol/messages/offset_for_leader_epoch_response.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -27,6 +29,9 @@ using kwire::protocol::kafka_errc;
 
 // Fetch v13+ names topics by id, which the metadata cache does not keep.
 constexpr std::int16_t kFetchMaxVersion = 12;
+// OffsetForLeaderEpoch below v3 is for replicas (no consumer's replica id, no
+// topic permission check); Java's consumer skips validation there too.
+constexpr std::int16_t kEpochLookupMinVersion = 3;
 constexpr std::int64_t kEarliest = kEarliestTimestamp;
 constexpr std::int64_t kLatest = kLatestTimestamp;
 
@@ -93,8 +98,12 @@ void Fetcher::assign(const std::vector<Assigned>& partitions) {
     }
     State s;
     s.generation = a.generation;
-    if (a.start.kind == StartPosition::Kind::offset) s.fetch_offset = a.start.offset;
-    else s.lookup = a.start.kind;
+    if (a.start.kind == StartPosition::Kind::offset) {
+      s.fetch_offset = a.start.offset;
+      s.fetched_epoch = a.start.epoch;
+    } else {
+      s.lookup = a.start.kind;
+    }
     next.emplace(a.partition, s);
   }
   partitions_ = std::move(next);
@@ -108,8 +117,12 @@ void Fetcher::seek(const Assigned& a) {
   s.generation = a.generation;
   s.in_flight = it->second.in_flight;  // its answer is dropped by generation, but one request at a time
   s.paused = it->second.paused;
-  if (a.start.kind == StartPosition::Kind::offset) s.fetch_offset = a.start.offset;
-  else s.lookup = a.start.kind;
+  if (a.start.kind == StartPosition::Kind::offset) {
+    s.fetch_offset = a.start.offset;
+    s.fetched_epoch = a.start.epoch;
+  } else {
+    s.lookup = a.start.kind;
+  }
   it->second = s;
   wake();
 }
@@ -131,7 +144,7 @@ asio::awaitable<void> Fetcher::run(std::shared_ptr<Fetcher> self) {
 Fetcher::Clock::time_point Fetcher::dispatch() {
   const Clock::time_point now = Clock::now();
   Clock::time_point due = now + std::chrono::hours(1);
-  std::map<std::int32_t, std::vector<Sent>> lookups, fetches;
+  std::map<std::int32_t, std::vector<Sent>> lookups, fetches, validations;
   std::vector<Sent> committed;
   const bool memory_full = memory_->over_limit();
   for (auto& [key, s] : partitions_) {
@@ -160,13 +173,30 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     }
     if (s.lookup != StartPosition::Kind::none) {
       lookups[*leader].push_back({key, s.generation, s.lookup == StartPosition::Kind::earliest ? kEarliest : kLatest});
+      continue;
+    }
+    const auto meta = cache_->partition(*key.topic, key.partition);
+    const std::int32_t epoch = meta ? meta->leader_epoch : -1;
+    if (epoch != s.leader_epoch) {
+      // A new leader (or epoch) since the last fetch, or a position not yet
+      // fetched from with the epoch of the record before it: was the log
+      // truncated below it?
+      if (epoch >= 0 && s.fetched_epoch >= 0) s.validate = true;
+      s.leader_epoch = epoch;
+    }
+    if (s.validate) {
+      validations[*leader].push_back({key, s.generation, s.fetch_offset, s.leader_epoch, s.fetched_epoch});
     } else if (!memory_full && !s.paused && !fetching_.count(*leader)) {
-      fetches[*leader].push_back({key, s.generation, s.fetch_offset});
+      fetches[*leader].push_back({key, s.generation, s.fetch_offset, s.leader_epoch, s.fetched_epoch});
     }
   }
   for (auto& [leader, sent] : lookups) {
     for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
     asio::co_spawn(executor_, list_offsets(shared_from_this(), leader, std::move(sent)), asio::detached);
+  }
+  for (auto& [leader, sent] : validations) {
+    for (const Sent& x : sent) partitions_[x.partition].in_flight = true;
+    asio::co_spawn(executor_, validate(shared_from_this(), leader, std::move(sent)), asio::detached);
   }
   if (!committed.empty()) {
     for (const Sent& x : committed) partitions_[x.partition].in_flight = true;
@@ -213,6 +243,8 @@ void Fetcher::stop_partition(const PartitionKey& key, State& s, std::error_code 
 void Fetcher::set_position(const PartitionKey& key, State& s, std::int64_t offset) {
   s.fetch_offset = offset;
   s.lookup = StartPosition::Kind::none;
+  s.fetched_epoch = -1;
+  s.validate = false;
   FetchEvent e;
   e.kind = FetchEvent::Kind::position;
   e.partition = key;
@@ -239,6 +271,7 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
     msg::FetchRequest::FetchTopic::FetchPartition fp;
     fp.partition = x.partition.partition;
     fp.fetch_offset = x.offset;
+    fp.current_leader_epoch = x.leader_epoch;  // v9+: the leader fences a stale view
     fp.partition_max_bytes = options_.partition_max_bytes;
     req.topics.back().partitions.push_back(fp);
   }
@@ -274,7 +307,7 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
       for_each_answer(index, rt.topic, rp.partition_index, [&](std::size_t i) {
         const Sent& x = sent[i];
         State* s = current(x);
-        if (!s || s->fetch_offset != x.offset || s->lookup != StartPosition::Kind::none) return;
+        if (!s || s->fetch_offset != x.offset || s->lookup != StartPosition::Kind::none || s->validate) return;
         std::error_code ec = protocol::kafka_error(rp.error_code);
         if (ec == kafka_errc::offset_out_of_range && options_.reset != OffsetReset::none) {
           s->fetch_offset = -1;
@@ -289,7 +322,8 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
                                     ": " + std::string(protocol::kafka_error_name(rp.error_code)));
         }
         if (!rp.records || rp.records->empty()) return;
-        auto next = offset_after_complete_batches(*rp.records);
+        std::int32_t last_epoch = -1;
+        auto next = offset_after_complete_batches(*rp.records, &last_epoch);
         if (!next) {
           // Only a partial batch: the first batch is larger than the limit
           // (brokers before KIP-74 cut it); more bytes will not come.
@@ -316,6 +350,7 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
                     [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
         }
         s->fetch_offset = *next;
+        s->fetched_epoch = last_epoch;
         queue_->push(std::move(e));
       });
     }
@@ -375,6 +410,87 @@ asio::awaitable<void> Fetcher::fetch_committed([[maybe_unused]] std::shared_ptr<
     }
   }
   wake();
+}
+
+asio::awaitable<void> Fetcher::validate([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader,
+                                       std::vector<Sent> sent) {
+  msg::OffsetForLeaderEpochRequest req;
+  req.replica_id = -1;  // a consumer
+  for (const Sent& x : sent) {
+    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
+      req.topics.emplace_back();
+      req.topics.back().topic = *x.partition.topic;
+    }
+    msg::OffsetForLeaderEpochRequest::OffsetForLeaderTopic::OffsetForLeaderPartition p;
+    p.partition = x.partition.partition;
+    p.current_leader_epoch = x.leader_epoch;
+    p.leader_epoch = x.fetched_epoch;
+    req.topics.back().partitions.push_back(p);
+  }
+  net::SendOptions opts;
+  opts.min_version = kEpochLookupMinVersion;
+  opts.timeout = options_.request_timeout;
+  auto result = co_await pool_->send<msg::OffsetForLeaderEpochResponse>(leader, req, opts);
+  if (stopped_) co_return;
+  request_done(sent);
+  if (result.error) {
+    // A broker that cannot answer for consumers: fetch on unvalidated, as Java does.
+    const bool no_version =
+        result.error == net::net_errc::no_common_version || result.error == net::net_errc::unsupported_api;
+    for (const Sent& x : sent)
+      if (State* s = current(x); s && s->validate && s->fetch_offset == x.offset) {
+        if (no_version) s->validate = false;
+        else retry_later(*s, result.error);
+      }
+    wake();
+    co_return;
+  }
+  std::vector<std::pair<std::string_view, std::int32_t>> index;
+  for (const Sent& x : sent) index.emplace_back(*x.partition.topic, x.partition.partition);
+  for (const auto& rt : result.response.body.topics) {
+    for (const auto& rp : rt.partitions) {
+      for_each_answer(index, rt.topic, rp.partition, [&](std::size_t i) {
+        const Sent& x = sent[i];
+        State* s = current(x);
+        if (!s || !s->validate || s->fetch_offset != x.offset || s->lookup != StartPosition::Kind::none) return;
+        const std::error_code ec = protocol::kafka_error(rp.error_code);
+        if (ec && protocol::is_retriable(ec)) return retry_later(*s, ec);
+        if (ec)
+          return stop_partition(x.partition, *s, ec,
+                                "OffsetForLeaderEpoch " + partition_name(x.partition) + ": " +
+                                    std::string(protocol::kafka_error_name(rp.error_code)));
+        validated(x, *s, rp.leader_epoch, rp.end_offset);
+      });
+    }
+  }
+  wake();
+}
+
+void Fetcher::validated(const Sent& x, State& s, std::int32_t answered, std::int64_t end_offset) {
+  s.validate = false;
+  if (answered >= 0 && end_offset >= 0 && end_offset >= x.offset) return;  // no truncation below us
+  const bool known = answered >= 0 && end_offset >= 0;
+  if (options_.reset != OffsetReset::none) {
+    if (known) {
+      // Back to the first offset the new leader's log does not share with
+      // the one we read: everything it holds from there on is read.
+      set_position(x.partition, s, end_offset);
+      s.fetched_epoch = answered;
+    } else {
+      // The leader knows nothing as old as our epoch: auto.offset.reset.
+      s.fetch_offset = -1;
+      s.fetched_epoch = -1;
+      s.lookup = reset_kind();
+    }
+    return;
+  }
+  stop_partition(x.partition, s, make_error_code(consumer_errc::log_truncation),
+                 partition_name(x.partition) + ": the log of leader epoch " + std::to_string(x.leader_epoch) +
+                     " diverges from what was fetched at offset " +
+                     (known ? std::to_string(end_offset) + " (epoch " + std::to_string(answered) + ")"
+                            : std::string("an unknown offset (epoch ") + std::to_string(x.fetched_epoch) +
+                                  " unknown to the leader)") +
+                     ", below the fetch position " + std::to_string(x.offset));
 }
 
 }  // namespace kwire::detail

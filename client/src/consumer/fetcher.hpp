@@ -10,6 +10,18 @@
 // moved, unknown partition, lost connection) refresh the metadata and retry
 // after retry.backoff.ms; any other error stops the partition (reported
 // through the queue) until the next seek.
+// Leader epochs (KIP-320): each Fetch carries the leader epoch the metadata
+// gives (FENCED/UNKNOWN_LEADER_EPOCH refresh it and retry). When that epoch
+// moves past the one a partition was fetched under (or a position set by
+// assign or seek comes with the epoch of the record before it), the partition fetches
+// nothing until OffsetForLeaderEpoch (v3+) has told where the epoch of its last
+// fetched batch ends on the new leader; if that is below the fetch position
+// the log was truncated: with auto.offset.reset earliest/latest the position
+// goes back to where the logs diverge (Java's rule: nothing the new leader
+// holds is skipped), with none the partition stops with log_truncation. An
+// epoch the leader does not know at all resets per auto.offset.reset. Brokers
+// without OffsetForLeaderEpoch v3+ (and Metadata without epochs, such as
+// librdkafka's mock) are not validated.
 //
 // Thread: io_context thread only. The polling thread reaches it through
 // asio::post (see ConsumerImpl).
@@ -39,6 +51,9 @@ namespace kwire::detail {
 struct StartPosition {
   enum class Kind : std::uint8_t { offset, earliest, latest, none, committed } kind = Kind::none;
   std::int64_t offset = -1;
+  // With an offset: the leader epoch of the record before it, if known; the
+  // position is then validated against the leader's log (KIP-320) first.
+  std::int32_t epoch = -1;
 };
 
 struct FetcherOptions {
@@ -87,12 +102,17 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
     bool in_flight = false;
     bool stopped = false;  // an error was reported; waits for a seek
     bool paused = false;
+    std::int32_t leader_epoch = -1;   // the metadata's leader epoch the partition was last fetched under
+    std::int32_t fetched_epoch = -1;  // leader epoch of the last batch fetched; -1 unknown
+    bool validate = false;            // the leader epoch moved: OffsetForLeaderEpoch before fetching
     Clock::time_point retry_at{};
   };
   struct Sent {
     PartitionKey partition;
     std::uint64_t generation;
     std::int64_t offset;
+    std::int32_t leader_epoch = -1;
+    std::int32_t fetched_epoch = -1;
   };
 
   static asio::awaitable<void> run(std::shared_ptr<Fetcher> self);
@@ -101,6 +121,9 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   asio::awaitable<void> fetch(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
   asio::awaitable<void> list_offsets(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
   asio::awaitable<void> fetch_committed(std::shared_ptr<Fetcher> self, std::vector<Sent> sent);
+  asio::awaitable<void> validate(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
+  // After OffsetForLeaderEpoch: the epoch `answered` ends at `end_offset` on the leader.
+  void validated(const Sent& sent, State& state, std::int32_t answered, std::int64_t end_offset);
   StartPosition::Kind reset_kind() const noexcept;
   // The state a response is for, if the partition is still where the request left it.
   State* current(const Sent& sent);
