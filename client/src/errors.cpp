@@ -32,6 +32,7 @@ class ClientCategory final : public std::error_category {
         return "invalid topic name (1 to 249 of a-z A-Z 0-9 . _ -, not \".\" or \"..\")";
       case errc::purged_queue: return "purged from the producer's queue before it was sent";
       case errc::purged_in_flight: return "purged while awaiting a retry (its outcome says whether it may be in the log)";
+      case errc::all_brokers_down: return "all brokers are down (none reachable); still trying";
     }
     return "unknown kwire error";
   }

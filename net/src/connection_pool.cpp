@@ -266,10 +266,12 @@ asio::awaitable<void> ConnectionPool::run_connector(std::weak_ptr<ConnectionPool
     slot->next_attempt = Clock::now() + slot->backoff.next_delay();
     self->counters_->add_connect_failure();
     fail_waiters(*slot, ec);
+    if (ec != net_errc::shutting_down) self->report_failure(*slot, ec);
     co_return;
   }
   slot->backoff.reset();
   slot->last_error.clear();
+  self->all_down_reported_ = false;
   self->counters_->add_connect(slot->ever_connected);
   if (slot->ever_connected) self->log(LogLevel::info, "reconnected to broker " + std::to_string(slot->id));
   slot->ever_connected = true;
@@ -310,6 +312,18 @@ void ConnectionPool::on_connection_closed(const std::shared_ptr<Slot>& slot, std
   slot->last_error = reason;
   slot->next_attempt = Clock::now() + slot->backoff.next_delay();
   if (connection_lost_) connection_lost_(slot->id, reason);
+  report_failure(*slot, reason);
+}
+
+void ConnectionPool::report_failure(const Slot& slot, std::error_code ec) {
+  if (!failure_ || shut_down_) return;
+  bool all_down = false;
+  if (!all_down_reported_) {
+    all_down = std::none_of(slots_.begin(), slots_.end(),
+                            [](const auto& entry) { return entry.second->usable() || entry.second->connecting; });
+    all_down_reported_ = all_down;
+  }
+  failure_(slot.id, slot.host, slot.port, ec, all_down);
 }
 
 asio::awaitable<ConnectionResult> ConnectionPool::any_connection() {

@@ -38,6 +38,8 @@ enum class errc {
   invalid_topic,              // a topic name Kafka refuses: 1 to 249 of [a-zA-Z0-9._-], not "." or ".."
   purged_queue,               // Producer::purge() dropped the record before any attempt left the client
   purged_in_flight,           // Producer::purge({.in_flight = true}) gave up on a record sent and awaiting a retry
+  // ProducerConfig::on_error (added later).
+  all_brokers_down,           // no broker or bootstrap server is usable; the client keeps trying
 };
 
 const std::error_category& client_category() noexcept;

@@ -28,6 +28,23 @@ using Properties = std::map<std::string, std::string, std::less<>>;
 using LogLevel = net::LogLevel;
 using LogHook = net::LogHook;
 
+// A client-wide error, not tied to one record (librdkafka's error_cb), for
+// ProducerConfig::on_error:
+// - errc::all_brokers_down: after a failed connect or a lost connection no
+//   broker is usable (once per outage; the producer keeps trying, records
+//   wait until delivery.timeout.ms);
+// - an authentication or TLS failure of a connection (kwire::net::sasl_errc,
+//   kwire::net::tls_errc): wrong password, untrusted certificate;
+// - fatal = true: the producer can do nothing more but be closed (a
+//   transactional producer fenced or not authorized: the broker's Kafka
+//   error, e.g. PRODUCER_FENCED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
+struct ClientError {
+  std::error_code code{};
+  bool fatal = false;
+  std::string message{};  // what happened, naming the broker and its address where one is concerned
+};
+using ErrorCallback = std::function<void(const ClientError&)>;
+
 // Values are the RecordBatch attribute codec ids (and kwire::compression::Codec's).
 enum class CompressionType : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
 
@@ -120,6 +137,10 @@ struct ProducerConfig {
   // on the producer's io thread: keep the callback short and non-blocking.
   // No callback (the default): nothing is formatted, nothing is written.
   LogHook log{};
+  // Set in code only. Client-wide errors (see ClientError), on the producer's
+  // io thread: keep it short, do not block, do not throw. Per-record errors go
+  // to the delivery reports as always. No callback (the default): nothing is reported.
+  ErrorCallback on_error{};
   // Transactions (KIP-98): a transactional.id makes the producer transactional
   // (and idempotent); transaction.timeout.ms is sent to the coordinator.
   std::optional<std::string> transactional_id{};

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <string>
 
 #include "cluster/metadata_cache.hpp"
 #include "config/connection_settings.hpp"
@@ -147,10 +148,33 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   GrowOnlyTopicMap<std::atomic<std::int32_t>> counts_;  // written on the io thread only
 };
 
+// "broker 1 (127.0.0.1:9092)" or "bootstrap server 127.0.0.1:9092".
+std::string describe_broker(std::int32_t id, const std::string& host, std::uint16_t port) {
+  std::string address = host + ":" + std::to_string(port);
+  if (id < 0) return "bootstrap server " + address;
+  return "broker " + std::to_string(id) + " (" + address + ")";
+}
+
+// ProducerConfig::on_error from the pool's connection failures: security
+// failures each time (a wrong password fails every attempt, one per backoff),
+// and errc::all_brokers_down once per outage.
+void report_connection_failures(net::ConnectionPool& pool, ErrorCallback on_error) {
+  pool.set_failure_handler([on_error = std::move(on_error)](std::int32_t id, const std::string& host,
+                                                            std::uint16_t port, std::error_code ec, bool all_down) {
+    const std::string broker = describe_broker(id, host, port);
+    if (is_security_failure(ec)) on_error(ClientError{ec, false, broker + ": " + ec.message()});
+    if (all_down) {
+      on_error(ClientError{make_error_code(errc::all_brokers_down), false,
+                           "all brokers are down; last failure: " + broker + ": " + ec.message()});
+    }
+  });
+}
+
 }  // namespace
 
 ProducerBackend make_network_backend(asio::any_io_executor executor, const ProducerConfig& config) {
   auto pool = net::ConnectionPool::create(executor, connection_settings(config));
+  if (config.on_error) report_connection_failures(*pool, config.on_error);
   auto cache = detail::MetadataCache::create(pool);
   auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache);
   NetTopicMetadataSource* topics_raw = topics.get();

@@ -24,7 +24,15 @@ TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accu
   requests_ = std::make_unique<TransactionRequests>(io.get_executor(), std::move(pool), sender,
                                                     state_, std::move(settings));
   // A failure inside the transaction ends a commit's flush at once (io thread).
-  requests_->on_failure([this] { wake(); });
+  // A fatal one is also the application's error callback's, once (issue 14).
+  requests_->on_failure([this, on_error = config.on_error, reported = false]() mutable {
+    wake();
+    if (!on_error || reported || !state_.fatal()) return;
+    reported = true;
+    const std::error_code ec = state_.last_error();
+    on_error(ClientError{ec, true, "transactional producer failed fatally: " + ec.message() +
+                                       "; only close() is left"});
+  });
 }
 
 void TransactionCalls::enqueue(Call call, Done done) {

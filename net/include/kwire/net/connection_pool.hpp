@@ -94,6 +94,15 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   void set_connection_lost_handler(std::function<void(std::int32_t broker_id, std::error_code)> handler) {
     connection_lost_ = std::move(handler);
   }
+  // Called on the io_context thread when a connect attempt fails or a usable
+  // connection is lost (not for idle closes or shutdown), with the broker's
+  // address. `all_down` is true once per outage: when, after this failure, no
+  // broker or bootstrap server is usable or connecting (those never tried
+  // count as down, as in librdkafka's ALL_BROKERS_DOWN); a later successful
+  // connection re-arms it. For the client's error callback.
+  using FailureHandler = std::function<void(std::int32_t broker_id, const std::string& host, std::uint16_t port,
+                                            std::error_code, bool all_down)>;
+  void set_failure_handler(FailureHandler handler) { failure_ = std::move(handler); }
 
   const NetConfig& config() const noexcept { return *config_; }
   const std::shared_ptr<NetCounters>& counters() const noexcept { return counters_; }
@@ -117,6 +126,7 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   std::shared_ptr<Slot> make_slot(std::int32_t id, std::string host, std::uint16_t port);
   void on_connection_closed(const std::shared_ptr<Slot>& slot, std::error_code reason, bool was_ready);
   void log(LogLevel level, const std::string& message) const;
+  void report_failure(const Slot& slot, std::error_code ec);
 
   asio::any_io_executor executor_;
   std::shared_ptr<const NetConfig> config_;
@@ -124,6 +134,8 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   std::map<std::int32_t, std::shared_ptr<Slot>> slots_;  // brokers (id >= 0) and bootstrap servers
   std::shared_ptr<asio::steady_timer> sweeper_timer_;
   std::function<void(std::int32_t, std::error_code)> connection_lost_;
+  FailureHandler failure_;
+  bool all_down_reported_ = false;  // re-armed by a successful connection
   std::size_t next_candidate_ = 0;  // rotates the start of any_connection's search
   std::uint64_t seed_ = 0;
   bool shut_down_ = false;
