@@ -97,6 +97,7 @@ int run_perf(int argc, char** argv) {
     return 1;
   }
   auto report = run_perf(s, *client, stats);
+  if (s.json) report.client_metrics = client->metrics_json();
   client.reset();  // close the producer before the embedded cluster goes away
   std::fputs(s.json ? report.to_json().c_str() : report.to_text().c_str(), stdout);
   if (report.failed > 0 || report.acked != report.records) {

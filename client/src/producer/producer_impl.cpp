@@ -4,8 +4,11 @@
 
 #include <asio/post.hpp>
 
+#include <algorithm>
 #include <future>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "config/topic_name.hpp"
 #include "kwire/errors.hpp"
@@ -36,7 +39,9 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
       work_(asio::make_work_guard(io_)),
       send_limit_(static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory))) {
   backend_ = factory(io_.get_executor(), config_);
+  dispatcher_.count_into(&stats_);
   sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
+  sender_->count_into(&stats_);
   if (config_.transactional_id) {
     txn_ = std::make_unique<TransactionCalls>(io_, accumulator_, *sender_, backend_.pool, config_);
     sender_->set_partition_gate([this](std::string_view t, std::int32_t p) { return txn_->may_send(t, p); });
@@ -254,6 +259,8 @@ ProducerMetrics ProducerImpl::metrics() {
   if (accumulator_.record_bound().max() > 0) m.records_buffered = static_cast<std::int64_t>(accumulator_.record_bound().held());
   m.buffer_memory_total = accumulator_.pool().total();
   m.buffer_memory_used = m.buffer_memory_total - accumulator_.pool().available();
+  stats_.fill(m);
+  add_queued(m);
   if (backend_.pool) {
     const net::NetCountersSnapshot n = backend_.pool->counters()->snapshot();
     m.requests_sent = n.requests_sent;
@@ -295,6 +302,24 @@ ProducerMetrics ProducerImpl::metrics() {
     if (io_.stopped()) return m;  // the io thread ended first: the sender's part stays zero
   }
   return read.get();
+}
+
+void ProducerImpl::add_queued(ProducerMetrics& m) {
+  // m.partitions is sorted by (topic, partition), as the queues are not: look each up.
+  auto less = [](const PartitionMetrics& p, const std::pair<std::string_view, std::int32_t>& key) {
+    return std::pair<std::string_view, std::int32_t>(p.topic, p.partition) < key;
+  };
+  accumulator_.count_queued([&](std::string_view topic, std::int32_t partition, std::size_t records) {
+    const std::pair<std::string_view, std::int32_t> key(topic, partition);
+    auto it = std::lower_bound(m.partitions.begin(), m.partitions.end(), key, less);
+    if (it == m.partitions.end() || it->topic != topic || it->partition != partition) {
+      PartitionMetrics added;
+      added.topic = std::string(topic);
+      added.partition = partition;
+      it = m.partitions.insert(it, std::move(added));
+    }
+    it->records_queued += records;
+  });
 }
 
 void ProducerImpl::abort_open_transaction(Clock::time_point deadline) {

@@ -23,6 +23,7 @@
 #include "producer/delivery/delivery_report.hpp"
 #include "producer/grow_only_tables.hpp"
 #include "producer/partitioner.hpp"
+#include "producer/produce_stats.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/sender/sender.hpp"
 #include "producer/transactions/transaction_calls.hpp"
@@ -80,6 +81,8 @@ class ProducerImpl {
   std::error_code check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
                              const SendDeadline& deadline, const std::atomic<std::int32_t>* known,
                              std::int32_t& count);
+  // metrics(): records still queued, per partition.
+  void add_queued(ProducerMetrics& m);
   // close(): aborts the open transaction, waiting until `deadline` at most.
   void abort_open_transaction(Clock::time_point deadline);
 
@@ -102,6 +105,7 @@ class ProducerImpl {
   SendDeadline send_deadline() const;
 
   const ProducerConfig config_;
+  ProduceStats stats_;  // before the dispatcher and sender, which count into it
   DeliveryDispatcher dispatcher_;
   RecordAccumulator accumulator_;
   Partitioner partitioner_;

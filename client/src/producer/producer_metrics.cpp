@@ -1,9 +1,11 @@
-// to_json(ProducerMetrics): one flat JSON object of integers.
+// to_json(ProducerMetrics): one JSON object; brokers and partitions as arrays of objects.
 #include "kwire/producer_metrics.hpp"
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kwire {
 namespace {
@@ -12,16 +14,50 @@ class JsonObject {
  public:
   template <typename Int>
   void add(std::string_view key, Int value) {
+    add_raw(key, std::to_string(value));
+  }
+  void add(std::string_view key, double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", value);
+    add_raw(key, text);
+  }
+  void add_string(std::string_view key, std::string_view value) {
+    std::string quoted = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
+        quoted += esc;
+        continue;
+      }
+      quoted += c;
+    }
+    add_raw(key, quoted + "\"");
+  }
+  void add_raw(std::string_view key, std::string_view json) {
     out_ += out_.empty() ? "{\"" : ",\"";
     out_ += key;
     out_ += "\":";
-    out_ += std::to_string(value);
+    out_ += json;
   }
   std::string done() && { return out_.empty() ? "{}" : std::move(out_) + "}"; }
 
  private:
   std::string out_;
 };
+
+template <typename Item, typename Write>
+std::string array(const std::vector<Item>& items, Write write) {
+  std::string out = "[";
+  for (const Item& item : items) {
+    if (out.size() > 1) out += ',';
+    JsonObject j;
+    write(j, item);
+    out += std::move(j).done();
+  }
+  return out + "]";
+}
 
 }  // namespace
 
@@ -53,7 +89,38 @@ std::string to_json(const ProducerMetrics& m) {
   KWIRE_METRIC(disconnects);
   KWIRE_METRIC(rtt_mean_us);
   KWIRE_METRIC(rtt_max_us);
+  KWIRE_METRIC(delivery_latency_records);
+  KWIRE_METRIC(delivery_latency_p50_us);
+  KWIRE_METRIC(delivery_latency_p99_us);
+  KWIRE_METRIC(delivery_latency_max_us);
+  KWIRE_METRIC(bytes_uncompressed);
+  KWIRE_METRIC(bytes_compressed);
+  KWIRE_METRIC(compression_ratio);
 #undef KWIRE_METRIC
+  j.add_raw("brokers", array(m.brokers, [](JsonObject& o, const BrokerMetrics& b) {
+#define KWIRE_METRIC(name) o.add(#name, b.name)
+    KWIRE_METRIC(broker_id);
+    KWIRE_METRIC(produce_requests);
+    KWIRE_METRIC(produce_requests_in_flight);
+    KWIRE_METRIC(produce_request_failures);
+    KWIRE_METRIC(produce_bytes);
+    KWIRE_METRIC(rtt_mean_us);
+    KWIRE_METRIC(rtt_max_us);
+    KWIRE_METRIC(throttle_time_total_ms);
+    KWIRE_METRIC(throttle_time_max_ms);
+#undef KWIRE_METRIC
+  }));
+  j.add_raw("partitions", array(m.partitions, [](JsonObject& o, const PartitionMetrics& p) {
+    o.add_string("topic", p.topic);
+#define KWIRE_METRIC(name) o.add(#name, p.name)
+    KWIRE_METRIC(partition);
+    KWIRE_METRIC(records_queued);
+    KWIRE_METRIC(records_in_flight);
+    KWIRE_METRIC(records_delivered);
+    KWIRE_METRIC(records_failed);
+    KWIRE_METRIC(batches_sent);
+#undef KWIRE_METRIC
+  }));
   return std::move(j).done();
 }
 

@@ -82,6 +82,90 @@ TEST_CASE("metrics in JSON: every member under its name", "[producer][metrics]")
   CHECK(json.back() == '}');
   CHECK(json.find("\"records_delivered\":12,") != std::string::npos);
   CHECK(json.find("\"records_buffered\":-1,") != std::string::npos);
-  CHECK(json.find("\"rtt_max_us\":987654321}") != std::string::npos);
+  CHECK(json.find("\"rtt_max_us\":987654321,") != std::string::npos);
   CHECK(json.find("\"batches_purged\":0,") != std::string::npos);
+  CHECK(json.find("\"compression_ratio\":1.000,") != std::string::npos);
+  CHECK(json.find("\"brokers\":[],\"partitions\":[]}") != std::string::npos);
+
+  m.compression_ratio = 2.5;
+  m.brokers.push_back(kwire::BrokerMetrics{.broker_id = 3, .produce_requests = 4, .throttle_time_max_ms = 9});
+  m.partitions.push_back(kwire::PartitionMetrics{.topic = "t", .partition = 1, .records_queued = 2});
+  m.partitions.push_back(kwire::PartitionMetrics{.topic = "t", .partition = 2, .records_failed = 5});
+  const std::string nested = kwire::to_json(m);
+  CHECK(nested.find("\"compression_ratio\":2.500,") != std::string::npos);
+  CHECK(nested.find("\"brokers\":[{\"broker_id\":3,\"produce_requests\":4,") != std::string::npos);
+  CHECK(nested.find("\"throttle_time_max_ms\":9}]") != std::string::npos);
+  CHECK(nested.find("\"partitions\":[{\"topic\":\"t\",\"partition\":1,\"records_queued\":2,") != std::string::npos);
+  CHECK(nested.find("},{\"topic\":\"t\",\"partition\":2,") != std::string::npos);
+  CHECK(nested.find("\"records_failed\":5,") != std::string::npos);
+  CHECK(nested.back() == '}');
+}
+
+TEST_CASE("metrics per broker and partition, delivery latency and compression", "[producer][metrics][mock]") {
+  kwire::test::MockCluster cluster(1, {{"metrics", 2}});
+  cluster.set_rtt(1, 50ms);  // every answer of broker 1 comes 50 ms late
+  kwire::Producer producer(
+      {{"bootstrap.servers", cluster.bootstrap()}, {"compression.type", "gzip"}, {"linger.ms", "20"}});
+  const std::string value(300, 'a');  // compresses well
+  for (int i = 0; i < 200; ++i) {
+    kwire::Record r{.topic = "metrics", .partition = i % 2, .value = kwire::as_bytes(value)};
+    REQUIRE_FALSE(producer.send(r, [](std::error_code, const kwire::RecordMetadata&) {}));
+  }
+  REQUIRE_FALSE(producer.flush(20s));
+  const kwire::ProducerMetrics m = producer.metrics();
+
+  REQUIRE(m.brokers.size() == 1);
+  const kwire::BrokerMetrics& b = m.brokers[0];
+  CHECK(b.broker_id == 1);
+  CHECK(b.produce_requests == m.produce_requests);
+  CHECK(b.produce_requests_in_flight == 0);
+  CHECK(b.produce_request_failures == 0);
+  CHECK(b.produce_bytes == m.bytes_compressed);
+  CHECK(b.rtt_mean_us >= 50000);
+  CHECK(b.rtt_max_us >= b.rtt_mean_us);
+  CHECK(b.throttle_time_total_ms == 0);
+
+  REQUIRE(m.partitions.size() == 2);
+  for (std::int32_t p = 0; p < 2; ++p) {
+    INFO("partition " << p);
+    const kwire::PartitionMetrics& pm = m.partitions[static_cast<std::size_t>(p)];
+    CHECK(pm.topic == "metrics");
+    CHECK(pm.partition == p);
+    CHECK(pm.records_delivered == 100);
+    CHECK(pm.records_failed == 0);
+    CHECK(pm.records_queued == 0);
+    CHECK(pm.records_in_flight == 0);
+    CHECK(pm.batches_sent >= 1);
+  }
+
+  // Every delivered record is in the histogram; each waited for a 50 ms answer.
+  CHECK(m.delivery_latency_records == 200);
+  CHECK(m.delivery_latency_max_us >= 50000);
+  CHECK(m.delivery_latency_p50_us >= 50000 / 2);  // buckets are powers of two
+  CHECK(m.delivery_latency_p99_us >= m.delivery_latency_p50_us);
+  CHECK(m.delivery_latency_max_us >= m.delivery_latency_p99_us);
+
+  CHECK(m.bytes_uncompressed > 200 * 300);
+  CHECK(m.bytes_compressed < m.bytes_uncompressed / 4);
+  CHECK(m.compression_ratio > 4.0);
+}
+
+TEST_CASE("metrics per partition: records queued while held, failed once purged", "[producer][metrics][purge][mock]") {
+  kwire::test::MockCluster cluster(1, {{"metrics", 2}});
+  kwire::Producer producer({{"bootstrap.servers", cluster.bootstrap()}, {"linger.ms", "60000"}});
+  for (int i = 0; i < 8; ++i) REQUIRE_FALSE(producer.send(record(i < 5 ? 0 : 1), [](std::error_code, const kwire::RecordMetadata&) {}));
+  const kwire::ProducerMetrics held = producer.metrics();
+  REQUIRE(held.partitions.size() == 2);
+  CHECK(held.partitions[0].records_queued == 5);
+  CHECK(held.partitions[1].records_queued == 3);
+  CHECK(held.partitions[0].records_delivered == 0);
+  REQUIRE(producer.purge() == 8);
+  const kwire::ProducerMetrics m = producer.metrics();
+  REQUIRE(m.partitions.size() == 2);
+  CHECK(m.partitions[0].records_queued == 0);
+  CHECK(m.partitions[0].records_failed == 5);
+  CHECK(m.partitions[1].records_failed == 3);
+  CHECK(m.delivery_latency_records == 0);  // failures are not latencies
+  CHECK(m.bytes_compressed == 0);          // nothing was sent
+  CHECK(m.compression_ratio == 1.0);
 }

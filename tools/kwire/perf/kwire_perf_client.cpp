@@ -38,6 +38,8 @@ class KwirePerfClient final : public PerfClient {
 
   bool flush(std::chrono::milliseconds timeout) override { return !producer_->flush(timeout); }
 
+  std::string metrics_json() override { return kwire::to_json(producer_->metrics()); }
+
   std::string effective_config() const override {
     const auto& c = producer_->config();
     static constexpr const char* kCodecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};

@@ -53,6 +53,9 @@ class PerfClient {
   // adjustments (idempotence caps, aliases), "name=value, ...", so an A/B run
   // can show that both sides were configured alike.
   virtual std::string effective_config() const = 0;
+  // The client's own statistics as one JSON object (kwire: to_json of
+  // Producer::metrics()), or "" when it has none to give.
+  virtual std::string metrics_json() { return {}; }
 };
 
 // Creates the client named by settings.client; nullptr with `error` when that

@@ -134,8 +134,10 @@ std::string PerfReport::to_json() const {
                   json_escape(thread_cpu[i].name).c_str(), thread_cpu[i].cpu_s);
     out += buf;
   }
-  return out + "],\"settings\":\"" + json_escape(settings) + "\",\"config\":\"" + json_escape(effective_config) +
-         "\",\"first_error\":\"" + json_escape(first_error) + "\"}\n";
+  out += "],\"settings\":\"" + json_escape(settings) + "\",\"config\":\"" + json_escape(effective_config) +
+         "\",\"first_error\":\"" + json_escape(first_error) + "\"";
+  if (!client_metrics.empty()) out += ",\"metrics\":" + client_metrics;
+  return out + "}\n";
 }
 
 }  // namespace kwire::tool

@@ -78,6 +78,7 @@ struct PerfReport {
   std::string first_error;
   std::string settings;       // the -X properties, "k=v,k=v"
   std::string effective_config;  // what the client runs with (PerfClient::effective_config)
+  std::string client_metrics;    // PerfClient::metrics_json() after the run; JSON only ("metrics")
 
   double records_per_second() const noexcept { return seconds > 0 ? static_cast<double>(acked) / seconds : 0; }
   double mb_per_second() const noexcept {

@@ -105,6 +105,7 @@ std::error_code ProducerBatch::close(CompressionType codec, std::optional<int> l
     return {};
   }
   if (producer_id_ >= 0) builder_->set_producer_state(producer_id_, producer_epoch_, base_sequence_, transactional_);
+  uncompressed_bytes_ = builder_->size_bytes();
   auto finished = builder_->close(static_cast<compression::Codec>(codec),
                                   level.value_or(compression::default_level));
   if (finished.empty()) return builder_->error() ? builder_->error() : make_error_code(errc::invalid_record);
@@ -160,6 +161,7 @@ bool ProducerBatch::finish(BatchReports&& reports) {
   reports.topic = topic_;
   reports.partition = partition_;
   reports.entries = std::move(entries_);
+  reports.created = created_;
   if (sink_) {
     sink_->batch_completed(*this, std::move(reports));
   } else {

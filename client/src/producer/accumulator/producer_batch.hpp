@@ -135,6 +135,8 @@ class ProducerBatch {
   std::int32_t record_count() const noexcept { return record_count_; }
   // Exact encoded size so far (before close), or of the finished bytes.
   std::size_t size_bytes() const noexcept;
+  // Before compression: size_bytes() until closed, then what it was at close.
+  std::size_t uncompressed_bytes() const noexcept { return closed_ ? uncompressed_bytes_ : size_bytes(); }
   std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
 
   // --- finishing (the drain, on the io thread) ---
@@ -216,6 +218,7 @@ class ProducerBatch {
   std::int32_t record_count_ = 0;
   bool full_ = false;
   bool closed_ = false;
+  std::size_t uncompressed_bytes_ = 0;  // size_bytes() when closed (before compression)
   bool done_ = false;
 
   std::int64_t producer_id_ = -1;

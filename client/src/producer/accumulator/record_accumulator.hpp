@@ -196,6 +196,9 @@ class RecordAccumulator final : public BatchCompletionSink {
   std::vector<BatchPtr> take_matching(const std::function<bool(const ProducerBatch&)>& take);
 
   bool has_queued();                // any batch still queued here
+  // Producer::metrics: records in the batches queued per partition (any
+  // thread; takes each partition's lock once). Partitions with none are skipped.
+  void count_queued(const std::function<void(std::string_view topic, std::int32_t partition, std::size_t records)>& add);
   std::size_t incomplete() const;   // batches created and not yet reported
   bool flush_in_progress() const noexcept { return flushes_.load(std::memory_order_acquire) > 0; }
   void set_wakeup(std::function<void()> wakeup);

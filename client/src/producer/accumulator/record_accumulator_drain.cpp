@@ -191,6 +191,18 @@ void RecordAccumulator::abort_all(std::error_code error) {
   for (BatchPtr& b : take_all()) b->complete(-1, -1, error);
 }
 
+void RecordAccumulator::count_queued(
+    const std::function<void(std::string_view topic, std::int32_t partition, std::size_t records)>& add) {
+  for_each_queue([&](std::string_view topic, std::int32_t partition, PartitionQueue& q) {
+    std::size_t records = 0;
+    {
+      std::lock_guard lock(q.mu);
+      for (const BatchPtr& b : q.batches) records += static_cast<std::size_t>(b->record_count());
+    }
+    if (records > 0) add(topic, partition, records);
+  });
+}
+
 bool RecordAccumulator::has_queued() {
   bool any = false;
   for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {

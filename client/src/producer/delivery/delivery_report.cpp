@@ -1,5 +1,6 @@
 // Firing and queueing delivery reports (see delivery_report.hpp).
 #include "producer/delivery/delivery_report.hpp"
+#include "producer/produce_stats.hpp"
 
 #include <algorithm>
 
@@ -44,6 +45,10 @@ void DeliveryDispatcher::dispatch(BatchReports&& reports) {
   const std::size_t failed = reports.error ? reports.entries.size() : reports.record_errors.size();
   failed_.fetch_add(failed, std::memory_order_relaxed);
   delivered_.fetch_add(reports.entries.size() - failed, std::memory_order_relaxed);
+  if (stats_ != nullptr) {
+    stats_->on_batch_reported(reports.topic, reports.partition, reports.entries.size() - failed, failed,
+                              std::chrono::steady_clock::now() - reports.created);
+  }
   if (!manual_poll_) {
     reports.fire();
     return;

@@ -23,6 +23,8 @@
 
 namespace kwire::detail {
 
+class ProduceStats;
+
 // One report to fire: stored in a vector reserved per batch, so appending a
 // record allocates nothing (the handler has inline storage).
 struct DeliveryEntry {
@@ -50,6 +52,7 @@ struct BatchReports {
   DeliveryOutcome outcome = DeliveryOutcome::delivered;  // of failed records
   std::vector<RecordError> record_errors;
   std::vector<DeliveryEntry> entries;
+  std::chrono::steady_clock::time_point created{};  // the batch's creation (Producer::metrics' latency)
 
   // Fires every entry's handler exactly once (handlers empty themselves).
   void fire();
@@ -66,12 +69,16 @@ class DeliveryDispatcher {
   // `timeout` for the first one. Returns the number of records reported.
   std::size_t poll(std::chrono::milliseconds timeout);
   std::size_t queued_batches() const;
+  // Producer::metrics: per-partition counts and latency, per dispatched batch.
+  // Set before any dispatch; outlives the dispatcher's use.
+  void count_into(ProduceStats* stats) noexcept { stats_ = stats; }
   // Records reported so far, when their batch was dispatched (Producer::metrics).
   std::uint64_t records_delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
   std::uint64_t records_failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
 
  private:
   const bool manual_poll_;
+  ProduceStats* stats_ = nullptr;
   // Per batch, not per record: two relaxed adds (issue 14, metrics()).
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> failed_{0};

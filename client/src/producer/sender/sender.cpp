@@ -12,6 +12,7 @@
 
 #include "kwire/errors.hpp"
 #include "kwire/protocol/errors.hpp"
+#include "producer/produce_stats.hpp"
 
 namespace kwire::detail {
 
@@ -226,11 +227,14 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   for (const BatchPtr& b : batches) raw.push_back(b.get());
   // The request views the batches' bytes; `batches` owns them until the end.
   const auto request = build_produce_request(raw, request_options_);
+  if (stats_ != nullptr) count_request(broker, raw);
+  const auto sent_at = Clock::now();
 
   bool written = false;
   if (options_.acks == 0) {
     const std::error_code ec = co_await transport_.produce_without_ack(broker, request, written);
     const auto now = Clock::now();
+    if (stats_ != nullptr) count_answer(broker, raw, ec, now - sent_at, 0);
     if (written)
       for (BatchPtr& batch : batches) batch->note_written();
     for (BatchPtr& batch : batches) {
@@ -246,6 +250,7 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   } else {
     auto result = co_await transport_.produce(broker, request, written);
     const auto now = Clock::now();
+    if (stats_ != nullptr) count_answer(broker, raw, result.error, now - sent_at, result.response.body.throttle_time_ms);
     if (written)
       for (BatchPtr& batch : batches) batch->note_written();
     for (BatchPtr& batch : batches) {
@@ -270,6 +275,27 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
   }
   --in_flight_[broker];
   wake_on_io_thread();
+}
+
+void Sender::count_request(std::int32_t broker, const std::vector<ProducerBatch*>& batches) {
+  std::size_t bytes = 0;
+  std::size_t uncompressed = 0;
+  for (const ProducerBatch* b : batches) {
+    bytes += b->size_bytes();
+    uncompressed += b->uncompressed_bytes();
+    stats_->on_batch_sent(b->topic(), b->partition(), b->record_count());
+  }
+  stats_->on_request(broker, bytes, uncompressed);
+}
+
+void Sender::count_answer(std::int32_t broker, const std::vector<ProducerBatch*>& batches, std::error_code error,
+                          Clock::duration rtt, std::int32_t throttle_ms) {
+  if (error) {
+    stats_->on_request_failed(broker);
+  } else {
+    stats_->on_response(broker, rtt, throttle_ms);
+  }
+  for (const ProducerBatch* b : batches) stats_->on_batch_returned(b->topic(), b->partition(), b->record_count());
 }
 
 void Sender::on_answer(BatchPtr batch, const BatchOutcomes::PartitionResponse* partition, Clock::time_point now) {

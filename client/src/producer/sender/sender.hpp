@@ -44,6 +44,8 @@
 
 namespace kwire::detail {
 
+class ProduceStats;
+
 struct SenderOptions {
   std::int16_t acks = -1;
   std::chrono::milliseconds request_timeout{30000};
@@ -73,6 +75,8 @@ class Sender {
   // says so (it was added to the transaction). Set before start().
   using PartitionGate = std::function<bool(std::string_view topic, std::int32_t partition)>;
   void set_partition_gate(PartitionGate gate) { gate_ = std::move(gate); }
+  // Producer::metrics: per-request and per-batch figures (set before start()).
+  void count_into(ProduceStats* stats) noexcept { stats_ = stats; }
   // Transactions, io thread: the producer id and epoch from InitProducerId.
   void adopt_producer_id(ProducerIdAndEpoch pe);
   // io thread: fails every queued batch (new or waiting for a retry) with
@@ -116,6 +120,10 @@ class Sender {
   // (split, queued again for a retry, leader looked up again).
   void on_answer(BatchPtr batch, const BatchOutcomes::PartitionResponse* partition, Clock::time_point now);
   void follow(BatchPtr batch, Verdict verdict);
+  // Producer::metrics (only with count_into): a request sent, its answer.
+  void count_request(std::int32_t broker, const std::vector<ProducerBatch*>& batches);
+  void count_answer(std::int32_t broker, const std::vector<ProducerBatch*>& batches, std::error_code error,
+                    Clock::duration rtt, std::int32_t throttle_ms);
   asio::awaitable<void> init_producer_id();
   void force_close();
   void wake_on_io_thread();
@@ -130,6 +138,7 @@ class Sender {
   ProduceRequestOptions request_options_;
   asio::steady_timer timer_;
   PartitionGate gate_;
+  ProduceStats* stats_ = nullptr;
 
   // io thread state
   std::map<std::int32_t, int> in_flight_;  // requests in flight per broker
