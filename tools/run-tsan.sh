@@ -5,7 +5,9 @@
 # with a draining thread, and the network thread shared by application
 # threads. Only tests whose peers are fully instrumented run here: librdkafka's
 # mock cluster runs on an uninstrumented thread of its own, which TSan cannot
-# follow, so the net selection is "[thread]~[mock]". Built with clang, like
+# follow, so the net selection is "[thread]~[mock]". The fault suite
+# (tests/client/fault, [threads]) runs against the TxnBroker and reads its log
+# back through the broker itself here (fault_run.hpp: ReadBack), not librdkafka. Built with clang, like
 # the test command's main build (GCC warns on Asio's fence under TSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -127,9 +127,21 @@ std::map<std::uint64_t, DeliveryReport> FaultRun::reports() const {
 }
 
 std::vector<LoggedId> FaultRun::read_log(Isolation isolation) {
+  std::vector<ReadResult> all;
+  if (options_.read_back == ReadBack::librdkafka) {
+    all = read_partitions(broker_->bootstrap(), options_.topic, options_.partitions, isolation,
+                          std::chrono::seconds(30));
+  } else {
+    for (std::int32_t p = 0; p < options_.partitions; ++p) {
+      auto& read = all.emplace_back();
+      for (auto& stored : broker_->records(options_.topic, p, isolation == Isolation::read_committed)) {
+        auto& rec = read.records.emplace_back();
+        rec.offset = stored.offset;
+        rec.key = std::move(stored.key);
+      }
+    }
+  }
   std::vector<LoggedId> out;
-  auto all = read_partitions(broker_->bootstrap(), options_.topic, options_.partitions, isolation,
-                             std::chrono::seconds(30));
   for (std::int32_t p = 0; p < options_.partitions; ++p) {
     const auto& read = all[static_cast<std::size_t>(p)];
     INFO("reading partition " << p << ": " << read.error);

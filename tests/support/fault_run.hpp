@@ -2,8 +2,9 @@
 // several partitions, max.in.flight 5 by default) for the fault suite
 // (tests/client/fault/): records whose key names an id, a recorder of their
 // delivery reports (count, error, metadata), timed blocking calls, waits on
-// the broker's counters, and at the end the log read back through
-// librdkafka and judged by check_delivery_invariants().
+// the broker's counters, and at the end the log read back (through
+// librdkafka, or the broker's own log under TSan: ReadBack) and judged by
+// check_delivery_invariants().
 // Threads: the test thread drives it; reports arrive on the producer's
 // thread (the recorder locks).
 #pragma once
@@ -27,6 +28,23 @@
 
 namespace kwire::test {
 
+// Who reads the log back for the verdict. librdkafka is the independent
+// reader; under ThreadSanitizer it cannot run (its threads are not
+// instrumented), so those builds read the TxnBroker's own log (its records()
+// accessor, the read_committed view built from its aborted index).
+enum class ReadBack { librdkafka, broker_log };
+#if defined(__SANITIZE_THREAD__)
+inline constexpr ReadBack kDefaultReadBack = ReadBack::broker_log;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr ReadBack kDefaultReadBack = ReadBack::broker_log;
+#else
+inline constexpr ReadBack kDefaultReadBack = ReadBack::librdkafka;
+#endif
+#else
+inline constexpr ReadBack kDefaultReadBack = ReadBack::librdkafka;
+#endif
+
 struct FaultRunOptions {
   int nodes = 3;
   int partitions = 6;
@@ -40,6 +58,7 @@ struct FaultRunOptions {
   // Broker side (see TxnBrokerOptions).
   bool auto_create_topics = true;
   int socket_receive_buffer = 0;
+  ReadBack read_back = kDefaultReadBack;
 };
 
 class FaultRun {

@@ -79,6 +79,12 @@ struct TxnAbortedRange {
   std::int64_t last_offset = -1;
 };
 
+// One data record of a partition as the broker stores it.
+struct TxnStoredRecord {
+  std::int64_t offset = -1;
+  std::optional<std::string> key;
+};
+
 // A producer id and epoch as the coordinator holds them for a transactional id.
 struct TxnProducerIdentity {
   std::int64_t producer_id = -1;
@@ -145,6 +151,12 @@ class TxnBroker {
   // The stored batches of a partition, exactly as a Fetch would serve them
   // (base offsets assigned, CRCs valid), oldest first.
   std::vector<std::vector<std::uint8_t>> batches(const std::string& topic, std::int32_t partition) const;
+  // The partition's data records, oldest first, as a consumer would read
+  // them: read_committed stops at the last stable offset and leaves out the
+  // records of aborted transactions (the aborted index, as a Fetch lists it).
+  // The fault suite reads its log back through this where librdkafka cannot
+  // run (ThreadSanitizer builds: its threads are not instrumented).
+  std::vector<TxnStoredRecord> records(const std::string& topic, std::int32_t partition, bool read_committed) const;
   // What the coordinator holds for a transactional id; nullopt if unknown.
   std::optional<TxnProducerIdentity> transactional_producer(const std::string& transactional_id) const;
 

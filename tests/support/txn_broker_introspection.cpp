@@ -53,6 +53,36 @@ std::vector<std::vector<std::uint8_t>> TxnBroker::batches(const std::string& top
   return out;
 }
 
+std::vector<TxnStoredRecord> TxnBroker::records(const std::string& topic, std::int32_t partition,
+                                                 bool read_committed) const {
+  std::lock_guard lock(impl_->state.mu);
+  std::vector<TxnStoredRecord> out;
+  auto* log = impl_->state.partition(topic, partition);
+  if (log == nullptr) return out;
+  const std::int64_t end = read_committed ? log->last_stable_offset() : log->high_watermark();
+  const auto aborted = [&](std::int64_t producer_id, std::int64_t offset) {
+    for (const auto& a : log->aborted())
+      if (a.producer_id == producer_id && a.first_offset <= offset && offset <= a.last_offset) return true;
+    return false;
+  };
+  for (const auto& stored : log->batches()) {
+    if (stored.control || stored.base_offset >= end) continue;
+    kwire::protocol::records::BatchReader reader(kwire::protocol::Bytes(stored.bytes.data(), stored.bytes.size()));
+    while (reader.next_batch()) {
+      const auto& info = reader.batch();
+      if (read_committed && info.transactional && aborted(info.producer_id, info.base_offset)) continue;
+      kwire::protocol::records::RecordView record;
+      while (reader.next_record(record)) {
+        if (record.offset >= end) break;
+        std::optional<std::string> key;
+        if (record.key) key.emplace(reinterpret_cast<const char*>(record.key->data()), record.key->size());
+        out.push_back({record.offset, std::move(key)});
+      }
+    }
+  }
+  return out;
+}
+
 std::optional<TxnProducerIdentity> TxnBroker::transactional_producer(const std::string& transactional_id) const {
   std::lock_guard lock(impl_->state.mu);
   auto it = impl_->state.transactions.find(transactional_id);

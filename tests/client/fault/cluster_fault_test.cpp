@@ -28,7 +28,7 @@ void all_nodes(FaultRun& run, bool up) {
 }  // namespace
 
 TEST_CASE("fault: a topic deleted while producing fails the rest, each report once, close bounded",
-          "[fault_suite][cluster]") {
+          "[threads][fault_suite][cluster]") {
   FaultRunOptions o;
   o.auto_create_topics = false;
   o.producer = {{"delivery.timeout.ms", "4000"}, {"request.timeout.ms", "1000"}, {"max.block.ms", "1000"}};
@@ -49,7 +49,7 @@ TEST_CASE("fault: a topic deleted while producing fails the rest, each report on
   }
 }
 
-TEST_CASE("fault: every node down, then back within delivery.timeout.ms", "[fault_suite][cluster]") {
+TEST_CASE("fault: every node down, then back within delivery.timeout.ms", "[threads][fault_suite][cluster]") {
   FaultRunOptions o;
   o.producer = {{"delivery.timeout.ms", "30000"}, {"request.timeout.ms", "1500"}};
   FaultRun run(o);
@@ -71,7 +71,7 @@ TEST_CASE("fault: every node down, then back within delivery.timeout.ms", "[faul
   CHECK(verdict.delivered == 1200);
 }
 
-TEST_CASE("fault: every node down beyond delivery.timeout.ms, then back", "[fault_suite][cluster]") {
+TEST_CASE("fault: every node down beyond delivery.timeout.ms, then back", "[threads][fault_suite][cluster]") {
   FaultRunOptions o;
   o.producer = {{"delivery.timeout.ms", "3000"}, {"request.timeout.ms", "1000"}};
   FaultRun run(o);
@@ -95,7 +95,7 @@ TEST_CASE("fault: every node down beyond delivery.timeout.ms, then back", "[faul
 }
 
 TEST_CASE("fault: buffer.memory full, blocking send waits max.block.ms, non-blocking refuses at once",
-          "[fault_suite][cluster]") {
+          "[threads][fault_suite][cluster]") {
   for (bool blocking : {true, false}) {
     DYNAMIC_SECTION((blocking ? "blocking" : "non-blocking")) {
       FaultRunOptions o;

@@ -45,7 +45,7 @@ void check_invariants(FaultRun& run) {
 }  // namespace
 
 TEST_CASE("fault: outcome not_sent for a record whose leader never accepted a connection, delivered for the others",
-          "[fault_suite][outcome]") {
+          "[threads][fault_suite][outcome]") {
   FaultRun run(short_timeouts());
   // Node 1 leads partitions 0 and 3; it is down from the start.
   run.broker().stop_node(1);
@@ -63,7 +63,7 @@ TEST_CASE("fault: outcome not_sent for a record whose leader never accepted a co
 }
 
 TEST_CASE("fault: outcome rejected when the broker refused every attempt before appending",
-          "[fault_suite][outcome]") {
+          "[threads][fault_suite][outcome]") {
   FaultRun run(short_timeouts());
   // Partition 1: NOT_ENOUGH_REPLICAS (retriable, checked before the append)
   // until the delivery timeout. Partition 2: INVALID_RECORD (fatal) once.
@@ -82,7 +82,7 @@ TEST_CASE("fault: outcome rejected when the broker refused every attempt before 
 }
 
 TEST_CASE("fault: outcome possibly_written on expiry with every answer lost, and on close with a request in flight",
-          "[fault_suite][outcome]") {
+          "[threads][fault_suite][outcome]") {
   FaultRun run(short_timeouts());
   // Partition 1 (node 2): every response is held back beyond the request
   // timeout; the batch is written by the first attempt.

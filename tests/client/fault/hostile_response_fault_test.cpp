@@ -47,26 +47,26 @@ void run_with(HostileResponse kind, ProduceFaultAction action = ProduceFaultActi
 }  // namespace
 
 TEST_CASE("fault: a response with a wrong correlation id ends in a retry with the same sequence",
-          "[fault_suite][hostile]") {
+          "[threads][fault_suite][hostile]") {
   run_with(HostileResponse::wrong_correlation_id);
 }
 
 TEST_CASE("fault: a response with a giant length ends in a retry with the same sequence",
-          "[fault_suite][hostile]") {
+          "[threads][fault_suite][hostile]") {
   run_with(HostileResponse::giant_length);
 }
 
-TEST_CASE("fault: half a response then FIN ends in a retry with the same sequence", "[fault_suite][hostile]") {
+TEST_CASE("fault: half a response then FIN ends in a retry with the same sequence", "[threads][fault_suite][hostile]") {
   run_with(HostileResponse::half_frame_then_fin);
 }
 
 TEST_CASE("fault: a response that does not decode ends in a retry with the same sequence",
-          "[fault_suite][hostile]") {
+          "[threads][fault_suite][hostile]") {
   run_with(HostileResponse::garbage);
 }
 
 TEST_CASE("fault: a response skipped on an open connection ends in a retry with the same sequence",
-          "[fault_suite][hostile]") {
+          "[threads][fault_suite][hostile]") {
   // The next response answers a later request: out of order on the
   // connection, which Kafka never does.
   run_with(HostileResponse::garbage, ProduceFaultAction::drop_response);

@@ -34,7 +34,7 @@ std::vector<std::pair<std::int64_t, std::int16_t>> stored_producers(FaultRun& ru
 }  // namespace
 
 TEST_CASE("fault: an InitProducerId answer with producer id -1 or a negative epoch is not adopted",
-          "[fault_suite][init_producer_id]") {
+          "[threads][fault_suite][init_producer_id]") {
   for (auto bogus : {std::pair<std::int64_t, std::int16_t>{-1, -1}, {4242, -3}, {-7, 0}}) {
     DYNAMIC_SECTION("producer id " << bogus.first << " epoch " << bogus.second) {
       FaultRun run;

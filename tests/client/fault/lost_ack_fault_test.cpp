@@ -31,7 +31,7 @@ ProduceFault lost(ProduceFaultAction action, std::int32_t partition, int skip, i
 
 }  // namespace
 
-TEST_CASE("fault: lost acknowledgements with 5 in flight, closed with time to finish", "[fault_suite][lost_ack]") {
+TEST_CASE("fault: lost acknowledgements with 5 in flight, closed with time to finish", "[threads][fault_suite][lost_ack]") {
   FaultRunOptions o;
   o.producer = {{"request.timeout.ms", "1000"}};
   FaultRun run(o);
@@ -53,7 +53,7 @@ TEST_CASE("fault: lost acknowledgements with 5 in flight, closed with time to fi
   CHECK(verdict.delivered == 3000);
 }
 
-TEST_CASE("fault: lost acknowledgements with 5 in flight, closed with no time left", "[fault_suite][lost_ack]") {
+TEST_CASE("fault: lost acknowledgements with 5 in flight, closed with no time left", "[threads][fault_suite][lost_ack]") {
   FaultRunOptions o;
   o.producer = {{"request.timeout.ms", "5000"}};
   FaultRun run(o);

@@ -31,7 +31,7 @@ void close_and_check(FaultRun& run, std::size_t delivered) {
 
 }  // namespace
 
-TEST_CASE("fault: order holds across a reconnect whose backoff is above linger.ms", "[fault_suite][ordering]") {
+TEST_CASE("fault: order holds across a reconnect whose backoff is above linger.ms", "[threads][fault_suite][ordering]") {
   FaultRunOptions o;
   o.producer = {{"reconnect.backoff.ms", "300"}, {"reconnect.backoff.max.ms", "300"}, {"linger.ms", "2"}};
   FaultRun run(o);
@@ -48,7 +48,7 @@ TEST_CASE("fault: order holds across a reconnect whose backoff is above linger.m
 }
 
 TEST_CASE("fault: order holds when requests queued behind a stalled socket outlive request.timeout.ms",
-          "[fault_suite][ordering]") {
+          "[threads][fault_suite][ordering]") {
   // Small socket buffers on both sides, so that a node that stops reading
   // stalls the producer's writes at once; few records, because such buffers
   // also make loopback slow once the node reads again.
@@ -80,7 +80,7 @@ TEST_CASE("fault: order holds when requests queued behind a stalled socket outli
   close_and_check(run, 54);
 }
 
-TEST_CASE("fault: order holds across leader moves with 5 requests in flight (TxnBroker)", "[fault_suite][ordering]") {
+TEST_CASE("fault: order holds across leader moves with 5 requests in flight (TxnBroker)", "[threads][fault_suite][ordering]") {
   FaultRun run;
   run.broker().set_rtt(0, 50ms);
   run.send_range(0, 1500);

@@ -45,7 +45,7 @@ kwire::test::Verdict judged(FaultRun& run, std::optional<std::set<std::uint64_t>
 
 }  // namespace
 
-TEST_CASE("fault: Produce errors 6/7/19/20/46/56/45/59 on an idempotent producer", "[fault_suite][produce_errors]") {
+TEST_CASE("fault: Produce errors 6/7/19/20/46/56/45/59 on an idempotent producer", "[threads][fault_suite][produce_errors]") {
   const Case cases[] = {{6, ProduceFaultAction::refuse},           {7, ProduceFaultAction::refuse},
                         {19, ProduceFaultAction::refuse},          {20, ProduceFaultAction::write_then_error},
                         {46, ProduceFaultAction::write_then_error}, {56, ProduceFaultAction::write_then_error},
@@ -67,7 +67,7 @@ TEST_CASE("fault: Produce errors 6/7/19/20/46/56/45/59 on an idempotent producer
 }
 
 TEST_CASE("fault: Produce errors 6/7/19/20/46/56 in a transaction are retried and the transaction commits",
-          "[fault_suite][produce_errors][txn]") {
+          "[threads][fault_suite][produce_errors][txn]") {
   const Case cases[] = {{6, ProduceFaultAction::refuse},           {7, ProduceFaultAction::refuse},
                         {19, ProduceFaultAction::refuse},          {20, ProduceFaultAction::write_then_error},
                         {46, ProduceFaultAction::write_then_error}, {56, ProduceFaultAction::write_then_error}};

@@ -54,7 +54,7 @@ void finish_and_check(FaultRun& run) {
 }  // namespace
 
 TEST_CASE("fault: a refused first batch overtaken by the next is never reported delivered",
-          "[fault_suite][sequence]") {
+          "[threads][fault_suite][sequence]") {
   FaultRun run;
   // The issue's partition 2: 0-9 refused unwritten (retriable), 10-19 then
   // becomes the partition's first batch; 0-9's retry is out of order.
@@ -69,7 +69,7 @@ TEST_CASE("fault: a refused first batch overtaken by the next is never reported 
 }
 
 TEST_CASE("fault: a written batch whose acknowledgement was lost is not renumbered and written again",
-          "[fault_suite][sequence]") {
+          "[threads][fault_suite][sequence]") {
   FaultRunOptions o;
   o.producer = {{"request.timeout.ms", "1000"}};
   FaultRun run(o);
@@ -87,7 +87,7 @@ TEST_CASE("fault: a written batch whose acknowledgement was lost is not renumber
 }
 
 TEST_CASE("fault: a batch expiring with a possibly written batch behind it leaves that one alone",
-          "[fault_suite][sequence]") {
+          "[threads][fault_suite][sequence]") {
   FaultRunOptions o;
   o.producer = {{"request.timeout.ms", "4000"}, {"delivery.timeout.ms", "5000"}};
   FaultRun run(o);
@@ -109,7 +109,7 @@ TEST_CASE("fault: a batch expiring with a possibly written batch behind it leave
 }
 
 TEST_CASE("fault: INVALID_PRODUCER_EPOCH does not renumber a possibly written batch behind it",
-          "[fault_suite][sequence]") {
+          "[threads][fault_suite][sequence]") {
   FaultRunOptions o;
   o.producer = {{"request.timeout.ms", "1000"}};
   FaultRun run(o);

@@ -116,17 +116,17 @@ void refused_inside_a_transaction(kafka_errc refusal) {
 }  // namespace
 
 TEST_CASE("fault: OUT_OF_ORDER_SEQUENCE_NUMBER inside a transaction: commit refused, abort, next commits at the new epoch",
-          "[fault_suite][txn][abortable]") {
+          "[threads][fault_suite][txn][abortable]") {
   refused_inside_a_transaction(kafka_errc::out_of_order_sequence_number);
 }
 
 TEST_CASE("fault: UNKNOWN_PRODUCER_ID inside a transaction: commit refused, abort, next commits at the new epoch",
-          "[fault_suite][txn][abortable]") {
+          "[threads][fault_suite][txn][abortable]") {
   refused_inside_a_transaction(kafka_errc::unknown_producer_id);
 }
 
 TEST_CASE("fault: an EndTxn answered TRANSACTION_ABORTABLE leaves the transaction abortable, not fatal",
-          "[fault_suite][txn][abortable]") {
+          "[threads][fault_suite][txn][abortable]") {
   FaultRun run(transactional("txn-endtxn-abortable"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());

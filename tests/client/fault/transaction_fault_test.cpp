@@ -41,7 +41,7 @@ kwire::test::Verdict committed_exactly(FaultRun& run, std::set<std::uint64_t> co
 
 }  // namespace
 
-TEST_CASE("fault: close() with a transaction open aborts it", "[fault_suite][txn][close]") {
+TEST_CASE("fault: close() with a transaction open aborts it", "[threads][fault_suite][txn][close]") {
   FaultRun run(transactional("txn-close-open"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -70,7 +70,7 @@ TEST_CASE("fault: close() with a transaction open aborts it", "[fault_suite][txn
 }
 
 TEST_CASE("fault: close() with no time left fails the open transaction's records as aborted, each once",
-          "[fault_suite][txn][close]") {
+          "[threads][fault_suite][txn][close]") {
   FaultRun run(transactional("txn-close-now"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -105,7 +105,7 @@ TEST_CASE("fault: close() with no time left fails the open transaction's records
 }
 
 TEST_CASE("fault: close() with a transaction open and a late coordinator returns by its timeout",
-          "[fault_suite][txn][close]") {
+          "[threads][fault_suite][txn][close]") {
   FaultRun run(transactional("txn-close-late"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -126,7 +126,7 @@ TEST_CASE("fault: close() with a transaction open and a late coordinator returns
   CHECK(run.broker().end_txn_requests() >= 1);
 }
 
-TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success", "[fault_suite][txn]") {
+TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success", "[threads][fault_suite][txn]") {
   FaultRun run(transactional("txn-fenced-abort"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -148,7 +148,7 @@ TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success
   CHECK(verdict.ok());
 }
 
-TEST_CASE("fault: an abort the coordinator refuses reports the error, not success", "[fault_suite][txn]") {
+TEST_CASE("fault: an abort the coordinator refuses reports the error, not success", "[threads][fault_suite][txn]") {
   FaultRun run(transactional("txn-failed-abort"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -161,7 +161,7 @@ TEST_CASE("fault: an abort the coordinator refuses reports the error, not succes
   CHECK(run.timed_close(10s) < 11s);
 }
 
-TEST_CASE("fault: an EndTxn answered after the request timeout is retried and the commit succeeds once", "[fault_suite][txn]") {
+TEST_CASE("fault: an EndTxn answered after the request timeout is retried and the commit succeeds once", "[threads][fault_suite][txn]") {
   FaultRun run(transactional("txn-endtxn-lost"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
@@ -180,7 +180,7 @@ TEST_CASE("fault: an EndTxn answered after the request timeout is retried and th
   CHECK(verdict.ok());
 }
 
-TEST_CASE("fault: timeouts at every transactional step and a coordinator move", "[fault_suite][txn]") {
+TEST_CASE("fault: timeouts at every transactional step and a coordinator move", "[threads][fault_suite][txn]") {
   FaultRun run(transactional("txn-every-step"));
   // FindCoordinator, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
   // TxnOffsetCommit, EndTxn: the first of each is answered after the
