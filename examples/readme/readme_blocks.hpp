@@ -10,4 +10,5 @@
 
 void produce(const std::string& bootstrap, const std::string& payload);
 std::int64_t consume(const std::string& bootstrap, std::int64_t wanted);
+std::int64_t consume_subscribed(const std::string& bootstrap, std::int64_t wanted);
 bool produce_in_transaction(const std::string& bootstrap, const kwire::Record& record, std::int64_t next_offset);

@@ -2,8 +2,12 @@
 // reads back what they wrote.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include <kwire/consumer.hpp>
 #include <kwire/producer.hpp>
 
 #include "log_reader.hpp"
@@ -39,4 +43,26 @@ TEST_CASE("README Consuming block reads, commits, and starts again after its com
   CHECK(consume(cluster.bootstrap(), 3) == 3);
   REQUIRE(producer.send({.topic = "events", .partition = 0, .value = kwire::as_bytes("d")}).get().offset == 3);
   CHECK(consume(cluster.bootstrap(), 1) == 1);  // from the committed offset 3, not the beginning
+}
+
+// The mock runs the group (it elects the leader when its join window ends,
+// about 3 s); "other" and "events2" do not match the block's pattern, so
+// reading 9 records means exactly the 9 of "events" and "events-eu".
+TEST_CASE("README Subscribing block reads the topics its pattern matches, through async_poll", "[readme]") {
+  kwire::test::MockCluster cluster(1, {{"events", 1}, {"events-eu", 2}, {"other", 1}, {"events2", 1}});
+  kwire::Producer producer({{"bootstrap.servers", cluster.bootstrap()}});
+  for (const auto& [topic, partition] : std::vector<std::pair<std::string, std::int32_t>>{
+           {"events", 0}, {"events-eu", 0}, {"events-eu", 1}, {"other", 0}, {"events2", 0}})
+    for (const char* v : {"a", "b", "c"})
+      REQUIRE(producer.send({.topic = topic, .partition = partition, .value = kwire::as_bytes(v)}).get().offset >= 0);
+  CHECK(consume_subscribed(cluster.bootstrap(), 9) == 9);
+  // Its close() committed: the group starts after what it read, nothing is left.
+  kwire::Consumer check({{"bootstrap.servers", cluster.bootstrap()}, {"group.id", "readme-group"}});
+  kwire::CommitOffsets committed;
+  const std::vector<kwire::TopicPartition> parts{{"events", 0}, {"events-eu", 0}, {"events-eu", 1}, {"other", 0}};
+  REQUIRE(!check.committed(parts, committed, std::chrono::seconds(10)));
+  CHECK(committed[{"events", 0}].offset == 3);
+  CHECK(committed[{"events-eu", 0}].offset == 3);
+  CHECK(committed[{"events-eu", 1}].offset == 3);
+  CHECK(committed.count({"other", 0}) == 0);
 }

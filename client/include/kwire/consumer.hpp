@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -164,6 +165,13 @@ class Consumer {
   // lost and joins again. no_group_id, assignment_conflict
   // (partitions assign()ed), unsupported_assignor, consumer_closed.
   std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener = {});
+  // Subscribes to every topic whose whole name matches `pattern`
+  // (std::regex_match, as Java's subscribe(Pattern)), internal topics left
+  // out. The cluster's topics are listed again every metadata.max.age.ms: a
+  // matching topic created later joins the group's assignment then (and one
+  // deleted leaves it). subscription() stays empty; assignment() shows what
+  // the pattern brought. Same errors as subscribe(topics).
+  std::error_code subscribe(const std::regex& pattern, RebalanceListener listener = {});
   // Commits (enable.auto.commit), calls on_revoked, leaves the group (LeaveGroup).
   void unsubscribe();
   std::vector<std::string> subscription() const;

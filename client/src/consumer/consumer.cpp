@@ -18,6 +18,10 @@ std::vector<TopicPartition> Consumer::assignment() const { return impl_->assignm
 std::error_code Consumer::subscribe(std::vector<std::string> topics, RebalanceListener listener) {
   return impl_->subscribe(std::move(topics), std::move(listener));
 }
+std::error_code Consumer::subscribe(const std::regex& pattern, RebalanceListener listener) {
+  return impl_->subscribe(pattern, std::move(listener));
+}
+
 void Consumer::unsubscribe() { impl_->unsubscribe(); }
 std::vector<std::string> Consumer::subscription() const { return impl_->subscription(); }
 const ConsumerRecords& Consumer::poll(std::chrono::milliseconds timeout) { return impl_->poll(timeout); }

@@ -72,6 +72,7 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       auto_commit_(config_.group_id && config_.enable_auto_commit),
       next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
   auto pool = net::ConnectionPool::create(io_.get_executor(), connection_settings(config_));
+  pool_ = pool;
   auto cache = MetadataCache::create(pool);
   cache_ = cache;
   if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);
@@ -201,11 +202,39 @@ void ConsumerImpl::set_assignment(const std::vector<TopicPartition>& partitions)
   asio::post(io_, [f = fetcher_, for_fetcher = std::move(for_fetcher)] { f->assign(for_fetcher); });
 }
 
-std::error_code ConsumerImpl::subscribe(std::vector<std::string> topics, RebalanceListener listener) {
+std::error_code ConsumerImpl::can_subscribe() const {
   if (closed_) return consumer_errc::consumer_closed;
   if (!membership_) return consumer_errc::no_group_id;
   if (!subscribed_ && !owned_.empty()) return consumer_errc::assignment_conflict;
   if (runnable_assignors(config_).empty()) return consumer_errc::unsupported_assignor;
+  return {};
+}
+
+void ConsumerImpl::stop_pattern_watcher() {
+  if (!pattern_watcher_) return;
+  asio::post(io_, [w = std::move(pattern_watcher_)] { w->stop(); });
+  pattern_watcher_.reset();
+}
+
+std::error_code ConsumerImpl::subscribe(std::regex pattern, RebalanceListener listener) {
+  if (std::error_code ec = can_subscribe()) return ec;
+  stop_pattern_watcher();
+  subscribed_ = true;
+  subscription_.clear();
+  listener_ = std::move(listener);
+  std::weak_ptr<GroupMembership> weak = membership_;
+  pattern_watcher_ = std::make_shared<TopicPatternWatcher>(
+      io_.get_executor(), pool_, std::move(pattern), config_.metadata_max_age, config_.retry_backoff,
+      [weak](std::vector<std::string> topics) {
+        if (auto m = weak.lock()) m->subscribe(std::move(topics));
+      });
+  asio::post(io_, [w = pattern_watcher_] { w->start(); });
+  return {};
+}
+
+std::error_code ConsumerImpl::subscribe(std::vector<std::string> topics, RebalanceListener listener) {
+  if (std::error_code ec = can_subscribe()) return ec;
+  stop_pattern_watcher();
   if (topics.empty()) {
     unsubscribe();
     return {};
@@ -227,6 +256,7 @@ void ConsumerImpl::unsubscribe() {
 }
 
 void ConsumerImpl::leave_group() {
+  stop_pattern_watcher();  // before LeaveGroup: it must not rejoin
   if (!owned_.empty() && listener_.on_revoked) listener_.on_revoked(assignment());
   set_assignment({});
   subscribed_ = false;

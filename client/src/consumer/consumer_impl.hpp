@@ -37,6 +37,7 @@
 #include "consumer/group_offsets.hpp"
 #include "consumer/offset_lookup.hpp"
 #include "consumer/record_drain.hpp"
+#include "consumer/topic_pattern_watcher.hpp"
 #include "kwire/consumer.hpp"
 
 namespace kwire::detail {
@@ -51,6 +52,7 @@ class ConsumerImpl {
   void assign(std::vector<TopicPartition> partitions);
   std::vector<TopicPartition> assignment() const;
   std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener);
+  std::error_code subscribe(std::regex pattern, RebalanceListener listener);
   void unsubscribe();
   std::vector<std::string> subscription() const { return subscription_; }
   // group.id, instance id, and the generation and member id commits carry now.
@@ -101,6 +103,9 @@ class ConsumerImpl {
   void apply_incremental(const std::vector<TopicPartition>& target);
   // Commits (auto-commit) and calls on_revoked for `revoked`; keeps `rest`.
   void revoke_some(const std::vector<TopicPartition>& revoked, const std::vector<TopicPartition>& rest);
+  // The checks subscribe(topics) and subscribe(pattern) share.
+  std::error_code can_subscribe() const;
+  void stop_pattern_watcher();
   // unsubscribe() and close(): on_revoked, then LeaveGroup.
   void leave_group();
   // Tells the membership a commit of `member`'s generation was refused as stale.
@@ -130,6 +135,9 @@ class ConsumerImpl {
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id; used on the io thread
   std::shared_ptr<Fetcher> fetcher_;
   std::shared_ptr<GroupMembership> membership_;  // null without group.id; io thread
+  std::shared_ptr<net::ConnectionPool> pool_;
+  // subscribe(pattern): made here, then used on the io thread only.
+  std::shared_ptr<TopicPatternWatcher> pattern_watcher_;
   std::shared_ptr<PollTimer> polls_;  // poll() marks it, the membership reads it (max.poll.interval.ms)
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;
