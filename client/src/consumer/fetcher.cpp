@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "consumer/batch_bounds.hpp"
+#include "consumer/fetch_answer.hpp"
 #include "consumer/offset_lookup.hpp"
 #include "kwire/consumer_errors.hpp"
 #include "kwire/errors.hpp"
@@ -301,56 +301,36 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
     co_return;
   }
   std::shared_ptr<FetchedFrame> frame;
-  const bool committed_only = options_.isolation == IsolationLevel::read_committed;
   for (auto& rt : result.response.body.responses) {
     for (auto& rp : rt.partitions) {
       for_each_answer(index, rt.topic, rp.partition_index, [&](std::size_t i) {
         const Sent& x = sent[i];
         State* s = current(x);
         if (!s || s->fetch_offset != x.offset || s->lookup != StartPosition::Kind::none || s->validate) return;
-        std::error_code ec = protocol::kafka_error(rp.error_code);
-        if (ec == kafka_errc::offset_out_of_range && options_.reset != OffsetReset::none) {
-          s->fetch_offset = -1;
-          s->lookup = options_.reset == OffsetReset::earliest ? StartPosition::Kind::earliest
-                                                               : StartPosition::Kind::latest;
-          return;
+        FetchAnswer answer = judge_fetch_answer(rp, partition_name(x.partition), x.offset, options_.isolation,
+                                                options_.reset, options_.partition_max_bytes);
+        switch (answer.kind) {
+          case FetchAnswer::Kind::nothing: return;
+          case FetchAnswer::Kind::reset:
+            s->fetch_offset = -1;
+            s->lookup = reset_kind();
+            return;
+          case FetchAnswer::Kind::retry: return retry_later(*s, answer.error);
+          case FetchAnswer::Kind::stop: return stop_partition(x.partition, *s, answer.error, std::move(answer.detail));
+          case FetchAnswer::Kind::records: break;
         }
-        if (ec && protocol::is_retriable(ec)) return retry_later(*s, ec);
-        if (ec) {
-          return stop_partition(x.partition, *s, ec,
-                                "Fetch " + partition_name(x.partition) + " at offset " + std::to_string(x.offset) +
-                                    ": " + std::string(protocol::kafka_error_name(rp.error_code)));
-        }
-        if (!rp.records || rp.records->empty()) return;
-        std::int32_t last_epoch = -1;
-        auto next = offset_after_complete_batches(*rp.records, &last_epoch);
-        if (!next) {
-          // Only a partial batch: the first batch is larger than the limit
-          // (brokers before KIP-74 cut it); more bytes will not come.
-          if (rp.records->size() >= static_cast<std::size_t>(options_.partition_max_bytes))
-            stop_partition(x.partition, *s, make_error_code(errc::record_too_large),
-                           "a batch of " + partition_name(x.partition) + " at offset " + std::to_string(x.offset) +
-                               " is larger than max.partition.fetch.bytes");
-          return;
-        }
-        if (*next <= x.offset) return;
         if (!frame) frame = std::make_shared<FetchedFrame>(result.response.frame, memory_);
         FetchEvent e;
         e.kind = FetchEvent::Kind::records;
         e.partition = x.partition;
         e.generation = s->generation;
         e.fetch_offset = x.offset;
-        e.next_offset = *next;
+        e.next_offset = answer.next_offset;
         e.frame = frame;
         e.records = *rp.records;
-        if (committed_only && rp.aborted_transactions) {
-          e.aborted.reserve(rp.aborted_transactions->size());
-          for (const auto& a : *rp.aborted_transactions) e.aborted.push_back({a.producer_id, a.first_offset});
-          std::sort(e.aborted.begin(), e.aborted.end(),
-                    [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
-        }
-        s->fetch_offset = *next;
-        s->fetched_epoch = last_epoch;
+        e.aborted = std::move(answer.aborted);
+        s->fetch_offset = answer.next_offset;
+        s->fetched_epoch = answer.last_epoch;
         queue_->push(std::move(e));
       });
     }
