@@ -41,7 +41,8 @@ const std::vector<Obligation>& obligations() {
       {22, 3, "ProducerEpoch", "-1", true, "KIP-360: a first init asks for a new epoch; the current epoch is sent only to bump after an abortable error"},
       {1, 7, "SessionId", "0", true, "KIP-227: full fetches, no fetch session"},
       {1, 7, "SessionEpoch", "-1", true, "KIP-227: full fetches, no fetch session"},
-      {1, 9, "CurrentLeaderEpoch", "-1", true, "KIP-320: no leader epoch fencing"},
+      // Fetch v9+ CurrentLeaderEpoch is the metadata's leader epoch since KIP-320
+      // (ca26ac6): -1 only against brokers whose Metadata has none, so no fixed value.
       {1, 12, "LastFetchedEpoch", "-1", true, "KIP-595: no divergence (truncation) detection"},
       {3, 10, "TopicId", "00000000-0000-0000-0000-000000000000", true, "Metadata v10+: topics by name, never by id"},
       {3, 10, "Name", "<null>", false, "Metadata v10-11: a topic name must not be null"},
