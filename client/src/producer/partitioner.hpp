@@ -59,8 +59,8 @@ class Partitioner {
   void on_appended(const Choice& choice, std::size_t bytes, std::int32_t partition_count);
   // The sticky partition of `choice` took its batch.size bytes: move on to
   // another one (unless another thread did already). The producer counts
-  // the bytes itself, per partition under the partition's lock, so a record
-  // costs no atomic read-modify-write here (issue 15, direction 2).
+  // the bytes itself, per partition and thread stripe (OpenBatchSlot), so a
+  // record costs no atomic read-modify-write here (issue 15, direction 2).
   void move_on(const Choice& choice, std::int32_t partition_count);
 
  private:

@@ -5,9 +5,10 @@
 // backoff); the producer id/epoch/base sequence the sender assigns; and one
 // DeliveryEntry per record that wants a report.
 //
-// Threads: while open, a batch is touched only under its partition's lock in
-// the RecordAccumulator (user threads append). Once drained it belongs to the
-// sender's io thread. complete() may run on any thread but only once counts.
+// Threads: while open, a batch's building state is touched only by the user
+// thread inside its OpenBatchSlot (open_batch_slot.hpp), or under its
+// partition's lock in the RecordAccumulator once the slot let go of it
+// (sealed). Once drained it belongs to the sender's io thread. complete() may run on any thread but only once counts.
 //
 // How the sender handles batches:
 // - Batches travel as BatchPtr (unique_ptr). The sender owns drained batches,
@@ -105,7 +106,7 @@ class ProducerBatch {
   }
   bool in_retry() const noexcept { return attempts_ > 0; }
 
-  // --- building (accumulator, under the partition lock) ---
+  // --- building (accumulator: inside the batch's slot, or under the partition lock) ---
   // Encodes one record; false when it does not fit (never for the first record)
   // or the batch is closed. On false `entry` is left untouched.
   bool try_append(std::int64_t timestamp_ms, std::optional<Bytes> key, std::optional<Bytes> value,

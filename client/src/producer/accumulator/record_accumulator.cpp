@@ -100,34 +100,43 @@ RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, s
   }
   PartitionQueue* known = queues.partitions.find(static_cast<std::size_t>(partition));
   PartitionQueue& q = known != nullptr ? *known : queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
-  {
-    std::lock_guard lock(q.mu);
-    if (append_to_open(q, record, handler, user_id, value_borrowed, sticky, result)) return result;
+  // The common case: the thread's open batch has room. No lock: one
+  // compare-exchange to enter its slot, one store to leave it.
+  OpenBatchSlot& slot = q.open[OpenBatchSlot::this_thread_stripe()];
+  if (ProducerBatch* open = slot.try_enter()) {
+    if (append_to_open(slot, *open, record, handler, user_id, value_borrowed, sticky, result)) return result;
   }
-  result = append_to_new(queues, partition, q, record, handler, user_id, value_borrowed, sticky, deadline, may_block);
+  result = append_to_new(queues, partition, q, slot, record, handler, user_id, value_borrowed, sticky, deadline,
+                         may_block);
   if (result.error) records_.release(1);
   return result;
 }
 
-bool RecordAccumulator::append_to_open(PartitionQueue& q, const RecordParts& record, DeliveryHandler& handler,
-                                       std::uint64_t user_id, bool value_borrowed, bool sticky,
-                                       AppendResult& result) {
-  if (q.batches.empty()) return false;
-  ProducerBatch& last = *q.batches.back();
-  if (last.is_full() || last.is_closed()) return false;
-  const std::size_t bytes = last.try_append(record, handler, user_id, value_borrowed);
-  if (bytes == 0) return false;
+bool RecordAccumulator::append_to_open(OpenBatchSlot& slot, ProducerBatch& open, const RecordParts& record,
+                                       DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed,
+                                       bool sticky, AppendResult& result) {
+  const std::size_t bytes = open.try_append(record, handler, user_id, value_borrowed);
+  if (bytes == 0) {
+    // No room (the batch marked itself full): it stays queued, sealed, and is
+    // ready now.
+    slot.leave(false);
+    notify();
+    return false;
+  }
   result.appended_bytes = bytes;
-  if (sticky) count_sticky(q, bytes, result);
-  if (last.is_full()) notify();
+  if (sticky) count_sticky(slot, bytes, result);
+  const bool full = open.is_full();
+  slot.leave(!full);
+  if (full) notify();
   return true;
 }
 
 RecordAccumulator::AppendResult RecordAccumulator::append_to_new(TopicQueues& queues, std::int32_t partition,
-                                                                 PartitionQueue& q, const RecordParts& record,
-                                                                 DeliveryHandler& handler, std::uint64_t user_id,
-                                                                 bool value_borrowed, bool sticky,
-                                                                 const SendDeadline& deadline, bool block) {
+                                                                 PartitionQueue& q, OpenBatchSlot& slot,
+                                                                 const RecordParts& record, DeliveryHandler& handler,
+                                                                 std::uint64_t user_id, bool value_borrowed,
+                                                                 bool sticky, const SendDeadline& deadline,
+                                                                 bool block) {
   AppendResult result;
   // A new batch: reserve its memory without holding the partition lock, so the
   // sender can keep draining (and freeing memory) while we wait.
@@ -151,12 +160,15 @@ RecordAccumulator::AppendResult RecordAccumulator::append_to_new(TopicQueues& qu
     result.error = errc::producer_closed;
     return result;
   }
-  if (append_to_open(q, record, handler, user_id, value_borrowed, sticky, result)) {
-    // another thread made room while we waited
-    pool_.recycle(std::move(buffer));
-    pool_.release(need);
-    return result;
+  // Another thread of this stripe may have queued a new batch while we waited.
+  if (ProducerBatch* open = slot.enter_locked()) {
+    if (append_to_open(slot, *open, record, handler, user_id, value_borrowed, sticky, result)) {
+      pool_.recycle(std::move(buffer));
+      pool_.release(need);
+      return result;
+    }
   }
+  // The slot is empty, and stays so while we hold the lock.
   BatchPtr batch = make_batch(queues.name, partition, std::move(buffer), need, options_.batch_size, true);
   const std::size_t bytes = batch->try_append(record, handler, user_id, value_borrowed);
   if (bytes == 0) {
@@ -168,17 +180,40 @@ RecordAccumulator::AppendResult RecordAccumulator::append_to_new(TopicQueues& qu
   }
   result.appended_bytes = bytes;
   result.new_batch = true;
-  if (sticky) count_sticky(q, bytes, result);
+  if (sticky) count_sticky(slot, bytes, result);
   // Alone in its queue the new batch is ready when its linger ends; behind
-  // another one, the one in front is ready now.
+  // another one, the one in front may be ready now.
   Clock::time_point ready_by = batch->created() + options_.linger;
-  if (!q.batches.empty()) {
-    q.batches.back()->mark_full();
-    ready_by = Clock::time_point::min();
-  }
+  if (!q.batches.empty() || batch->is_full()) ready_by = Clock::time_point::min();
+  ProducerBatch* queued = batch.get();
+  const bool full = batch->is_full();
   q.batches.push_back(std::move(batch));
+  if (!full) slot.install(queued);
   notify(ready_by);
   return result;
+}
+
+void RecordAccumulator::seal(PartitionQueue& q, ProducerBatch& batch) noexcept {
+  for (OpenBatchSlot& slot : q.open) {
+    if (slot.claim(&batch)) break;
+  }
+  batch.mark_full();
+}
+
+void RecordAccumulator::seal_all(PartitionQueue& q) noexcept {
+  for (OpenBatchSlot& slot : q.open) {
+    if (ProducerBatch* b = slot.open_batch()) {
+      slot.claim(b);
+      b->mark_full();
+    }
+  }
+}
+
+bool RecordAccumulator::is_open(const PartitionQueue& q, const ProducerBatch& batch) noexcept {
+  for (const OpenBatchSlot& slot : q.open) {
+    if (slot.holds_open(&batch)) return true;
+  }
+  return false;
 }
 
 std::error_code RecordAccumulator::reserve_memory(std::size_t bytes, Clock::time_point deadline) {
@@ -204,7 +239,7 @@ void RecordAccumulator::enqueue_batch(BatchPtr batch) {
   batch->restart_clock(Clock::now());
   {
     std::lock_guard lock(q.mu);
-    if (!q.batches.empty()) q.batches.back()->mark_full();
+    seal_all(q);  // the user's batch comes after every record appended before it
     q.batches.push_back(std::move(batch));
   }
   notify();
@@ -224,7 +259,7 @@ std::uint64_t RecordAccumulator::start_flush(FlushDone done) {
   // batches and the flush waits only for what came before it.
   for_each_queue([](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard ql(q.mu);
-    if (!q.batches.empty()) q.batches.back()->mark_full();
+    seal_all(q);
   });
   notify();
   const std::uint64_t id = waiter.id;

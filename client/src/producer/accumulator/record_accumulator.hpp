@@ -6,11 +6,15 @@
 //
 // Threads: append/append_batch/flush waits from any user thread; ready, drain,
 // reenqueue, take_expired, abort_all, next_wakeup from the io thread (they are
-// also safe from any thread). One mutex per partition queue; the topic and
-// partition tables only grow and are read without a lock (grow_only_tables.hpp).
+// also safe from any thread). One mutex per partition queue, taken when a
+// batch rotates (a new one is queued), not per record: a record goes into its
+// thread's open batch through that batch's OpenBatchSlot (open_batch_slot.hpp),
+// and the io thread claims an open batch back under the lock before it reads
+// or sends it. The topic and partition tables only grow and are read without
+// a lock (grow_only_tables.hpp).
 //
-// A batch is ready when: it is full (or a newer batch exists behind it), its
-// linger.ms elapsed, a flush is in progress, memory is short (someone waits in
+// A batch is ready when: it is full (or a sealed batch is queued behind it:
+// a batch another thread still fills is no reason), its linger.ms elapsed, a flush is in progress, memory is short (someone waits in
 // the BufferPool), or the producer is closing; and not while in retry backoff.
 //
 // How the sender uses it:
@@ -37,6 +41,7 @@
 //   each taken batch its producer id, epoch and base sequence before the seal.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -57,6 +62,7 @@
 #include "kwire/producer_config.hpp"
 #include "kwire/record.hpp"
 #include "producer/accumulator/buffer_pool.hpp"
+#include "producer/accumulator/open_batch_slot.hpp"
 #include "producer/accumulator/producer_batch.hpp"
 #include "producer/accumulator/record_count_bound.hpp"
 #include "producer/accumulator/send_deadline.hpp"
@@ -97,11 +103,12 @@ class RecordAccumulator final : public BatchCompletionSink {
     std::error_code error;     // entry untouched when set
     std::size_t appended_bytes = 0;  // growth of the batch
     bool new_batch = false;
-    // A sticky append that brought the partition's count of sticky bytes to
-    // batch.size (the count starts again): the partitioner moves on.
+    // A sticky append that brought the count of sticky bytes (the
+    // partition's, per thread stripe) to batch.size (the count starts
+    // again): the partitioner moves on.
     bool sticky_switch = false;
   };
-  // Appends one record to the partition's open batch (a new one when it is
+  // Appends one record to the thread's open batch of the partition (a new one when it is
   // full), waiting for buffer.memory and a record slot until `deadline` when
   // blocking is on (`block`, or the producer's default when unset).
   AppendResult append(std::string_view topic, std::int32_t partition, std::int64_t timestamp_ms,
@@ -118,8 +125,8 @@ class RecordAccumulator final : public BatchCompletionSink {
   // the report's entry built in place in the batch from `handler` (moved out
   // on success only), `user_id` and, when `value_borrowed`, the value.
   // `sticky`: the partitioner's sticky choice; its bytes count toward the
-  // partition's switch (AppendResult::sticky_switch), under the lock the
-  // append takes anyway.
+  // partition's switch (AppendResult::sticky_switch), counted inside the
+  // slot the append holds anyway.
   AppendResult append(TopicQueues& queues, std::int32_t partition, const RecordParts& record,
                       DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
                       const SendDeadline& deadline, std::optional<bool> block = std::nullopt);
@@ -220,9 +227,10 @@ class RecordAccumulator final : public BatchCompletionSink {
 
  private:
   struct PartitionQueue {
+    // Open batches, one per thread stripe; each is also in `batches`.
+    std::array<OpenBatchSlot, OpenBatchSlot::kStripes> open;
     std::mutex mu;
-    std::deque<BatchPtr> batches;  // front = oldest; back = the open batch
-    std::size_t sticky_bytes = 0;  // sticky appends since the last switch (batch.size)
+    std::deque<BatchPtr> batches;  // front = oldest; open ones anywhere, in creation order
   };
 
  public:
@@ -235,21 +243,34 @@ class RecordAccumulator final : public BatchCompletionSink {
 
   // No lock: the tables are read from their published snapshots.
   PartitionQueue& queue_for(std::string_view topic, std::int32_t partition);
-  // Under q.mu: the record into the partition's open batch, if it has one
-  // with room.
-  bool append_to_open(PartitionQueue& q, const RecordParts& record, DeliveryHandler& handler,
-                      std::uint64_t user_id, bool value_borrowed, bool sticky, AppendResult& result);
-  // append() when the open batch had no room: a new batch (the record holds its slot).
-  AppendResult append_to_new(TopicQueues& queues, std::int32_t partition, PartitionQueue& q,
+  // The record into `open`, the batch the caller entered through `slot`,
+  // and out of the gate again (open if it has room left, sealed when full).
+  // False when the record did not fit: the batch is sealed, the caller makes
+  // a new one.
+  bool append_to_open(OpenBatchSlot& slot, ProducerBatch& open, const RecordParts& record,
+                      DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
+                      AppendResult& result);
+  // append() when the stripe's open batch had no room: a new batch (the record holds its slot).
+  AppendResult append_to_new(TopicQueues& queues, std::int32_t partition, PartitionQueue& q, OpenBatchSlot& slot,
                              const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
                              bool value_borrowed, bool sticky, const SendDeadline& deadline, bool block);
-  // Under q.mu: counts a sticky append's bytes toward the partition's switch.
-  void count_sticky(PartitionQueue& q, std::size_t bytes, AppendResult& result) noexcept {
-    q.sticky_bytes += bytes;
-    if (q.sticky_bytes < options_.batch_size) return;
-    q.sticky_bytes = 0;
+  // A sticky append's bytes toward the switch, counted per stripe (by the
+  // gate's holder, or under q.mu while the slot is empty).
+  void count_sticky(OpenBatchSlot& slot, std::size_t bytes, AppendResult& result) noexcept {
+    slot.sticky_bytes += bytes;
+    if (slot.sticky_bytes < options_.batch_size) return;
+    slot.sticky_bytes = 0;
     result.sticky_switch = true;
   }
+  // Under q.mu: `batch` (one of q's) takes no more appends and is marked full;
+  // its building state is the caller's to read.
+  static void seal(PartitionQueue& q, ProducerBatch& batch) noexcept;
+  // Under q.mu: every open batch of q sealed.
+  static void seal_all(PartitionQueue& q) noexcept;
+  // Under q.mu: `batch`'s record count, also while some thread fills it.
+  static std::int32_t record_count_of(PartitionQueue& q, const ProducerBatch& batch) noexcept;
+  // Under q.mu: whether `batch` still takes appends (some thread's open batch).
+  static bool is_open(const PartitionQueue& q, const ProducerBatch& batch) noexcept;
   // Calls f(topic, partition, queue) for every queue; f locks the queue itself.
   template <typename F>
   void for_each_queue(F&& f) {

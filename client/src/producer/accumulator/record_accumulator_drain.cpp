@@ -32,7 +32,16 @@ RecordAccumulator::ReadyCheck RecordAccumulator::ready(const LeaderLookup& leade
       earlier(first.retry_not_before());
       return;
     }
-    const bool full = q.batches.size() > 1 || first.is_full();
+    // A batch some thread still fills waits for its linger (or for a sealed
+    // batch queued behind it); its building state is not ours to read.
+    bool full = false;
+    if (is_open(q, first)) {
+      std::size_t open_count = 0;
+      for (const OpenBatchSlot& slot : q.open) open_count += slot.open_batch() != nullptr ? 1 : 0;
+      full = q.batches.size() > open_count;
+    } else {
+      full = q.batches.size() > 1 || first.is_full();
+    }
     const auto linger_end = first.created() + options_.linger;
     const bool sendable = full || everything || first.in_retry() || now >= linger_end;
     if (!sendable) {
@@ -84,6 +93,8 @@ std::map<std::int32_t, std::vector<BatchPtr>> RecordAccumulator::drain(const Lea
       ProducerBatch& first = *c.queue->batches.front();
       if (first.in_retry() && first.retry_not_before() > now) continue;
       if (can_send && !can_send(first)) continue;
+      // Appenders stop here: the batch's size is final from now on.
+      seal(*c.queue, first);
       std::size_t& used = request_bytes[c.node];
       if (used > 0 && used + first.size_bytes() > max_request_size) {
         request_full.push_back(c.node);
@@ -149,6 +160,7 @@ std::vector<BatchPtr> RecordAccumulator::take_expired(Clock::time_point now) {
     std::lock_guard lock(q.mu);
     for (auto it = q.batches.begin(); it != q.batches.end();) {
       if ((*it)->delivery_deadline() <= now) {
+        seal(q, **it);
         out.push_back(std::move(*it));
         it = q.batches.erase(it);
       } else {
@@ -165,6 +177,7 @@ std::vector<BatchPtr> RecordAccumulator::take_all() {
   std::vector<BatchPtr> all;
   for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard lock(q.mu);
+    seal_all(q);
     for (BatchPtr& b : q.batches) all.push_back(std::move(b));
     q.batches.clear();
   });
@@ -175,6 +188,7 @@ std::vector<BatchPtr> RecordAccumulator::take_matching(const std::function<bool(
   std::vector<BatchPtr> taken;
   for_each_queue([&](std::string_view, std::int32_t, PartitionQueue& q) {
     std::lock_guard lock(q.mu);
+    seal_all(q);  // `take` may read any batch's state
     for (auto it = q.batches.begin(); it != q.batches.end();) {
       if (take(**it)) {
         taken.push_back(std::move(*it));
@@ -197,10 +211,23 @@ void RecordAccumulator::count_queued(
     std::size_t records = 0;
     {
       std::lock_guard lock(q.mu);
-      for (const BatchPtr& b : q.batches) records += static_cast<std::size_t>(b->record_count());
+      for (const BatchPtr& b : q.batches) records += static_cast<std::size_t>(record_count_of(q, *b));
     }
     if (records > 0) add(topic, partition, records);
   });
+}
+
+std::int32_t RecordAccumulator::record_count_of(PartitionQueue& q, const ProducerBatch& batch) noexcept {
+  for (OpenBatchSlot& slot : q.open) {
+    if (!slot.holds_open(&batch)) continue;
+    // Some thread still fills it: read its count from inside the slot (an
+    // appender there finishes its record first), and leave it open.
+    const bool entered = slot.enter_locked() != nullptr;
+    const std::int32_t n = batch.record_count();
+    if (entered) slot.leave(true);
+    return n;
+  }
+  return batch.record_count();
 }
 
 bool RecordAccumulator::has_queued() {
