@@ -77,10 +77,6 @@ ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
   return on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
 }
 
-SendDeadline ProducerImpl::send_deadline() const {
-  return SendDeadline(config_.max_block, &io_thread_id_);
-}
-
 std::error_code ProducerImpl::check_send(std::string_view topic, std::size_t bytes, std::size_t limit,
                                          const SendDeadline& deadline, const std::atomic<std::int32_t>* known,
                                          std::int32_t& count) {
@@ -128,8 +124,14 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   TopicHandle* topic = topics_.find(r.topic);
   const std::atomic<std::int32_t>* known = topic != nullptr ? topic->count.load(std::memory_order_acquire) : nullptr;
   std::int32_t count = 0;
-  if (std::error_code ec = check_send(r.topic, bound, send_limit_, deadline, known, count)) return ec;
-  if (known == nullptr) topic = &topic_handle(r.topic);
+  if (known != nullptr && bound <= send_limit_ && !txn_ && !accumulator_.closed()) {
+    // The common case, checked inline: a topic sent to before (so its name
+    // is not empty) with a known partition count, no transaction.
+    count = known->load(std::memory_order_acquire);
+  } else {
+    if (std::error_code ec = check_send(r.topic, bound, send_limit_, deadline, known, count)) return ec;
+    if (known == nullptr) topic = &topic_handle(r.topic);
+  }
 
   Partitioner::Choice choice;
   if (r.partition) {

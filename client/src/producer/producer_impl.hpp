@@ -102,7 +102,7 @@ class ProducerImpl {
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
   // The same, read from the clock only when a send has to wait.
-  SendDeadline send_deadline() const;
+  SendDeadline send_deadline() const { return SendDeadline(config_.max_block, &io_thread_id_); }
 
   const ProducerConfig config_;
   ProduceStats stats_;  // before the dispatcher and sender, which count into it

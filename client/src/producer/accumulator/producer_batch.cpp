@@ -30,22 +30,8 @@ ProducerBatch::~ProducerBatch() {
   if (!done_) complete(-1, -1, errc::producer_closed);
 }
 
-std::size_t ProducerBatch::encode(const RecordParts& r, bool value_borrowed) {
-  if (closed_ || done_) return 0;
-  if (!builder_) builder_.emplace(std::move(spare_buffer_), size_limit_, r.timestamp_ms);
-  // Below the threshold a copy is cheaper than one more segment to checksum and write.
-  const auto placement = r.value && would_reference(value_borrowed, r.value->size())
-                             ? records::ValuePlacement::reference
-                             : records::ValuePlacement::copy;
-  const std::size_t before = builder_->size_bytes();
-  if (!builder_->append(r.timestamp_ms, r.key, r.value, r.headers, placement)) {
-    full_ = true;
-    return 0;
-  }
-  ++record_count_;
-  const std::size_t after = builder_->size_bytes();
-  if (after >= size_limit_) full_ = true;
-  return after - before;
+void ProducerBatch::start_building(std::int64_t first_timestamp_ms) {
+  builder_.emplace(std::move(spare_buffer_), size_limit_, first_timestamp_ms);
 }
 
 bool ProducerBatch::try_append_unreported(std::int64_t timestamp_ms, std::optional<Bytes> key,
@@ -64,24 +50,6 @@ bool ProducerBatch::try_append(std::int64_t timestamp_ms, std::optional<Bytes> k
   // Records nobody waits for need no entry (e.g. fire-and-forget sends).
   if (entry.handler || entry.borrowed_value) entries_.push_back(std::move(entry));
   return true;
-}
-
-std::size_t ProducerBatch::try_append(const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
-                                      bool value_borrowed) {
-  const std::int32_t index = record_count_;
-  const std::size_t bytes = encode(record, value_borrowed);
-  if (bytes == 0) return 0;
-  ++counted_records_;
-  // Records nobody waits for need no entry (e.g. fire-and-forget sends).
-  if (handler || value_borrowed) {
-    DeliveryEntry& e = entries_.emplace_back();
-    e.handler = std::move(handler);
-    e.user_id = user_id;
-    e.timestamp_ms = record.timestamp_ms;
-    e.offset_delta = index;
-    if (value_borrowed) e.borrowed_value = record.value;
-  }
-  return bytes;
 }
 
 std::size_t ProducerBatch::size_bytes() const noexcept {

@@ -116,8 +116,24 @@ class ProducerBatch {
   // someone wants it (a handler, or a borrowed value to hand back), from
   // `handler` (moved out on success only), `user_id` and, when
   // `value_borrowed`, the record's value.
+  // Inline: it is the per-record path (RecordAccumulator::append).
   std::size_t try_append(const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
-                         bool value_borrowed);
+                         bool value_borrowed) {
+    const std::int32_t index = record_count_;
+    const std::size_t bytes = encode(record, value_borrowed);
+    if (bytes == 0) return 0;
+    ++counted_records_;
+    // Records nobody waits for need no entry (e.g. fire-and-forget sends).
+    if (handler || value_borrowed) {
+      DeliveryEntry& e = entries_.emplace_back();
+      e.handler = std::move(handler);
+      e.user_id = user_id;
+      e.timestamp_ms = record.timestamp_ms;
+      e.offset_delta = index;
+      if (value_borrowed) e.borrowed_value = record.value;
+    }
+    return bytes;
+  }
   // For send_batch(): a record whose report is carried by another entry.
   // `value_borrowed`: the caller keeps the value alive until the batch is
   // reported, so a value above copy_max_bytes may be referenced.
@@ -194,7 +210,26 @@ class ProducerBatch {
  private:
   bool finish(BatchReports&& reports);
   // Encodes the record: the bytes the batch grew by, 0 when it did not fit.
-  std::size_t encode(const RecordParts& record, bool value_borrowed);
+  std::size_t encode(const RecordParts& r, bool value_borrowed) {
+    if (closed_ || done_) return 0;
+    if (!builder_) start_building(r.timestamp_ms);
+    // Below the threshold a copy is cheaper than one more segment to checksum and write.
+    const auto placement = r.value && would_reference(value_borrowed, r.value->size())
+                               ? protocol::records::ValuePlacement::reference
+                               : protocol::records::ValuePlacement::copy;
+    const std::size_t before = builder_->size_bytes();
+    if (!builder_->append(r.timestamp_ms, r.key, r.value, r.headers, placement)) {
+      full_ = true;
+      return 0;
+    }
+    ++record_count_;
+    const std::size_t after = builder_->size_bytes();
+    if (after >= size_limit_) full_ = true;
+    return after - before;
+  }
+  // The first record: the builder takes the lent buffer (it needs the first
+  // record's timestamp).
+  void start_building(std::int64_t first_timestamp_ms);
 
   std::string topic_;
   std::int32_t partition_;

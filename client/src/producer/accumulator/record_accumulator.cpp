@@ -80,28 +80,27 @@ RecordAccumulator::AppendResult RecordAccumulator::append(std::string_view topic
                 entry.borrowed_value.has_value(), false, SendDeadline::at(deadline), block);
 }
 
-RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, std::int32_t partition,
-                                                          const RecordParts& record, DeliveryHandler& handler,
-                                                          std::uint64_t user_id, bool value_borrowed, bool sticky,
-                                                          const SendDeadline& deadline, std::optional<bool> block) {
+RecordAccumulator::AppendResult RecordAccumulator::append_slow(TopicQueues& queues, std::int32_t partition,
+                                                               const RecordParts& record, DeliveryHandler& handler,
+                                                               std::uint64_t user_id, bool value_borrowed,
+                                                               bool sticky, const SendDeadline& deadline,
+                                                               std::optional<bool> block, bool counted) {
   AppendResult result;
   if (closed()) {
+    if (counted) records_.release(1);
     result.error = errc::producer_closed;
     return result;
   }
   const bool may_block = block.value_or(options_.block_when_full);
   // The record's slot, given back by batch_completed() with its report, or
   // below when the append fails.
-  if (!records_.try_acquire()) {
+  if (!counted && !records_.try_acquire()) {
     if (std::error_code ec = records_.acquire(may_block, deadline.get())) {
       result.error = ec;
       return result;
     }
   }
-  PartitionQueue* known = queues.partitions.find(static_cast<std::size_t>(partition));
-  PartitionQueue& q = known != nullptr ? *known : queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
-  // The common case: the thread's open batch has room. No lock: one
-  // compare-exchange to enter its slot, one store to leave it.
+  PartitionQueue& q = queues.partitions.get_or_grow(static_cast<std::size_t>(partition));
   OpenBatchSlot& slot = q.open[OpenBatchSlot::this_thread_stripe()];
   if (ProducerBatch* open = slot.try_enter()) {
     if (append_to_open(slot, *open, record, handler, user_id, value_borrowed, sticky, result)) return result;
@@ -110,25 +109,6 @@ RecordAccumulator::AppendResult RecordAccumulator::append(TopicQueues& queues, s
                          may_block);
   if (result.error) records_.release(1);
   return result;
-}
-
-bool RecordAccumulator::append_to_open(OpenBatchSlot& slot, ProducerBatch& open, const RecordParts& record,
-                                       DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed,
-                                       bool sticky, AppendResult& result) {
-  const std::size_t bytes = open.try_append(record, handler, user_id, value_borrowed);
-  if (bytes == 0) {
-    // No room (the batch marked itself full): it stays queued, sealed, and is
-    // ready now.
-    slot.leave(false);
-    notify();
-    return false;
-  }
-  result.appended_bytes = bytes;
-  if (sticky) count_sticky(slot, bytes, result);
-  const bool full = open.is_full();
-  slot.leave(!full);
-  if (full) notify();
-  return true;
 }
 
 RecordAccumulator::AppendResult RecordAccumulator::append_to_new(TopicQueues& queues, std::int32_t partition,

@@ -127,9 +127,24 @@ class RecordAccumulator final : public BatchCompletionSink {
   // `sticky`: the partitioner's sticky choice; its bytes count toward the
   // partition's switch (AppendResult::sticky_switch), counted inside the
   // slot the append holds anyway.
+  // Inline, so the common case (a free record slot, the partition known,
+  // room in the thread's open batch) is one call from the send down to the
+  // batch builder; everything else is append_slow().
   AppendResult append(TopicQueues& queues, std::int32_t partition, const RecordParts& record,
                       DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
-                      const SendDeadline& deadline, std::optional<bool> block = std::nullopt);
+                      const SendDeadline& deadline, std::optional<bool> block = std::nullopt) {
+    if (!closed() && records_.try_acquire()) {
+      if (PartitionQueue* q = queues.partitions.find(static_cast<std::size_t>(partition))) {
+        OpenBatchSlot& slot = q->open[OpenBatchSlot::this_thread_stripe()];
+        if (ProducerBatch* open = slot.try_enter()) {
+          AppendResult result;
+          if (append_to_open(slot, *open, record, handler, user_id, value_borrowed, sticky, result)) return result;
+        }
+      }
+      return append_slow(queues, partition, record, handler, user_id, value_borrowed, sticky, deadline, block, true);
+    }
+    return append_slow(queues, partition, record, handler, user_id, value_borrowed, sticky, deadline, block, false);
+  }
 
   // Direct batch control: memory for a user-built batch (create_batch()).
   std::error_code reserve_memory(std::size_t bytes, Clock::time_point deadline);
@@ -249,7 +264,27 @@ class RecordAccumulator final : public BatchCompletionSink {
   // a new one.
   bool append_to_open(OpenBatchSlot& slot, ProducerBatch& open, const RecordParts& record,
                       DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
-                      AppendResult& result);
+                      AppendResult& result) {
+    const std::size_t bytes = open.try_append(record, handler, user_id, value_borrowed);
+    if (bytes == 0) {
+      // No room (the batch marked itself full): it stays queued, sealed,
+      // and is ready now.
+      slot.leave(false);
+      notify();
+      return false;
+    }
+    result.appended_bytes = bytes;
+    if (sticky) count_sticky(slot, bytes, result);
+    const bool full = open.is_full();
+    slot.leave(!full);
+    if (full) notify();
+    return true;
+  }
+  // append() past its common case: the record slot (unless `counted`: the
+  // caller holds one already), a new partition, a new batch.
+  AppendResult append_slow(TopicQueues& queues, std::int32_t partition, const RecordParts& record,
+                           DeliveryHandler& handler, std::uint64_t user_id, bool value_borrowed, bool sticky,
+                           const SendDeadline& deadline, std::optional<bool> block, bool counted);
   // append() when the stripe's open batch had no room: a new batch (the record holds its slot).
   AppendResult append_to_new(TopicQueues& queues, std::int32_t partition, PartitionQueue& q, OpenBatchSlot& slot,
                              const RecordParts& record, DeliveryHandler& handler, std::uint64_t user_id,
