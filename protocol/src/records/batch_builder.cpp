@@ -27,7 +27,12 @@ constexpr std::size_t kMaxRecordBody = static_cast<std::size_t>(std::numeric_lim
 // Encoded sizes of zigzag varints without a loop: 7 bits a byte, so
 // 1 + (index of the highest set bit) / 7. Per record these ran as loops.
 inline std::size_t fast_uvarint_size(std::uint64_t v) noexcept {
-  return 1 + static_cast<std::size_t>(std::bit_width(v | 1) - 1) / 7;
+  // A record's small fields (its length, the deltas, a 100-byte value's
+  // length) take one or two bytes: two compares instead of a bit scan and a
+  // division per field.
+  if (v < (std::uint64_t{1} << 7)) return 1;
+  if (v < (std::uint64_t{1} << 14)) return 2;
+  return 1 + static_cast<std::size_t>(std::bit_width(v) - 1) / 7;
 }
 inline std::size_t fast_varlong_size(std::int64_t v) noexcept {
   return fast_uvarint_size((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
@@ -53,7 +58,7 @@ std::size_t body_size(std::int64_t ts_delta, std::int32_t offset_delta, std::opt
                       std::optional<Bytes> value, std::span<const Header> headers) noexcept {
   return 1 + fast_varlong_size(ts_delta) + fast_varint_size(offset_delta) +
          field_size(key ? key->size() : 0, key.has_value()) +
-         field_size(value ? value->size() : 0, value.has_value()) + headers_size(headers);
+         field_size(value ? value->size() : 0, value.has_value()) + (headers.empty() ? 1 : headers_size(headers));
 }
 
 std::uint8_t* put_field(std::uint8_t* p, const std::optional<Bytes>& b) noexcept {

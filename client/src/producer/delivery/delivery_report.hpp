@@ -28,6 +28,10 @@ class ProduceStats;
 // One report to fire: stored in a vector reserved per batch, so appending a
 // record allocates nothing (the handler has inline storage).
 struct DeliveryEntry {
+  // Not an aggregate on purpose: entries_.emplace_back() would zero all 128
+  // bytes first (value-initialisation), the handler's unused storage too,
+  // once per record.
+  DeliveryEntry() noexcept {}
   DeliveryHandler handler;               // may be empty: nobody wants this record's report
   std::uint64_t user_id = 0;
   std::int64_t timestamp_ms = -1;        // the CreateTime the record was written with
