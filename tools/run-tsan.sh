@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 build=${KWIRE_TSAN_BUILD_DIR:-build/test-tsan}
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 mkdir -p "$build"
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWIRE_SANITIZE=thread -DKWIRE_WERROR=ON \
+CC=clang CXX=clang++ cmake -C tools/test-build-cache.cmake -S . -B "$build" -DKWIRE_SANITIZE=thread -DKWIRE_WERROR=ON \
   -DKWIRE_BUILD_TOOLS=OFF -DKWIRE_BUILD_BENCH=OFF > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
 # The build log goes to a file; a failed build prints the log's end.

@@ -119,7 +119,7 @@ struct CctxFree {
   void operator()(LZ4F_cctx* c) const noexcept { LZ4F_freeCompressionContext(c); }
 };
 // One compression context per thread: the HC state is large to allocate per batch.
-LZ4F_cctx* thread_cctx() {
+LZ4F_cctx* lz4_thread_cctx() {
   thread_local std::unique_ptr<LZ4F_cctx, CctxFree> ctx([] {
     LZ4F_cctx* c = nullptr;
     return LZ4F_isError(LZ4F_createCompressionContext(&c, LZ4F_VERSION)) ? nullptr : c;
@@ -129,7 +129,7 @@ LZ4F_cctx* thread_cctx() {
 }  // namespace
 
 std::error_code lz4_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
-  LZ4F_cctx* cctx = thread_cctx();
+  LZ4F_cctx* cctx = lz4_thread_cctx();
   if (!cctx) return compression_errc::codec_failure;
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.blockSizeID = LZ4F_max64KB;

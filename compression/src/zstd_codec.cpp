@@ -18,18 +18,18 @@ constexpr int kDefaultZstdLevel = 3;
 struct CCtxFree { void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); } };
 struct DCtxFree { void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); } };
 
-ZSTD_CCtx* thread_cctx() {
+ZSTD_CCtx* zstd_thread_cctx() {
   thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx(ZSTD_createCCtx());
   return ctx.get();
 }
-ZSTD_DCtx* thread_dctx() {
+ZSTD_DCtx* zstd_thread_dctx() {
   thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
   return ctx.get();
 }
 }  // namespace
 
 std::error_code zstd_compress(int level, Bytes in, std::vector<std::uint8_t>& out) {
-  ZSTD_CCtx* cctx = thread_cctx();
+  ZSTD_CCtx* cctx = zstd_thread_cctx();
   if (!cctx) return compression_errc::codec_failure;
   // Into the uninitialised per-thread buffer, then append only what was produced.
   std::size_t cap = ZSTD_compressBound(in.size());
@@ -42,7 +42,7 @@ std::error_code zstd_compress(int level, Bytes in, std::vector<std::uint8_t>& ou
 }
 
 std::error_code zstd_decompress(Bytes in, std::vector<std::uint8_t>& out, std::size_t max_out) {
-  ZSTD_DCtx* dctx = thread_dctx();
+  ZSTD_DCtx* dctx = zstd_thread_dctx();
   if (!dctx) return compression_errc::codec_failure;
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
   BoundedOutput sink(out, max_out, in.size() * 4);

@@ -30,7 +30,7 @@ namespace conf = kwire::test::conformance;
 
 namespace {
 
-const std::string kTopic = "conformance-consume";
+const std::string kConsumeTopic = "conformance-consume";
 
 struct Read {
   std::vector<std::string> values;
@@ -45,7 +45,7 @@ Read read_to(const std::string& bootstrap, std::int64_t end) {
                                              {"isolation.level", "read_committed"},
                                              {"auto.offset.reset", "earliest"},
                                              {"fetch.max.wait.ms", "50"}});
-  const kwire::TopicPartition tp{kTopic, 0};
+  const kwire::TopicPartition tp{kConsumeTopic, 0};
   consumer.assign({tp});
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   std::int64_t position = -1;
@@ -72,10 +72,10 @@ TEST_CASE("kwire's consumer at every version it negotiates: exactly the committe
   std::map<std::uint16_t, int> round_of_port;
   for (int r = 0; r < conf::rounds(apis); ++r) {
     auto broker = std::make_unique<kwire::test::TxnBroker>();
-    broker->create_topic(kTopic, 1);
+    broker->create_topic(kConsumeTopic, 1);
     const std::string committed = "r" + std::to_string(r) + "-committed";
     REQUIRE(kwire::test::run_librdkafka_transactions(
-                broker->bootstrap(), "writer-" + std::to_string(r), kTopic,
+                broker->bootstrap(), "writer-" + std::to_string(r), kConsumeTopic,
                 {{{{0, committed + "-0"}, {0, committed + "-1"}}, kwire::test::TxnEnd::commit},
                  {{{0, "r" + std::to_string(r) + "-aborted"}}, kwire::test::TxnEnd::abort}}) == "");
     broker->advertise(conf::advertise_round(r, apis));

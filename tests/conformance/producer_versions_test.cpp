@@ -37,7 +37,7 @@ using conf::Json;
 
 namespace {
 
-const std::string kTopic = "conformance";
+const std::string kProduceTopic = "conformance";
 
 std::string committed_value(int round, int i) { return "r" + std::to_string(round) + "-committed-" + std::to_string(i); }
 std::string aborted_value(int round, int i) { return "r" + std::to_string(round) + "-aborted-" + std::to_string(i); }
@@ -63,7 +63,7 @@ std::string run_producer(const std::string& bootstrap, int round) {
     if (auto ec = producer.begin_transaction()) return "begin_transaction: " + ec.message();
     for (int i = 0; i < 4; ++i) {
       kwire::Record record;
-      record.topic = kTopic;
+      record.topic = kProduceTopic;
       record.partition = i % 2;
       const std::string value = t == 0 ? committed_value(round, i) : aborted_value(round, i);
       record.value = kwire::as_bytes(value);
@@ -98,7 +98,7 @@ TEST_CASE("kwire's producer at every version it negotiates: sent as forced, conf
     kwire::test::TxnBrokerOptions options;
     options.advertise = conf::advertise_round(r);
     auto broker = std::make_unique<kwire::test::TxnBroker>(options);
-    broker->create_topic(kTopic, 2);
+    broker->create_topic(kProduceTopic, 2);
     ports.push_back(broker->port());
     round_of_port[broker->port()] = r;
     rounds.push_back({r, std::move(broker)});
@@ -116,7 +116,7 @@ TEST_CASE("kwire's producer at every version it negotiates: sent as forced, conf
   for (auto& r : rounds) {
     INFO("round " << r.round);
     r.broker->advertise({});  // librdkafka reads with the broker's default ranges
-    auto parts = kwire::test::read_partitions(r.broker->bootstrap(), kTopic, 2, kwire::test::Isolation::read_committed);
+    auto parts = kwire::test::read_partitions(r.broker->bootstrap(), kProduceTopic, 2, kwire::test::Isolation::read_committed);
     REQUIRE(parts.size() == 2);
     bool read_back = true;
     for (int p = 0; p < 2; ++p) {
@@ -129,7 +129,7 @@ TEST_CASE("kwire's producer at every version it negotiates: sent as forced, conf
       read_back = read_back && part.error.empty() && values == expected;
     }
     CHECK(r.broker->committed_offset("conformance-group", "input", 0) == std::optional<std::int64_t>(42));
-    CHECK(r.broker->control_batches(kTopic, 0) == 2);
+    CHECK(r.broker->control_batches(kProduceTopic, 0) == 2);
     if (read_back)
       for (const auto& api : conf::producer_apis())
         matrix.at(api.key, conf::version_in_round(api, r.round)).end_to_end.insert("TxnBroker, read back by librdkafka");

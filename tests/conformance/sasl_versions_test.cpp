@@ -84,7 +84,7 @@ kwire::test::SaslServerOptions front_of(const std::string& host, std::uint16_t p
   return o;
 }
 
-struct Round {
+struct SaslRound {
   int round;
   std::unique_ptr<kwire::test::TxnBroker> broker;
   std::unique_ptr<kwire::test::SaslServer> server;
@@ -95,7 +95,7 @@ struct Round {
 TEST_CASE("kwire's SASL exchange at every version it negotiates: sent as forced, conforming, records read back",
           "[conformance][versions][capture][sasl]") {
   const auto& apis = conf::sasl_apis();
-  std::vector<Round> rounds;
+  std::vector<SaslRound> rounds;
   std::vector<std::uint16_t> ports;
   std::map<std::uint16_t, int> round_of_port;
   for (int r = 0; r < conf::rounds(apis); ++r) {

@@ -29,7 +29,7 @@ using kwire::protocol::kafka_errc;
 
 namespace {
 
-const std::string kTopic = "obligations";
+const std::string kObligationsTopic = "obligations";
 constexpr std::int16_t kProduce = 0, kInitProducerId = 22, kAddPartitionsToTxn = 24, kAddOffsetsToTxn = 25,
                        kEndTxn = 26, kTxnOffsetCommit = 28;
 constexpr std::int16_t kTransactionAbortable = 120, kProducerFenced = 90, kInvalidRecord = 87;
@@ -38,7 +38,7 @@ std::unique_ptr<kwire::test::TxnBroker> broker_at(std::int16_t api_key, std::int
   kwire::test::TxnBrokerOptions options;
   options.advertise = {{api_key, version, version}};
   auto broker = std::make_unique<kwire::test::TxnBroker>(options);
-  broker->create_topic(kTopic, 1);
+  broker->create_topic(kObligationsTopic, 1);
   return broker;
 }
 
@@ -50,7 +50,7 @@ kwire::Properties transactional(const std::string& bootstrap, const std::string&
 // Sends one record in the open transaction; the report's error.
 std::error_code send_one(kwire::Producer& producer, const std::string& value) {
   kwire::Record record;
-  record.topic = kTopic;
+  record.topic = kObligationsTopic;
   record.partition = 0;
   record.value = kwire::as_bytes(value);
   try {
@@ -63,7 +63,7 @@ std::error_code send_one(kwire::Producer& producer, const std::string& value) {
 
 std::vector<std::string> committed_values(kwire::test::TxnBroker& broker) {
   broker.advertise({});  // librdkafka reads with the broker's default ranges
-  auto read = kwire::test::read_partition(broker.bootstrap(), kTopic, 0, kwire::test::Isolation::read_committed, 15s);
+  auto read = kwire::test::read_partition(broker.bootstrap(), kObligationsTopic, 0, kwire::test::Isolation::read_committed, 15s);
   INFO("read error: " << read.error);
   REQUIRE(read.error.empty());
   std::vector<std::string> values;

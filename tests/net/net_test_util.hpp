@@ -1,6 +1,7 @@
-// Helpers for net tests: run one coroutine to completion on an io_context
-// (with a hard limit so a bug fails the test instead of hanging it), and
-// hand-made request frames for tests that need no generated message.
+// Helpers for net tests: run one coroutine, or the context until a condition
+// holds, on an io_context (with a hard limit so a bug fails the test instead
+// of hanging it), and hand-made request frames for tests that need no
+// generated message.
 #pragma once
 
 // A standard header before Asio's: Asio picks its aligned allocator from
@@ -46,6 +47,15 @@ inline void run_coroutine(asio::io_context& io, asio::awaitable<void> coroutine,
     co_await std::move(c);
     co_return 0;
   }(std::move(coroutine)), limit);
+}
+
+// Runs `io` until `done()` holds or `limit` passes; returns done().
+template <typename Predicate>
+bool run_until(asio::io_context& io, Predicate done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  io.restart();
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(20));
+  return done();
 }
 
 // After close()/shutdown(): runs the io_context until the connections'

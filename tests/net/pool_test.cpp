@@ -21,6 +21,8 @@ using kwire::net::net_errc;
 using kwire::test::MockCluster;
 using kwire::test::run_coroutine;
 
+using kwire::test::run_until;
+
 namespace {
 
 kwire::net::NetConfig pool_config(const MockCluster& cluster) {
@@ -33,14 +35,6 @@ kwire::net::NetConfig pool_config(const MockCluster& cluster) {
 asio::awaitable<std::error_code> ping(std::shared_ptr<kwire::net::BrokerConnection> conn) {
   auto [ec, raw] = co_await conn->send_frame(kwire::test::api_versions_v0(*conn), true);
   co_return ec;
-}
-
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::seconds limit = 20s) {
-  io.restart();
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(20ms);
-  return done();
 }
 
 }  // namespace

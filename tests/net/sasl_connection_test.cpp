@@ -22,13 +22,6 @@ using kwire::test::SaslServerOptions;
 
 namespace {
 
-kwire::test::TlsRelayOptions serving(const kwire::test::CertAndKey& identity) {
-  kwire::test::TlsRelayOptions options;
-  options.cert_file = identity.cert_file;
-  options.key_file = identity.key_file;
-  return options;
-}
-
 const std::string kPassword = "pa55-Unique-Secret!";
 
 struct Outcome {
@@ -148,7 +141,7 @@ TEST_CASE("SASL_SSL: SCRAM over TLS in front of the mock cluster", "[net][sasl][
   options.upstream_host = cluster.first_host();
   options.upstream_port = cluster.first_port();
   SaslServer server(options);
-  kwire::test::TlsRelay relay(server.bootstrap(), serving(pki.server));
+  kwire::test::TlsRelay relay(server.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   TlsSettings tls;
   tls.ca_location = pki.ca_file;
   auto context = make_tls_context(tls);

@@ -22,13 +22,6 @@ using kwire::test::TlsRelay;
 
 namespace {
 
-kwire::test::TlsRelayOptions serving(const kwire::test::CertAndKey& identity) {
-  kwire::test::TlsRelayOptions options;
-  options.cert_file = identity.cert_file;
-  options.key_file = identity.key_file;
-  return options;
-}
-
 std::shared_ptr<NetConfig> tls_config(TlsSettings settings) {
   auto config = kwire::test::test_config();
   config->security.protocol = SecurityProtocol::ssl;
@@ -63,7 +56,7 @@ TlsSettings trusting(const std::string& ca) {
 TEST_CASE("TLS connection through a relay is verified and usable; Metadata points at the relay", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.server));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   asio::io_context io;
   auto attempt = open_tls(io, tls_config(trusting(pki.ca_file)), "localhost", relay.port());
   INFO(attempt.error.message() << " / " << attempt.detail);
@@ -94,7 +87,7 @@ TEST_CASE("TLS connection through a relay is verified and usable; Metadata point
 TEST_CASE("TLS trusts a CA given as a hashed directory", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.server));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   asio::io_context io;
   auto attempt = open_tls(io, tls_config(trusting(pki.ca_dir)), "localhost", relay.port());
   INFO(attempt.detail);
@@ -106,7 +99,7 @@ TEST_CASE("TLS trusts a CA given as a hashed directory", "[net][tls][mock]") {
 TEST_CASE("TLS refuses a certificate from an untrusted CA", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.untrusted));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.untrusted));
   asio::io_context io;
   auto attempt = open_tls(io, tls_config(trusting(pki.ca_file)), "localhost", relay.port());
   CHECK(attempt.error == tls_errc::untrusted_certificate);
@@ -119,7 +112,7 @@ TEST_CASE("TLS refuses a certificate from an untrusted CA", "[net][tls][mock]") 
 TEST_CASE("TLS refuses a certificate for another host name, by name and by IP", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.wrong_host));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.wrong_host));
   asio::io_context io;
   auto host = GENERATE(std::string("localhost"), std::string("127.0.0.1"));
   auto attempt = open_tls(io, tls_config(trusting(pki.ca_file)), host, relay.port());
@@ -134,7 +127,7 @@ TEST_CASE("TLS refuses a certificate for another host name, by name and by IP", 
 TEST_CASE("TLS host-name check can be turned off explicitly", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.wrong_host));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.wrong_host));
   asio::io_context io;
   auto settings = trusting(pki.ca_file);
   settings.verify_hostname = false;
@@ -147,7 +140,7 @@ TEST_CASE("TLS host-name check can be turned off explicitly", "[net][tls][mock]"
 TEST_CASE("TLS refuses an expired certificate", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  TlsRelay relay(cluster.bootstrap(), serving(pki.expired));
+  TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.expired));
   asio::io_context io;
   auto attempt = open_tls(io, tls_config(trusting(pki.ca_file)), "localhost", relay.port());
   INFO(attempt.detail);
@@ -172,7 +165,7 @@ TEST_CASE("TLS to a plaintext port fails as a handshake error, not a hang", "[ne
 TEST_CASE("TLS client certificate is presented when the relay demands one", "[net][tls][mock]") {
   TestPki pki;
   MockCluster cluster(1);
-  auto options = serving(pki.server);
+  auto options = kwire::test::TlsRelayOptions::serving(pki.server);
   options.client_ca_file = pki.ca_file;
   TlsRelay relay(cluster.bootstrap(), options);
   asio::io_context io;

@@ -36,6 +36,8 @@ using kwire::net::OutgoingFrame;
 using kwire::test::OrderRecordingPeer;
 using kwire::test::run_coroutine;
 
+using kwire::test::run_until;
+
 namespace {
 
 // A Metadata v0 request whose first topic is `tag` (the peer records it);
@@ -73,14 +75,6 @@ asio::awaitable<void> send_tagged(std::shared_ptr<BrokerConnection> conn, Outgoi
   auto [ec, raw] = co_await conn->send_frame(std::move(frame), true, {std::nullopt, timeout, &written});
   out.errors[tag] = ec;
   out.written[tag] = written;
-}
-
-template <typename Predicate>
-bool run_until(asio::io_context& io, Predicate done, std::chrono::seconds limit = 30s) {
-  io.restart();
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(20ms);
-  return done();
 }
 
 // Runs every handler that is ready, without waiting for timers or sockets.

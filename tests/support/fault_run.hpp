@@ -61,6 +61,22 @@ struct FaultRunOptions {
   ReadBack read_back = kDefaultReadBack;
 };
 
+// A transactional run with a request timeout short enough for the
+// transaction fault tests to time out requests on purpose.
+inline FaultRunOptions transactional_run(const std::string& id) {
+  FaultRunOptions o;
+  o.transactional_id = id;
+  o.producer = {{"request.timeout.ms", "1500"}};
+  return o;
+}
+
+// The record ids first, first + 1, ..., first + count - 1.
+inline std::set<std::uint64_t> id_range(std::uint64_t first, std::uint64_t count) {
+  std::set<std::uint64_t> out;
+  for (std::uint64_t id = first; id < first + count; ++id) out.insert(id);
+  return out;
+}
+
 class FaultRun {
  public:
   using ms = std::chrono::milliseconds;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "test_certs.hpp"
+
 namespace kwire::test {
 
 struct RelayUpstream {
@@ -26,6 +28,14 @@ struct TlsRelayOptions {
   std::string client_ca_file;
   // Host name written into rewritten Metadata responses.
   std::string advertised_host = "localhost";
+
+  // Serves `identity`'s certificate and key, no client certificate asked.
+  static TlsRelayOptions serving(const CertAndKey& identity) {
+    TlsRelayOptions options;
+    options.cert_file = identity.cert_file;
+    options.key_file = identity.key_file;
+    return options;
+  }
 };
 
 class TlsRelay {

@@ -17,15 +17,9 @@
 using kwire::test::MockCluster;
 using kwire::test::run_tool;
 
-namespace {
+using kwire::test::lines_of;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
+namespace {
 
 // A loopback port nobody listens on: bound, then closed.
 std::string closed_port_address() {

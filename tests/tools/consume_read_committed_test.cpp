@@ -18,15 +18,9 @@ using kwire::test::TxnEnd;
 using kwire::test::run_tool;
 using kwire::test::TxnBroker;
 
-namespace {
+using kwire::test::lines_of;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
+namespace {
 
 // Transactions alternating commit and abort, several per producer, so one
 // fetch sees more than one aborted range of the same producer id.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,14 @@ struct ToolRun {
 std::string kwire_tool_path();
 ToolRun run_tool(const std::vector<std::string>& args, const std::string& input = "",
                  std::chrono::seconds limit = std::chrono::seconds(120));
+
+// A tool's output split into its lines.
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
 
 }  // namespace kwire::test

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Read {
+struct EpochRead {
   std::int64_t offset = -1;
   std::int32_t leader_epoch = -1;
   std::string value;
@@ -37,7 +37,7 @@ std::vector<kwire::test::PeerRecord> named(const std::string& prefix, int count)
 }
 
 // Polls until `count` records came or an error (returned), for at most 20 s.
-std::error_code read_into(kwire::Consumer& consumer, std::vector<Read>& out, std::size_t count,
+std::error_code read_into(kwire::Consumer& consumer, std::vector<EpochRead>& out, std::size_t count,
                           std::string* detail = nullptr) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
@@ -62,7 +62,7 @@ void write_first_hundred(kwire::test::TxnBroker& broker, const std::string& topi
   producer.write(topic, 0, {all.begin() + 60, all.end()});
 }
 
-void check_old_hundred(const std::vector<Read>& got) {
+void check_old_hundred(const std::vector<EpochRead>& got) {
   REQUIRE(got.size() == 100);
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO("record " << i);
@@ -92,7 +92,7 @@ TEST_CASE("Consumer detects a log truncated by a leader change and reads all the
   const std::array<kwire::TopicPartition, 1> tp{{{"kip320", 0}}};
   kwire::Consumer consumer(kwire::test::base(broker.bootstrap()));
   consumer.assign({tp[0]});
-  std::vector<Read> got;
+  std::vector<EpochRead> got;
   REQUIRE(!read_into(consumer, got, 100));
   check_old_hundred(got);
 
@@ -101,7 +101,7 @@ TEST_CASE("Consumer detects a log truncated by a leader change and reads all the
   REQUIRE(!consumer.resume(tp));
   // With auto.offset.reset set, the position goes back to offset 60, where
   // the logs diverge (Java's rule), and every new record is read once.
-  std::vector<Read> fresh;
+  std::vector<EpochRead> fresh;
   REQUIRE(!read_into(consumer, fresh, 70));
   REQUIRE(fresh.size() == 70);
   for (std::size_t i = 0; i < fresh.size(); ++i) {
@@ -126,14 +126,14 @@ TEST_CASE("Consumer with auto.offset.reset=none reports a truncated log instead 
   kwire::Consumer consumer(kwire::test::base(broker.bootstrap(), {{"auto.offset.reset", "none"}}));
   consumer.assign({tp[0]});
   REQUIRE(!consumer.seek(tp[0], 0));
-  std::vector<Read> got;
+  std::vector<EpochRead> got;
   REQUIRE(!read_into(consumer, got, 100));
   check_old_hundred(got);
 
   REQUIRE(!consumer.pause(tp));
   truncate_and_write_new(broker, "kip320-none");
   REQUIRE(!consumer.resume(tp));
-  std::vector<Read> after;
+  std::vector<EpochRead> after;
   std::string detail;
   const std::error_code ec = read_into(consumer, after, 1, &detail);
   INFO(detail);
@@ -156,7 +156,7 @@ TEST_CASE("Consumer goes on without a reread after a clean leader change (KIP-32
   kwire::Consumer consumer(kwire::test::base(broker.bootstrap(), {{"auto.offset.reset", "none"}}));
   consumer.assign({{"kip320-clean", 0}});
   REQUIRE(!consumer.seek({"kip320-clean", 0}, 0));
-  std::vector<Read> got;
+  std::vector<EpochRead> got;
   REQUIRE(!read_into(consumer, got, 100));
   check_old_hundred(got);
   broker.set_leader("kip320-clean", 0, 2);
@@ -164,7 +164,7 @@ TEST_CASE("Consumer goes on without a reread after a clean leader change (KIP-32
     kwire::test::RdkafkaProducer producer(broker.bootstrap(), {{"linger.ms", "0"}});
     producer.write("kip320-clean", 0, named("more-", 20));
   }
-  std::vector<Read> more;
+  std::vector<EpochRead> more;
   REQUIRE(!read_into(consumer, more, 20));
   REQUIRE(more.size() == 20);
   CHECK(more.front().offset == 100);

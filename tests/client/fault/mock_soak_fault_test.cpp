@@ -52,8 +52,12 @@
 #include "log_batch_identity.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
+#include "soak_settings.hpp"
 
 using namespace std::chrono_literals;
+
+using kwire::test::soak_duration;
+using kwire::test::soak_seed;
 
 namespace {
 
@@ -64,19 +68,6 @@ constexpr std::int16_t kAddPartitionsToTxn = 24;
 constexpr std::int16_t kEndTxn = 26;
 constexpr int kBrokers = 3;
 constexpr int kPartitions = 6;
-
-std::uint64_t soak_seed() {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("KWIRE_SOAK_SEED")) seed = std::strtoull(s, nullptr, 10);
-  std::fprintf(stderr, "mock soak: seed %llu (replay with KWIRE_SOAK_SEED=%llu)\n",
-               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
-  return seed;
-}
-
-std::chrono::seconds soak_duration(std::chrono::seconds fallback) {
-  if (const char* s = std::getenv("KWIRE_SOAK_SECONDS")) return std::chrono::seconds(std::strtol(s, nullptr, 10));
-  return fallback;
-}
 
 // The mock's faults on their own thread while the producer sends. The sleeps
 // shape the faults; no check depends on them.
@@ -245,7 +236,7 @@ MockRewrites without_mock_rewrites(const std::vector<kwire::test::LoggedId>& log
 
 TEST_CASE("fault soak (mock): a transactional producer under the mock's faults keeps every invariant",
           "[fault_suite][soak][mock]") {
-  const std::uint64_t seed = soak_seed();
+  const std::uint64_t seed = soak_seed("mock soak");
   const auto duration = soak_duration(15s);
   const std::string topic = "msoak";
   kwire::test::MockCluster cluster(kBrokers, {{topic, kPartitions, 1}});

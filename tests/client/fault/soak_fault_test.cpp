@@ -24,6 +24,7 @@
 
 #include "fault_run.hpp"
 #include "kwire/errors.hpp"
+#include "soak_settings.hpp"
 
 using namespace std::chrono_literals;
 using kwire::test::ApiFault;
@@ -32,22 +33,12 @@ using kwire::test::FaultRun;
 using kwire::test::FaultRunOptions;
 using kwire::test::ProduceFaultAction;
 
+using kwire::test::soak_duration;
+using kwire::test::soak_seed;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::uint64_t soak_seed(const char* name) {
-  std::uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("KWIRE_SOAK_SEED")) seed = std::strtoull(s, nullptr, 10);
-  std::fprintf(stderr, "%s: seed %llu (replay with KWIRE_SOAK_SEED=%llu)\n", name,
-               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
-  return seed;
-}
-
-std::chrono::seconds soak_duration(std::chrono::seconds fallback) {
-  if (const char* s = std::getenv("KWIRE_SOAK_SECONDS")) return std::chrono::seconds(std::strtol(s, nullptr, 10));
-  return fallback;
-}
 
 // Retriable refusals (nothing written), and errors a broker answers after
 // it appended the batch. Synthetic 45/59 are left out: a broker answers them

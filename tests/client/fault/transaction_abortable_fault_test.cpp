@@ -27,28 +27,17 @@ using kwire::test::FaultRun;
 using kwire::test::FaultRunOptions;
 using kwire::test::ProduceFault;
 using kwire::test::ProduceFaultAction;
+using kwire::test::id_range;
+using kwire::test::transactional_run;
 
 namespace {
-
-FaultRunOptions transactional(const std::string& id) {
-  FaultRunOptions o;
-  o.transactional_id = id;
-  o.producer = {{"request.timeout.ms", "1500"}};
-  return o;
-}
-
-std::set<std::uint64_t> ids(std::uint64_t first, std::uint64_t count) {
-  std::set<std::uint64_t> out;
-  for (std::uint64_t id = first; id < first + count; ++id) out.insert(id);
-  return out;
-}
 
 // The broker refuses partition 1's third batch with `code`, writing nothing;
 // the transaction must turn abortable, abort, and the next one commit.
 void refused_inside_a_transaction(kafka_errc refusal) {
   const auto code = static_cast<std::int16_t>(refusal);
   const std::string txn_id = "txn-abortable-" + std::to_string(code);
-  FaultRun run(transactional(txn_id));
+  FaultRun run(transactional_run(txn_id));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   const auto before = run.broker().transactional_producer(txn_id);
   REQUIRE(before.has_value());
@@ -107,7 +96,7 @@ void refused_inside_a_transaction(kafka_errc refusal) {
     CHECK(run.broker().last_stable_offset("fault", p) == run.broker().high_watermark("fault", p));
   }
   kwire::test::InvariantOptions options;
-  options.committed = ids(600, 600);
+  options.committed = id_range(600, 600);
   auto verdict = run.verdict(options);
   INFO(verdict.describe());
   CHECK(verdict.ok());
@@ -127,7 +116,7 @@ TEST_CASE("fault: UNKNOWN_PRODUCER_ID inside a transaction: commit refused, abor
 
 TEST_CASE("fault: an EndTxn answered TRANSACTION_ABORTABLE leaves the transaction abortable, not fatal",
           "[threads][fault_suite][txn][abortable]") {
-  FaultRun run(transactional("txn-endtxn-abortable"));
+  FaultRun run(transactional_run("txn-endtxn-abortable"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 300);
@@ -147,7 +136,7 @@ TEST_CASE("fault: an EndTxn answered TRANSACTION_ABORTABLE leaves the transactio
     CHECK(run.broker().last_stable_offset("fault", p) == run.broker().high_watermark("fault", p));
   }
   kwire::test::InvariantOptions options;
-  options.committed = ids(300, 300);
+  options.committed = id_range(300, 300);
   auto verdict = run.verdict(options);
   INFO(verdict.describe());
   CHECK(verdict.ok());

@@ -17,21 +17,10 @@ using kwire::test::FaultRun;
 using kwire::test::FaultRunOptions;
 using kwire::test::ProduceFault;
 using kwire::test::ProduceFaultAction;
+using kwire::test::id_range;
+using kwire::test::transactional_run;
 
 namespace {
-
-FaultRunOptions transactional(const std::string& id) {
-  FaultRunOptions o;
-  o.transactional_id = id;
-  o.producer = {{"request.timeout.ms", "1500"}};
-  return o;
-}
-
-std::set<std::uint64_t> ids(std::uint64_t first, std::uint64_t count) {
-  std::set<std::uint64_t> out;
-  for (std::uint64_t id = first; id < first + count; ++id) out.insert(id);
-  return out;
-}
 
 kwire::test::Verdict committed_exactly(FaultRun& run, std::set<std::uint64_t> committed) {
   kwire::test::InvariantOptions options;
@@ -42,7 +31,7 @@ kwire::test::Verdict committed_exactly(FaultRun& run, std::set<std::uint64_t> co
 }  // namespace
 
 TEST_CASE("fault: close() with a transaction open aborts it", "[threads][fault_suite][txn][close]") {
-  FaultRun run(transactional("txn-close-open"));
+  FaultRun run(transactional_run("txn-close-open"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 300);
@@ -71,7 +60,7 @@ TEST_CASE("fault: close() with a transaction open aborts it", "[threads][fault_s
 
 TEST_CASE("fault: close() with no time left fails the open transaction's records as aborted, each once",
           "[threads][fault_suite][txn][close]") {
-  FaultRun run(transactional("txn-close-now"));
+  FaultRun run(transactional_run("txn-close-now"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 300);
@@ -106,7 +95,7 @@ TEST_CASE("fault: close() with no time left fails the open transaction's records
 
 TEST_CASE("fault: close() with a transaction open and a late coordinator returns by its timeout",
           "[threads][fault_suite][txn][close]") {
-  FaultRun run(transactional("txn-close-late"));
+  FaultRun run(transactional_run("txn-close-late"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 300);
@@ -127,7 +116,7 @@ TEST_CASE("fault: close() with a transaction open and a late coordinator returns
 }
 
 TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success", "[threads][fault_suite][txn]") {
-  FaultRun run(transactional("txn-fenced-abort"));
+  FaultRun run(transactional_run("txn-fenced-abort"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 100);
@@ -149,7 +138,7 @@ TEST_CASE("fault: an abort of a fenced producer reports the fencing, not success
 }
 
 TEST_CASE("fault: an abort the coordinator refuses reports the error, not success", "[threads][fault_suite][txn]") {
-  FaultRun run(transactional("txn-failed-abort"));
+  FaultRun run(transactional_run("txn-failed-abort"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 100);
@@ -162,7 +151,7 @@ TEST_CASE("fault: an abort the coordinator refuses reports the error, not succes
 }
 
 TEST_CASE("fault: an EndTxn answered after the request timeout is retried and the commit succeeds once", "[threads][fault_suite][txn]") {
-  FaultRun run(transactional("txn-endtxn-lost"));
+  FaultRun run(transactional_run("txn-endtxn-lost"));
   REQUIRE_FALSE(run.producer().init_transactions(20s));
   REQUIRE_FALSE(run.producer().begin_transaction());
   run.send_range(0, 300);
@@ -175,13 +164,13 @@ TEST_CASE("fault: an EndTxn answered after the request timeout is retried and th
   CHECK(run.broker().end_txn_requests() >= 2);
   for (std::int32_t p = 0; p < 6; ++p) CHECK(run.broker().control_batches("fault", p) == 1);
   CHECK(run.timed_close(10s) < 11s);
-  auto verdict = committed_exactly(run, ids(0, 300));
+  auto verdict = committed_exactly(run, id_range(0, 300));
   INFO(verdict.describe());
   CHECK(verdict.ok());
 }
 
 TEST_CASE("fault: timeouts at every transactional step and a coordinator move", "[threads][fault_suite][txn]") {
-  FaultRun run(transactional("txn-every-step"));
+  FaultRun run(transactional_run("txn-every-step"));
   // FindCoordinator, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
   // TxnOffsetCommit, EndTxn: the first of each is answered after the
   // request timeout.
@@ -207,7 +196,7 @@ TEST_CASE("fault: timeouts at every transactional step and a coordinator move", 
   CHECK(run.broker().fault_counters().responses_delayed == 6);
   CHECK(run.broker().fault_counters().not_coordinator_answers > 0);
   CHECK(run.timed_close(10s) < 11s);
-  auto verdict = committed_exactly(run, ids(0, 300));
+  auto verdict = committed_exactly(run, id_range(0, 300));
   INFO(verdict.describe());
   CHECK(verdict.ok());
 }

@@ -12,19 +12,15 @@
 #include <system_error>
 #include <vector>
 
+#include "closed_port.hpp"
 #include "kwire/delivery_error.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "mock_cluster.hpp"
 
-namespace {
+using kwire::test::closed_port;
 
-// A local port nobody listens on: bound by the OS, then released.
-std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
+namespace {
 
 }  // namespace
 

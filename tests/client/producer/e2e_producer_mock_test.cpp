@@ -20,19 +20,18 @@
 #include <vector>
 
 #include "delivery_recorder.hpp"
+#include "kafka_codes.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
 
 using namespace std::chrono_literals;
 
+namespace codes = kwire::test::codes;
+
 namespace {
 
 constexpr std::int16_t kProduce = 0;
-constexpr std::int16_t kNotLeaderOrFollower = 6;
-constexpr std::int16_t kRequestTimedOut = 7;
-constexpr std::int16_t kNotEnoughReplicas = 19;
-constexpr std::int16_t kOutOfOrderSequence = 45;
 
 struct Sent {
   std::int32_t partition;
@@ -176,8 +175,8 @@ TEST_CASE("e2e faults: injected Produce errors are retried", "[e2e][fault]") {
     kwire::Producer producer(config);
     std::uint64_t id = 0;
     for (int wave = 0; wave < 6; ++wave) {
-      cluster.push_request_errors(kProduce, {kNotLeaderOrFollower, kRequestTimedOut, kNotEnoughReplicas,
-                                             kOutOfOrderSequence, kNotEnoughReplicas});
+      cluster.push_request_errors(kProduce, {codes::kNotLeaderOrFollower, codes::kRequestTimedOut, codes::kNotEnoughReplicas,
+                                             codes::kOutOfOrderSequence, codes::kNotEnoughReplicas});
       for (int i = 0; i < 300; ++i, ++id) REQUIRE_FALSE(run.send(producer, id, static_cast<std::int32_t>(id % 3)));
       CHECK_FALSE(producer.flush(30s));
     }

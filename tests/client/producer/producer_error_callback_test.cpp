@@ -17,6 +17,7 @@
 #include <system_error>
 #include <vector>
 
+#include "closed_port.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/producer.hpp"
@@ -25,6 +26,8 @@
 #include "sasl_server.hpp"
 
 using namespace std::chrono_literals;
+
+using kwire::test::closed_port;
 
 namespace {
 
@@ -64,12 +67,6 @@ class ErrorLog {
 };
 
 bool all_down(const kwire::ClientError& e) { return e.code == kwire::errc::all_brokers_down; }
-
-std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
 
 kwire::Record record(const std::string& topic) {
   return kwire::Record{.topic = topic, .partition = 0, .value = kwire::as_bytes("v")};

@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "closed_port.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "mock_cluster.hpp"
+
+using kwire::test::closed_port;
 
 namespace {
 
@@ -34,13 +37,6 @@ struct CollectedLog {
     return false;
   }
 };
-
-// A local port nobody listens on: bound by the OS, then released.
-std::uint16_t closed_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "delivery_recorder.hpp"
+#include "kafka_codes.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "kwire/protocol/errors.hpp"
@@ -17,10 +18,11 @@
 
 using namespace std::chrono_literals;
 
+namespace codes = kwire::test::codes;
+
 namespace {
 
 constexpr std::int16_t kProduceApiKey = 0;
-constexpr std::int16_t kNotLeaderOrFollower = 6;
 
 kwire::Record record(std::uint64_t id, std::int32_t partition) {
   kwire::Record r{.topic = "purge", .partition = partition, .value = kwire::as_bytes("value")};
@@ -69,7 +71,7 @@ TEST_CASE("purge drops queued records, each reported once; later sends go on wit
 TEST_CASE("purge with in_flight drops a record the broker refused, awaiting its retry", "[producer][purge][mock]") {
   kwire::test::MockCluster cluster(1, {{"purge", 1}});
   // Every produce is refused (retriable), and the retry waits a minute.
-  cluster.push_request_errors(kProduceApiKey, std::vector<std::int16_t>(50, kNotLeaderOrFollower));
+  cluster.push_request_errors(kProduceApiKey, std::vector<std::int16_t>(50, codes::kNotLeaderOrFollower));
   kwire::Producer producer({{"bootstrap.servers", cluster.bootstrap()},
                             {"linger.ms", "0"},
                             {"retry.backoff.ms", "60000"},

@@ -75,13 +75,6 @@ Properties base(const std::string& bootstrap) {
           {"request.timeout.ms", "5000"}, {"delivery.timeout.ms", "15000"}};
 }
 
-kwire::test::TlsRelayOptions serving(const kwire::test::CertAndKey& identity) {
-  kwire::test::TlsRelayOptions o;
-  o.cert_file = identity.cert_file;
-  o.key_file = identity.key_file;
-  return o;
-}
-
 kwire::test::SaslServerOptions sasl_front(const kwire::test::MockCluster& cluster) {
   kwire::test::SaslServerOptions o;
   o.users = {{"alice", "alice-secret"}};
@@ -125,7 +118,7 @@ std::error_code failing_send(Properties props) {
 TEST_CASE("security: SSL producer through a TLS relay, read back with librdkafka", "[client][security][mock]") {
   kwire::test::TestPki pki;
   kwire::test::MockCluster cluster(1, {{"tls-topic", 1}});
-  kwire::test::TlsRelay relay(cluster.bootstrap(), serving(pki.server));
+  kwire::test::TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   Properties p = base(relay.bootstrap());
   p["security.protocol"] = "SSL";
   p["ssl.ca.location"] = pki.ca_file;
@@ -138,7 +131,7 @@ TEST_CASE("security: SSL producer through a TLS relay, read back with librdkafka
 TEST_CASE("security: SSL with a client certificate (mTLS) and Java's PEM properties", "[client][security][mock]") {
   kwire::test::TestPki pki;
   kwire::test::MockCluster cluster(1, {{"mtls-topic", 1}});
-  auto options = serving(pki.server);
+  auto options = kwire::test::TlsRelayOptions::serving(pki.server);
   options.client_ca_file = pki.ca_file;
   kwire::test::TlsRelay relay(cluster.bootstrap(), options);
   Properties p = base(relay.bootstrap());
@@ -176,7 +169,7 @@ TEST_CASE("security: SASL_SSL with SCRAM-SHA-512 from sasl.jaas.config (TLS rela
   kwire::test::TestPki pki;
   kwire::test::MockCluster cluster(1, {{"sasl-ssl-topic", 1}});
   kwire::test::SaslServer server(sasl_front(cluster));
-  kwire::test::TlsRelay relay(server.bootstrap(), serving(pki.server));
+  kwire::test::TlsRelay relay(server.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   Properties p = base(relay.bootstrap());
   p["security.protocol"] = "SASL_SSL";
   p["ssl.ca.location"] = pki.ca_file;
@@ -211,7 +204,7 @@ TEST_CASE("security: an untrusted broker certificate fails the send once with th
           "[client][security][mock]") {
   kwire::test::TestPki pki;
   kwire::test::MockCluster cluster(1);
-  kwire::test::TlsRelay relay(cluster.bootstrap(), serving(pki.server));
+  kwire::test::TlsRelay relay(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.server));
   Properties p = base(relay.bootstrap());
   p["security.protocol"] = "SSL";
   p["ssl.ca.location"] = pki.other_ca_file;  // not the CA that signed the relay's certificate
@@ -220,7 +213,7 @@ TEST_CASE("security: an untrusted broker certificate fails the send once with th
   CHECK(relay.handshakes_completed() == 0);
 
   // The right CA but a certificate for another host name.
-  kwire::test::TlsRelay wrong_host(cluster.bootstrap(), serving(pki.wrong_host));
+  kwire::test::TlsRelay wrong_host(cluster.bootstrap(), kwire::test::TlsRelayOptions::serving(pki.wrong_host));
   Properties q = base(wrong_host.bootstrap());
   q["security.protocol"] = "SSL";
   q["ssl.ca.location"] = pki.ca_file;
@@ -276,7 +269,7 @@ TEST_CASE("security: bad security settings are construction errors naming the pr
 TEST_CASE("security: Java's PEM text properties work like files", "[client][security][mock]") {
   kwire::test::TestPki pki;
   kwire::test::MockCluster cluster(1, {{"pem-topic", 1}});
-  auto options = serving(pki.server);
+  auto options = kwire::test::TlsRelayOptions::serving(pki.server);
   options.client_ca_file = pki.ca_file;
   kwire::test::TlsRelay relay(cluster.bootstrap(), options);
   auto slurp = [](const std::string& path) {

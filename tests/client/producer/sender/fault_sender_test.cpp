@@ -6,6 +6,7 @@
 // and every report fired exactly once.
 #include <catch2/catch.hpp>
 
+#include "kafka_codes.hpp"
 #include "sender_checks.hpp"
 
 using namespace std::chrono_literals;
@@ -14,12 +15,10 @@ using kwire::test::SenderHarness;
 using kwire::test::SentRecord;
 using kwire::test::value_of;
 
+namespace codes = kwire::test::codes;
+
 namespace {
 
-constexpr std::int16_t kNotLeaderOrFollower = 6;
-constexpr std::int16_t kRequestTimedOut = 7;
-constexpr std::int16_t kNotEnoughReplicas = 19;
-constexpr std::int16_t kOutOfOrderSequence = 45;
 
 // Sends `count` records over `partitions` partitions in `waves`, running
 // `fault` on the io thread between waves so faults hit requests in flight.
@@ -49,8 +48,8 @@ TEST_CASE("fault: retriable partition errors are retried without loss, duplicate
   lead_all(h, 2, 1);
   h.start();
   auto sent = send_with_faults(h, 2, 2000, 10, [&](int w) {
-    const std::int16_t codes[] = {kNotLeaderOrFollower, kRequestTimedOut, kNotEnoughReplicas};
-    h.broker.push_partition_errors("t", w % 2, {codes[w % 3], codes[(w + 1) % 3]});
+    const std::int16_t refusals[] = {codes::kNotLeaderOrFollower, codes::kRequestTimedOut, codes::kNotEnoughReplicas};
+    h.broker.push_partition_errors("t", w % 2, {refusals[w % 3], refusals[(w + 1) % 3]});
   });
   h.close(20s);
   REQUIRE(h.closed);
@@ -116,7 +115,7 @@ TEST_CASE("fault: OUT_OF_ORDER_SEQUENCE_NUMBER bumps the epoch and loses nothing
   lead_all(h, 2, 1);
   h.start();
   auto sent = send_with_faults(h, 2, 2000, 5, [&](int w) {
-    h.broker.push_partition_errors("t", w % 2, {kOutOfOrderSequence});
+    h.broker.push_partition_errors("t", w % 2, {codes::kOutOfOrderSequence});
   });
   h.close(20s);
   REQUIRE(h.closed);

@@ -12,6 +12,7 @@
 
 #include "delivery_recorder.hpp"
 #include "kwire/producer.hpp"
+#include "kwire/protocol/kafka_errc.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
 
@@ -20,11 +21,11 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::int16_t kProduce = 0;
-constexpr std::int16_t kMessageTooLarge = 10;
 
 void split_round_trip(kwire::CompressionType codec, const std::string& topic) {
   kwire::test::MockCluster cluster(1, {{topic, 1, 1}});
-  cluster.push_request_errors(kProduce, {kMessageTooLarge, kMessageTooLarge});
+  const auto too_large = static_cast<std::int16_t>(kwire::protocol::kafka_errc::message_too_large);
+  cluster.push_request_errors(kProduce, {too_large, too_large});
   kwire::ProducerConfig c;
   c.bootstrap_servers = {cluster.bootstrap()};
   c.linger = 300ms;  // all records below go into one batch
