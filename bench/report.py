@@ -3,7 +3,8 @@
 
 Usage: report.py RESULTS.jsonl CALLGRIND.tsv BUILD_DIR QUICK
 RESULTS.jsonl: one line per run: {"kind","group","cell","round","broker_cpu_s","load1","run":<perf --json>};
-group: throughput, threads (several sending threads) or latency (fixed rate).
+group: throughput, threads (several sending threads) or latency (fixed rate);
+kind consume: the consumer's cells (bench/consume.sh, perf consume's JSON).
 CALLGRIND.tsv: client, record size, codec, record count, total Ir.
 Each cell has two rounds of kwire and librdkafka, alternated (A/B/A/B).
 Per client: throughput is the better round; latency, CPU per record and the
@@ -31,7 +32,9 @@ def client_of(run):
 
 
 def ok(run):
-    return not run.get("failed_run") and run.get("failed", 1) == 0 and run.get("acked", 0) > 0
+    # perf consume: acked is the records read, every one of them asked for.
+    done = run.get("acked", 0) >= run.get("records", 0) if run.get("mode") == "consume" else True
+    return not run.get("failed_run") and run.get("failed", 1) == 0 and run.get("acked", 0) > 0 and done
 
 
 def summarize(rows):
@@ -43,6 +46,7 @@ def summarize(rows):
     runs = [r["run"] for r in good]
     return {
         "rps": max(r["records_per_s"] for r in runs),
+        "mbps": max(r.get("mb_per_s", 0) for r in runs),
         "p50": mean([r["p50_ms"] for r in runs]),
         "p99": mean([r["p99_ms"] for r in runs]),
         "p999": mean([r.get("p999_ms", 0) for r in runs]),
@@ -64,6 +68,47 @@ def pair(k, l, key, fmt, better_low):
     return f"{fmt.format(kv)} / {fmt.format(lv)} (**{ratio}**)"
 
 
+def consume_section(w, cells, rows):
+    """The consumer's cells: kwire and librdkafka reading the same records from one mock broker."""
+    mine = [(cell, by) for (k, g, cell), by in cells.items() if k == "consume"]
+    if not mine:
+        return
+    w("## Consume: kwire against librdkafka\n")
+    w("`bench/consume.sh` (sourced by `bench/run.sh`): per cell a fresh librdkafka mock cluster (one broker, a "
+      "topic of 128 partitions: the mock keeps only the last 5 MiB of a partition) is filled once by kwire's "
+      "producer (untimed; `linger.ms=5 batch.size=65536`, the cell's codec), then `kwire perf consume --client "
+      "kwire` and `--client librdkafka` read every record from the beginning, A/B/A/B against the same broker "
+      "process and the same stored batches. Both learn the topic's leaders first (untimed), are assigned every "
+      "partition (no group, nothing committed) and run with their own default fetch settings (listed below); "
+      "the clock starts at the assignment. kwire polls "
+      "batches of max.poll.records (500) with `Consumer::poll`, librdkafka takes the same number of messages per "
+      "loop turn with `rd_kafka_consumer_poll`. Each counts records and key + value bytes from its views, copying "
+      "nothing. Records/s and MB/s: the better round; CPU (the client process's user+system time, all threads) "
+      "and context switches per record: mean of the rounds. The mock serves Fetch from one thread, so a broker "
+      "CPU share near 100 % means the broker, not the client, set the pace.\n")
+    w("Each column: kwire / librdkafka (**ratio**; above 1: kwire faster, or costs more).\n")
+    w("| cell | records/s | MB/s | CPU us/record | ctx switches/1k records | peak RSS MB | first record ms | "
+      "broker CPU % of a core |")
+    w("|---|---|---|---|---|---|---|---|")
+    for cell, by in mine:
+        k, l = summarize(by.get("kwire", [])), summarize(by.get("librdkafka", []))
+        broker = f"{k['broker']:.0f} / {l['broker']:.0f}" if k and l else "-"
+        w(f"| {cell.removeprefix('consume ')} | {pair(k, l, 'rps', '{:,.0f}', False)} | "
+          f"{pair(k, l, 'mbps', '{:.1f}', False)} | {pair(k, l, 'cpu_us', '{:.3f}', True)} | "
+          f"{pair(k, l, 'cs_k', '{:.2f}', True)} | {pair(k, l, 'rss', '{:.0f}', True)} | "
+          f"{pair(k, l, 'first', '{:.0f}', True)} | {broker} |")
+    w("")
+    configs = {}
+    for row in rows:
+        if row["kind"] == "consume" and ok(row["run"]) and row["run"].get("config"):
+            configs.setdefault(client_of(row["run"]), (row["run"]["client"], row["run"]["config"]))
+    for c in CLIENTS:
+        if c in configs:
+            w(f"- **{configs[c][0]}** reads with: `{configs[c][1]}`")
+    if configs:
+        w("")
+
+
 def main():
     results_path, callgrind_path, build, quick = sys.argv[1:5]
     rows = [json.loads(line) for line in open(results_path) if line.strip()]
@@ -74,13 +119,13 @@ def main():
     loads = [row["load1"] for row in rows]
     configs = {}
     for row in rows:
-        if ok(row["run"]) and row["run"].get("config"):
+        if ok(row["run"]) and row["run"].get("config") and row["kind"] != "consume":
             configs.setdefault(client_of(row["run"]), (row["cell"], row["run"]["config"], row["run"]["client"]))
 
     out = []
     w = out.append
-    w("# Producer benchmark: kwire against librdkafka\n")
-    w("Written by `bench/run.sh` through `bench/report.py` (re-run it after producer changes; only the "
+    w("# Producer and consumer benchmark: kwire against librdkafka\n")
+    w("Written by `bench/run.sh` through `bench/report.py` (re-run it after producer or consumer changes; only the "
       "*Reading* section at the end is hand-written, in `bench/reading.md`). Benchmarks are never part of "
       "the test pass/fail.\n")
     if quick == "1":
@@ -213,6 +258,8 @@ def main():
                     line += f" {vs[0]} / {vs[1]} |"
                 w(line)
             w("")
+
+    consume_section(w, cells, rows)
 
     failures = [(row["cell"], row["run"]) for row in rows if not ok(row["run"])]
     if failures:

@@ -10,8 +10,14 @@
 # clients). Then counts instructions per record of both clients under
 # callgrind, and writes bench/RESULTS.md through bench/report.py.
 # bench/budget.sh breaks those instructions down per thread and stage.
-#   bench/run.sh [--quick]   (--quick: a fifth of the records, one callgrind workload,
-#                             report in build/bench-release/bench-out/RESULTS.md)
+# Then the consumer (issue 13): `kwire perf consume --client kwire` and
+# `--client librdkafka`, A/B/A/B, reading the same records from the same
+# mock cluster (filled once per cell by kwire's producer, untimed).
+#   bench/run.sh [--quick] [--only produce|consume]
+#     --quick: a fifth of the records, one callgrind workload;
+#     --only: just the producer's or the consumer's cells.
+#     Either writes the report to build/bench-release/bench-out/RESULTS.md
+#     instead of replacing bench/RESULTS.md.
 # Brokers: kwire_sink_broker (bench/sink_broker, TCP_NODELAY, stores nothing)
 # and librdkafka's mock cluster (`kwire cluster`, restarted for every cell
 # because it keeps every record in memory).
@@ -19,7 +25,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${KWIRE_BENCH_BUILD_DIR:-build/bench-release}
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+only=all
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --only) only=${2:-}; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--only produce|consume]" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $only in all|produce|consume) ;; *) echo "bench: --only takes produce or consume" >&2; exit 2 ;; esac
 
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKWIRE_BUILD_BENCH=ON -DKWIRE_BUILD_TESTS=OFF \
@@ -89,6 +104,8 @@ EOF
   done
 }
 
+# The producer's cells (not indented under the if, to keep them readable).
+if [ "$only" != consume ]; then
 # The matrix: counts sized for about a second per run on this idle machine
 # (start-up, about 20-100 ms, must not dominate).
 start sink1 "$sink" -n 1 -P 1; sink1=$addr; sink1_pid=$bpid
@@ -127,13 +144,18 @@ done
 start mock "$kwire" cluster -n 1 -T bench:1
 ab mock latency "mock x1, 100 B, none, 20k/s, linger.ms=5" "$bpid" "$addr" 100000 100 none --rate 20000
 stop "$bpid"
+fi
+
+if [ "$only" != produce ]; then
+  . bench/consume.sh
+fi
 
 # Instructions per record: the difference between a short and a long run of
 # the same workload, so start-up and shutdown cancel. Every thread of the
 # client process counts (callgrind runs them one at a time).
 callgrind=$out/callgrind.tsv
 : > "$callgrind"
-if command -v valgrind > /dev/null; then
+if [ "$only" != consume ] && command -v valgrind > /dev/null; then
   echo "== instructions per record (callgrind)"
   cg_cells=("100 none" "1024 none" "1024 lz4" "1024 zstd")
   if [ $quick = 1 ]; then cg_cells=("100 none"); fi
@@ -152,8 +174,8 @@ if command -v valgrind > /dev/null; then
   done
 fi
 
-# A --quick smoke run does not replace the full figures.
+# A --quick smoke run or a part (--only) does not replace the full figures.
 report=bench/RESULTS.md
-if [ $quick = 1 ]; then report=$out/RESULTS.md; fi
+if [ $quick = 1 ] || [ "$only" != all ]; then report=$out/RESULTS.md; fi
 python3 bench/report.py "$results" "$callgrind" "$build" "$quick" > "$report"
 echo "== wrote $report (raw figures in $out)"

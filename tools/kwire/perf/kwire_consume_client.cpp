@@ -1,7 +1,11 @@
 // The kwire side of `kwire perf consume`: kwire::Consumer assigned the
-// partitions (no group), auto.offset.reset=earliest unless -X says
-// otherwise; each poll()'s records are counted from their views, nothing copied.
+// partitions (no group) once it knows the topic's leaders,
+// auto.offset.reset=earliest unless -X says otherwise; each poll()'s records
+// are counted from their views, nothing copied.
+#include <chrono>
 #include <exception>
+#include <system_error>
+#include <vector>
 
 #include "kwire/consumer.hpp"
 #include "perf/consume_client.hpp"
@@ -57,6 +61,12 @@ std::unique_ptr<ConsumeClient> make_kwire_consume_client(const ConsumeSettings& 
   for (const auto& [k, v] : s.properties) props[k] = v;
   try {
     auto consumer = std::make_unique<kwire::Consumer>(props);
+    // The topic's leaders known before the assignment, as librdkafka's side does.
+    std::vector<std::int32_t> known;
+    if (std::error_code ec = consumer->partitions_for(s.topic, known, std::chrono::seconds(10))) {
+      error = "kwire consumer: topic " + s.topic + ": " + ec.message();
+      return nullptr;
+    }
     std::vector<kwire::TopicPartition> assigned;
     for (std::int32_t p : partitions) assigned.push_back({s.topic, p});
     consumer->assign(std::move(assigned));

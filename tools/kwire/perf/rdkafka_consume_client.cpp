@@ -1,6 +1,7 @@
 // The librdkafka side of `kwire perf consume --client librdkafka`: its
 // high-level consumer, the partitions assigned at their beginning (no group
-// membership, nothing committed), read with rd_kafka_consumer_poll(). -X takes
+// membership, nothing committed) once it knows the topic's leaders, read
+// with rd_kafka_consumer_poll(). -X takes
 // the Java names; the one librdkafka spells differently is renamed and
 // max.poll.records (a Java/kwire batch size) bounds how many messages one
 // poll() call here takes before returning.
@@ -56,6 +57,10 @@ class RdkafkaConsumeClient final : public ConsumeClient {
       return false;
     }
     rd_kafka_poll_set_consumer(rk_);
+    // Learn the topic's leaders before the assignment, as kwire's side does:
+    // assigned without them, librdkafka retries its first offset lookup only
+    // after a fixed 500 ms, which would be start-up, not reading.
+    if (!load_metadata(s.topic, error)) return false;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
     for (std::int32_t p : partitions)
       rd_kafka_topic_partition_list_add(list, s.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -93,6 +98,17 @@ class RdkafkaConsumeClient final : public ConsumeClient {
   std::string effective_config() const override { return effective_config_; }
 
  private:
+  bool load_metadata(const std::string& topic, std::string& error) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, rkt, &md, 10000);
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    if (!err) return true;
+    error = std::string("librdkafka metadata: ") + rd_kafka_err2str(err);
+    return false;
+  }
+
   std::string describe_config() const {
     static constexpr const char* kShown[] = {"fetch.min.bytes",          "fetch.wait.max.ms", "fetch.max.bytes",
                                              "max.partition.fetch.bytes", "check.crcs",        "isolation.level",
