@@ -3,6 +3,8 @@
 // partition leader epoch at byte 12 and the last offset delta at byte 23.
 #include "consumer/batch_bounds.hpp"
 
+#include <limits>
+
 namespace kwire::detail {
 namespace {
 
@@ -16,6 +18,7 @@ constexpr std::size_t kEntryHeader = 12;        // offset + length
 constexpr std::size_t kV2LeaderEpochAt = 12;
 constexpr std::size_t kV2LastDeltaAt = 23;      // after leader epoch, magic, crc, attributes
 constexpr std::size_t kV2MinSize = 27;          // up to and including the last offset delta
+constexpr std::int64_t kMaxLastOffset = std::numeric_limits<std::int64_t>::max() - 1;
 
 }  // namespace
 
@@ -26,16 +29,21 @@ std::optional<std::int64_t> offset_after_complete_batches(protocol::Bytes record
     const std::uint8_t* entry = records.data() + pos;
     auto length = static_cast<std::int32_t>(read_be(entry + 8, 4));
     if (length < 0 || records.size() - pos - kEntryHeader < static_cast<std::size_t>(length)) break;
-    auto offset = static_cast<std::int64_t>(read_be(entry, 8));
+    auto last_offset = static_cast<std::int64_t>(read_be(entry, 8));
     std::size_t size = kEntryHeader + static_cast<std::size_t>(length);
     std::int32_t epoch = -1;
     if (size > 16 && entry[16] >= 2) {
       if (size < kV2MinSize) break;
-      offset += static_cast<std::int32_t>(read_be(entry + kV2LastDeltaAt, 4));
+      const auto delta = static_cast<std::int32_t>(read_be(entry + kV2LastDeltaAt, 4));
+      // A hostile broker can send any offset and delta: stop at a batch whose
+      // last offset is negative or leaves no room for a next one.
+      if (delta < 0 || last_offset > kMaxLastOffset - delta) break;
+      last_offset += delta;
       epoch = static_cast<std::int32_t>(read_be(entry + kV2LeaderEpochAt, 4));
     }
+    if (last_offset < 0 || last_offset > kMaxLastOffset) break;
     if (last_epoch) *last_epoch = epoch;
-    next = offset + 1;
+    next = last_offset + 1;
     pos += size;
   }
   return next;
