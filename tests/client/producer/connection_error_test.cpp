@@ -20,10 +20,6 @@
 
 using kwire::test::closed_port;
 
-namespace {
-
-}  // namespace
-
 TEST_CASE("send to a refused bootstrap server names the address", "[producer][errors][connection]") {
   const std::string address = "127.0.0.1:" + std::to_string(closed_port());
   kwire::Producer producer({{"bootstrap.servers", address}, {"max.block.ms", "1500"}});
@@ -58,4 +54,16 @@ TEST_CASE("a refused bootstrap server beside a reachable one is not an error", "
   kwire::RecordMetadata md;
   kwire::Record r{.topic = "t", .value = kwire::as_bytes("v")};
   CHECK_FALSE(producer.send_and_wait(r, md));
+}
+
+TEST_CASE("close with nothing queued does not wait for an unreachable cluster", "[producer][errors][connection]") {
+  // The idempotent producer asks for its id at start and keeps asking an
+  // unreachable cluster (request.timeout.ms each). With no record to deliver,
+  // close() must not wait for that: an hour's timeout would otherwise be
+  // spent in full. The bound below is a minute, far below either.
+  const std::string address = "127.0.0.1:" + std::to_string(closed_port());
+  kwire::Producer producer({{"bootstrap.servers", address}, {"request.timeout.ms", "600000"}});
+  auto closed = std::async(std::launch::async, [&] { producer.close(std::chrono::hours(1)); });
+  CHECK(closed.wait_for(std::chrono::minutes(1)) == std::future_status::ready);
+  closed.wait();
 }

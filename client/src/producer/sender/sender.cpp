@@ -124,6 +124,13 @@ asio::awaitable<void> Sender::run() {
     if (!forced_) next = run_once(now);
     // Stop only when no coroutine of ours still runs (they use `this`).
     const bool idle = in_flight_total() == 0 && !init_running_;
+    // Closing with nothing left to deliver: an InitProducerId still waiting
+    // for an unreachable or refusing cluster serves no record, so it is
+    // cancelled instead of holding close() until its deadline.
+    if (closing_ && !forced_ && init_running_ && in_flight_total() == 0 && accumulator_.incomplete() == 0) {
+      forced_ = true;
+      transport_.cancel_all();
+    }
     if (closing_ && idle && (forced_ || accumulator_.incomplete() == 0)) break;
     if (wake_requested_) {
       wake_requested_ = false;
