@@ -2,8 +2,10 @@
 # Builds the threaded client and net tests (kwire_threads_tests: the test
 # files holding [threads]/[thread] cases) with ThreadSanitizer and runs the
 # tests that exercise threads: many user threads sending at once, the accumulator shared
-# with a draining thread, and the network thread shared by application
-# threads. Only tests whose peers are fully instrumented run here: librdkafka's
+# with a draining thread, the network thread shared by application
+# threads, and the consumer's io thread fetching under its polling threads
+# (tests/client/consumer/consumer_threads_test.cpp, against the TxnBroker).
+# Only tests whose peers are fully instrumented run here: librdkafka's
 # mock cluster runs on an uninstrumented thread of its own, which TSan cannot
 # follow, so the net selection is "[thread]~[mock]". The fault suite
 # (tests/client/fault, [threads]) runs against the TxnBroker and reads its log

@@ -23,6 +23,7 @@
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
 // v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
 // EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7,
+// OffsetCommit v2-8 (simple commits only: generation -1, no group membership),
 // OffsetForLeaderEpoch v0-4 (Fetch v9+ and it check the current leader epoch:
 // FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer).
 // Anything else closes the connection. TxnBrokerOptions::advertise changes a

@@ -15,6 +15,8 @@
 #include "kwire/protocol/messages/find_coordinator_response.hpp"
 #include "kwire/protocol/messages/init_producer_id_request.hpp"
 #include "kwire/protocol/messages/init_producer_id_response.hpp"
+#include "kwire/protocol/messages/offset_commit_request.hpp"
+#include "kwire/protocol/messages/offset_commit_response.hpp"
 #include "kwire/protocol/messages/offset_fetch_request.hpp"
 #include "kwire/protocol/messages/offset_fetch_response.hpp"
 #include "kwire/protocol/messages/txn_offset_commit_request.hpp"
@@ -29,7 +31,7 @@ using kwire::protocol::kafka_errc;
 using kwire::protocol::Reader;
 
 constexpr std::int16_t kInitProducerId = 22, kAddPartitionsToTxn = 24, kAddOffsetsToTxn = 25, kEndTxn = 26,
-                       kTxnOffsetCommit = 28, kOffsetFetch = 9, kFindCoordinator = 10;
+                       kTxnOffsetCommit = 28, kOffsetFetch = 9, kOffsetCommit = 8, kFindCoordinator = 10;
 
 // Does this request belong at the coordinator? InitProducerId does only
 // with a transactional id (an idempotent producer may ask any broker).
@@ -40,6 +42,7 @@ bool coordinator_api(const RequestContext& ctx, Reader r) {
     case kEndTxn:
     case kTxnOffsetCommit:
     case kOffsetFetch:
+    case kOffsetCommit:
       return true;
     case kInitProducerId: {
       msg::InitProducerIdRequest req;
@@ -96,6 +99,18 @@ Reply error_reply(const RequestContext& ctx, Reader& r, std::int16_t error) {
       msg::TxnOffsetCommitResponse resp;
       for (const auto& topic : req.topics) {
         msg::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic tr;
+        tr.name = topic.name;
+        for (const auto& p : topic.partitions) tr.partitions.push_back({p.partition_index, error, {}});
+        resp.topics.push_back(std::move(tr));
+      }
+      return respond(ctx, resp);
+    }
+    case kOffsetCommit: {
+      msg::OffsetCommitRequest req;
+      if (!decode_request(r, ctx.version, req)) return {};
+      msg::OffsetCommitResponse resp;
+      for (const auto& topic : req.topics) {
+        msg::OffsetCommitResponse::OffsetCommitResponseTopic tr;
         tr.name = topic.name;
         for (const auto& p : topic.partitions) tr.partitions.push_back({p.partition_index, error, {}});
         resp.topics.push_back(std::move(tr));

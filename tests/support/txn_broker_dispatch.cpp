@@ -28,6 +28,7 @@ constexpr ApiRange kApis[] = {
     {1, 4, 12, handle_fetch},                  // Fetch
     {2, 1, 7, handle_list_offsets},            // ListOffsets
     {3, 0, 9, handle_metadata},                // Metadata
+    {8, 2, 8, handle_offset_commit},           // OffsetCommit (txn_broker_offset_commit.cpp)
     {9, 1, 7, handle_offset_fetch},            // OffsetFetch
     {10, 0, 3, handle_find_coordinator},       // FindCoordinator
     {kApiVersions, 0, 3, nullptr},             // ApiVersions (answered here)

@@ -52,6 +52,7 @@ Reply handle_add_offsets_to_txn(const RequestContext& ctx, kwire::protocol::Read
 Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_for_leader_epoch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 // A request's current leader epoch against the partition's (mu held): 0, or
 // FENCED_LEADER_EPOCH (older) / UNKNOWN_LEADER_EPOCH (newer); -1 is not checked.
