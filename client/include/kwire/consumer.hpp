@@ -169,11 +169,14 @@ class Consumer {
   // (std::regex_match, as Java's subscribe(Pattern)), internal topics left
   // out. The cluster's topics are listed again every metadata.max.age.ms: a
   // matching topic created later joins the group's assignment then (and one
-  // deleted leaves it). subscription() stays empty; assignment() shows what
-  // the pattern brought. Same errors as subscribe(topics).
+  // deleted leaves it). subscription() names the topics it matched at the
+  // last listing (empty until the first answer); assignment() shows the
+  // partitions they brought. Same errors as subscribe(topics).
   std::error_code subscribe(const std::regex& pattern, RebalanceListener listener = {});
   // Commits (enable.auto.commit), calls on_revoked, leaves the group (LeaveGroup).
   void unsubscribe();
+  // The topics of subscribe(topics), or those subscribe(pattern) matches now
+  // (sorted); empty when not subscribed.
   std::vector<std::string> subscription() const;
 
   // Records fetched for the assigned partitions; waits up to `timeout` for

@@ -211,9 +211,14 @@ std::error_code ConsumerImpl::can_subscribe() const {
 }
 
 void ConsumerImpl::stop_pattern_watcher() {
+  matched_.reset();
   if (!pattern_watcher_) return;
   asio::post(io_, [w = std::move(pattern_watcher_)] { w->stop(); });
   pattern_watcher_.reset();
+}
+
+std::vector<std::string> ConsumerImpl::subscription() const {
+  return matched_ ? matched_->get() : subscription_;
 }
 
 std::error_code ConsumerImpl::subscribe(std::regex pattern, RebalanceListener listener) {
@@ -223,9 +228,13 @@ std::error_code ConsumerImpl::subscribe(std::regex pattern, RebalanceListener li
   subscription_.clear();
   listener_ = std::move(listener);
   std::weak_ptr<GroupMembership> weak = membership_;
+  matched_ = std::make_shared<MatchedTopics>();
   pattern_watcher_ = std::make_shared<TopicPatternWatcher>(
       io_.get_executor(), pool_, std::move(pattern), config_.metadata_max_age, config_.retry_backoff,
-      [weak](std::vector<std::string> topics) {
+      [weak, matched = matched_](std::vector<std::string> topics) {
+        // Before the membership rejoins with them: the revoke that follows
+        // must see what is still subscribed.
+        matched->set(topics);
         if (auto m = weak.lock()) m->subscribe(std::move(topics));
       });
   asio::post(io_, [w = pattern_watcher_] { w->start(); });
@@ -293,8 +302,9 @@ void ConsumerImpl::apply(const GroupChange& change) {
         // KIP-429: keep reading what is still subscribed; the coordinator
         // takes partitions away only through a later assignment.
         std::vector<TopicPartition> keep, drop;
+        const std::vector<std::string> subscribed = subscription();
         for (const TopicPartition& tp : assignment())
-          (std::count(subscription_.begin(), subscription_.end(), tp.topic) ? keep : drop).push_back(tp);
+          (std::count(subscribed.begin(), subscribed.end(), tp.topic) ? keep : drop).push_back(tp);
         if (!drop.empty()) revoke_some(drop, keep);
         asio::post(io_, [m = membership_, keep = std::move(keep), generation = member_.generation]() mutable {
           m->rejoin(std::move(keep), generation);

@@ -35,6 +35,7 @@
 #include "consumer/fetcher.hpp"
 #include "consumer/group_membership.hpp"
 #include "consumer/group_offsets.hpp"
+#include "consumer/matched_topics.hpp"
 #include "consumer/offset_lookup.hpp"
 #include "consumer/record_drain.hpp"
 #include "consumer/topic_pattern_watcher.hpp"
@@ -54,7 +55,8 @@ class ConsumerImpl {
   std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener);
   std::error_code subscribe(std::regex pattern, RebalanceListener listener);
   void unsubscribe();
-  std::vector<std::string> subscription() const { return subscription_; }
+  // The topics subscribed, or those a subscribed pattern matches now.
+  std::vector<std::string> subscription() const;
   // group.id, instance id, and the generation and member id commits carry now.
   GroupMember group_member() const { return member_; }
   const ConsumerRecords& poll(std::chrono::milliseconds timeout);
@@ -138,6 +140,8 @@ class ConsumerImpl {
   std::shared_ptr<net::ConnectionPool> pool_;
   // subscribe(pattern): made here, then used on the io thread only.
   std::shared_ptr<TopicPatternWatcher> pattern_watcher_;
+  // subscribe(pattern): what it matches, written by the watcher's callback; null otherwise.
+  std::shared_ptr<MatchedTopics> matched_;
   std::shared_ptr<PollTimer> polls_;  // poll() marks it, the membership reads it (max.poll.interval.ms)
   std::function<void()> shutdown_network_;  // io thread
   std::thread io_thread_;

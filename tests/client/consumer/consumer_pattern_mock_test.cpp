@@ -3,7 +3,7 @@
 // created later (rd_kafka_mock_topic_create, records by librdkafka's
 // producer) joins the assignment at the next recheck (metadata.max.age.ms),
 // its records read from the start; topics that only contain a match, or do
-// not match, are never read. The mock reports no internal topics, so their
+// not match, are never read; subscription() names the matched topics. The mock reports no internal topics, so their
 // exclusion is shown on the matching rule alone.
 #include <catch2/catch.hpp>
 
@@ -70,6 +70,8 @@ TEST_CASE("Consumer subscribe(pattern) reads matching topics and takes in one cr
   REQUIRE(!consumer.subscribe(std::regex("pat-.*")));
   auto got = kwire::test::read(consumer, 30, 30s);
   CHECK(count_by_topic(got) == std::map<std::string, int>{{"pat-a", 20}, {"pat-b", 10}});
+  // What the pattern matches now (the membership joined with these).
+  CHECK(consumer.subscription() == std::vector<std::string>{"pat-a", "pat-b"});
 
   cluster.create_topic("pat-c", 2);
   write(cluster, "pat-c", 2);
@@ -83,5 +85,43 @@ TEST_CASE("Consumer subscribe(pattern) reads matching topics and takes in one cr
   CHECK(std::set<kwire::TopicPartition>(assigned.begin(), assigned.end()) ==
         std::set<kwire::TopicPartition>{{"pat-a", 0}, {"pat-a", 1}, {"pat-b", 0}, {"pat-c", 0}, {"pat-c", 1}});
   CHECK(consumer.poll(500ms).empty());  // nothing else: "other" and "not-pat-a" never come
+  CHECK(consumer.subscription() == std::vector<std::string>{"pat-a", "pat-b", "pat-c"});
+  consumer.unsubscribe();
+  CHECK(consumer.subscription().empty());
+  consumer.close();
+}
+
+TEST_CASE("Consumer subscribe(pattern) under cooperative-sticky keeps its partitions when a topic starts matching",
+          "[consumer][mock][cooperative]") {
+  kwire::test::MockCluster cluster(1);
+  cluster.create_topic("coop-a", 2);
+  write(cluster, "coop-a", 2);
+
+  std::vector<kwire::TopicPartition> revoked, lost;
+  kwire::RebalanceListener listener;
+  listener.on_revoked = [&](const std::vector<kwire::TopicPartition>& tps) {
+    revoked.insert(revoked.end(), tps.begin(), tps.end());
+  };
+  listener.on_lost = [&](const std::vector<kwire::TopicPartition>& tps) {
+    lost.insert(lost.end(), tps.begin(), tps.end());
+  };
+  kwire::Consumer consumer(kwire::test::base(
+      cluster.bootstrap(), {{"group.id", "g-pattern-coop"}, {"metadata.max.age.ms", "500"},
+                            {"partition.assignment.strategy", "cooperative-sticky"}, {"session.timeout.ms", "4000"},
+                            {"heartbeat.interval.ms", "300"}}));
+  REQUIRE(!consumer.subscribe(std::regex("coop-.*"), listener));
+  CHECK(count_by_topic(kwire::test::read(consumer, 20, 30s)) == std::map<std::string, int>{{"coop-a", 20}});
+
+  // The rebalance the new topic starts revokes nothing: coop-a is still
+  // subscribed (the pattern still matches it), so it is read on.
+  cluster.create_topic("coop-b", 1);
+  write(cluster, "coop-b", 1);
+  CHECK(count_by_topic(kwire::test::read(consumer, 10, 30s)) == std::map<std::string, int>{{"coop-b", 10}});
+  CHECK(revoked.empty());
+  CHECK(lost.empty());
+  CHECK(consumer.subscription() == std::vector<std::string>{"coop-a", "coop-b"});
+  const auto assigned = consumer.assignment();
+  CHECK(std::set<kwire::TopicPartition>(assigned.begin(), assigned.end()) ==
+        std::set<kwire::TopicPartition>{{"coop-a", 0}, {"coop-a", 1}, {"coop-b", 0}});
   consumer.close();
 }
