@@ -7,6 +7,10 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "kwire/net/errors.hpp"
 #include "kwire/net/tls/tls_context.hpp"
 
@@ -61,6 +65,16 @@ asio::awaitable<std::error_code> Transport::write_all(const std::vector<asio::co
   if (tls_) co_await asio::async_write(*tls_, buffers, asio::redirect_error(asio::use_awaitable, ec));
   else co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
   co_return ec;
+}
+
+void Transport::acknowledge_now() noexcept {
+#ifdef TCP_QUICKACK
+  // Linux: leaves delayed-ACK mode and sends a pending ACK at once. Not
+  // sticky (the kernel goes back to delaying), hence a call per answer.
+  // Best effort: a closed socket only makes it fail.
+  const int one = 1;
+  (void)::setsockopt(socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#endif
 }
 
 void Transport::close() noexcept {

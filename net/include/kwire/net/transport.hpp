@@ -53,6 +53,10 @@ class Transport {
   asio::awaitable<std::error_code> read_exact(asio::mutable_buffer buffer);
   asio::awaitable<std::error_code> write_all(const std::vector<asio::const_buffer>& buffers);
 
+  // Sends the ACK for the bytes read so far now, not when Linux's delayed-ACK
+  // timer fires (40 ms or more): TCP_QUICKACK, a no-op where it does not exist
+  // and when no ACK is pending. Why and when: BrokerConnection::read_loop.
+  void acknowledge_now() noexcept;
   // Closes the socket; pending reads and writes complete with an error.
   void close() noexcept;
   bool is_open() const noexcept;
