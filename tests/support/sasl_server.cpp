@@ -7,10 +7,13 @@
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
 
+#include <chrono>
 #include <map>
+#include <optional>
 
 #include <openssl/rand.h>
 
+#include "kwire/net/sasl/oauthbearer.hpp"
 #include "kwire/net/sasl/scram_crypto.hpp"
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
@@ -66,6 +69,7 @@ struct Outcome {
   bool ok = false;
   bool done = false;
   std::string reply;
+  std::string error_message{};  // when !ok: the SaslAuthenticate error message (default: invalid credentials)
 };
 
 class MechanismServer {
@@ -150,7 +154,144 @@ class ScramServer final : public MechanismServer {
   net::ScramKeys keys_;
 };
 
+// ---- OAUTHBEARER ----
+
+// The raw value of "key" in a flat JSON object: a string's contents (escapes
+// left as they are), a number's or an array's text; nullopt when absent.
+std::optional<std::string_view> oauth_json_field(std::string_view obj, std::string_view key) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  std::size_t at = 0;
+  while ((at = obj.find(quoted, at)) != std::string_view::npos) {
+    std::size_t p = obj.find_first_not_of(" \t\r\n", at + quoted.size());
+    if (p == std::string_view::npos || obj[p] != ':') {
+      at += quoted.size();
+      continue;
+    }
+    p = obj.find_first_not_of(" \t\r\n", p + 1);
+    if (p == std::string_view::npos) return std::nullopt;
+    if (obj[p] == '"') {
+      std::size_t end = p + 1;
+      while (end < obj.size() && obj[end] != '"') end += obj[end] == '\\' ? 2 : 1;
+      if (end >= obj.size()) return std::nullopt;
+      return obj.substr(p + 1, end - p - 1);
+    }
+    if (obj[p] == '[') {
+      std::size_t end = obj.find(']', p);
+      if (end == std::string_view::npos) return std::nullopt;
+      return obj.substr(p, end - p + 1);
+    }
+    std::size_t end = obj.find_first_of(",} \t\r\n", p);
+    return obj.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p);
+  }
+  return std::nullopt;
+}
+
+class OAuthBearerServer final : public MechanismServer {
+ public:
+  OAuthBearerServer(const SaslServerOptions& options, SaslServer::Stats& stats) : options_(options), stats_(stats) {}
+  Outcome step(std::string_view m) override {
+    if (!error_.empty()) {
+      // RFC 7628 3.2.3: after the error challenge only a single 0x01 is valid.
+      if (m == "\x01") ++stats_.oauth_acks;
+      return {false, false, "", error_};
+    }
+    auto header_end = m.find(',', m.find(',') == std::string_view::npos ? m.size() : m.find(',') + 1);
+    if (m.substr(0, 2) != "n," || header_end == std::string_view::npos) return {};
+    std::string_view rest = m.substr(header_end + 1);
+    // \x01 k=v \x01 k=v \x01 ... \x01 \x01
+    if (rest.size() < 2 || rest.front() != '\x01' || rest.substr(rest.size() - 2) != "\x01\x01") return {};
+    rest = rest.substr(1, rest.size() - 2);
+    std::string token;
+    std::map<std::string, std::string> extensions;
+    bool have_auth = false;
+    while (!rest.empty()) {
+      auto end = rest.find('\x01');
+      if (end == std::string_view::npos) return {};
+      std::string_view kv = rest.substr(0, end);
+      rest.remove_prefix(end + 1);
+      auto eq = kv.find('=');
+      if (eq == std::string_view::npos || eq == 0) return {};
+      std::string_view key = kv.substr(0, eq), value = kv.substr(eq + 1);
+      if (key == "auth") {
+        if (have_auth || value.substr(0, 7) != "Bearer ") return {};
+        token = std::string(value.substr(7));
+        have_auth = true;
+      } else {
+        extensions[std::string(key)] = std::string(value);
+      }
+    }
+    if (!have_auth) return {};
+    {
+      std::lock_guard lock(stats_.oauth_mu);
+      stats_.oauth_tokens.push_back(token);
+    }
+    std::string principal;
+    const std::string status = validate(token, principal);
+    if (!status.empty()) {
+      error_ = "{\"status\":\"" + status + "\"" +
+               (status == "insufficient_scope" ? ",\"scope\":\"" + options_.oauth_required_scope + "\"" : "") + "}";
+      return {true, false, error_};  // the challenge; the exchange is not over
+    }
+    std::lock_guard lock(stats_.oauth_mu);
+    stats_.oauth_principal = principal;
+    stats_.oauth_extensions = std::move(extensions);
+    return {true, true, ""};
+  }
+
+ private:
+  // "" when the unsecured JWS is acceptable, else the RFC 6750 status.
+  std::string validate(const std::string& token, std::string& principal) const {
+    auto dot1 = token.find('.');
+    auto dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string::npos || dot2 + 1 != token.size()) return "invalid_token";  // signature must be empty
+    auto header = net::base64url_decode(std::string_view(token).substr(0, dot1));
+    auto claims = net::base64url_decode(std::string_view(token).substr(dot1 + 1, dot2 - dot1 - 1));
+    if (!header || !claims) return "invalid_token";
+    auto alg = oauth_json_field(*header, "alg");
+    if (!alg || *alg != "none") return "invalid_token";
+    auto sub = oauth_json_field(*claims, options_.oauth_principal_claim);
+    auto exp = oauth_json_field(*claims, "exp");
+    if (!sub || sub->empty() || !exp) return "invalid_token";
+    double exp_seconds = 0;
+    try {
+      std::size_t used = 0;
+      exp_seconds = std::stod(std::string(*exp), &used);
+      if (used != exp->size()) return "invalid_token";
+    } catch (const std::exception&) {
+      return "invalid_token";
+    }
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (exp_seconds <= now) return "invalid_token";
+    if (!options_.oauth_required_scope.empty()) {
+      auto scope = oauth_json_field(*claims, options_.oauth_scope_claim);
+      bool found = false;
+      if (scope && scope->starts_with("[")) found = scope->find("\"" + options_.oauth_required_scope + "\"") != std::string_view::npos;
+      else if (scope) found = (" " + std::string(*scope) + " ").find(" " + options_.oauth_required_scope + " ") != std::string::npos;
+      if (!found) return "insufficient_scope";
+    }
+    principal = std::string(*sub);
+    return "";
+  }
+
+  const SaslServerOptions& options_;
+  SaslServer::Stats& stats_;
+  std::string error_;
+};
+
 }  // namespace
+
+std::vector<std::string> SaslServer::oauth_tokens() const {
+  std::lock_guard lock(stats_->oauth_mu);
+  return stats_->oauth_tokens;
+}
+std::string SaslServer::oauth_last_principal() const {
+  std::lock_guard lock(stats_->oauth_mu);
+  return stats_->oauth_principal;
+}
+std::map<std::string, std::string> SaslServer::oauth_last_extensions() const {
+  std::lock_guard lock(stats_->oauth_mu);
+  return stats_->oauth_extensions;
+}
 
 struct SaslServer::Impl {
   Impl(SaslServerOptions opts, std::shared_ptr<Stats> st) : options(std::move(opts)), stats(std::move(st)) {}
@@ -291,6 +432,7 @@ struct SaslServer::Impl {
     if (known && mechanism == "PLAIN") s.mechanism = std::make_unique<PlainServer>(options.users);
     else if (known && mechanism == "SCRAM-SHA-256") s.mechanism = std::make_unique<ScramServer>(net::ScramHash::sha256, options);
     else if (known && mechanism == "SCRAM-SHA-512") s.mechanism = std::make_unique<ScramServer>(net::ScramHash::sha512, options);
+    else if (known && mechanism == "OAUTHBEARER") s.mechanism = std::make_unique<OAuthBearerServer>(options, *stats);
     Writer w = response_start(h.correlation, false);
     w.i16(s.mechanism ? 0 : kUnsupportedSaslMechanism);
     w.array_length(options.mechanisms.size());
@@ -310,7 +452,7 @@ struct SaslServer::Impl {
       outcome = s.mechanism->step(protocol::as_string(auth));
       if (!outcome.ok) {
         error = kSaslAuthenticationFailed;
-        message = "Authentication failed: invalid credentials";
+        message = outcome.error_message.empty() ? "Authentication failed: invalid credentials" : outcome.error_message;
       }
     }
     keep_open = error == 0;

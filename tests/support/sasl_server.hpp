@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +25,7 @@ struct SaslUser {
 };
 
 struct SaslServerOptions {
-  std::vector<std::string> mechanisms{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  std::vector<std::string> mechanisms{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"};
   std::vector<SaslUser> users;
   int scram_iterations = 4096;
   // Plaintext broker to relay to; empty host = no upstream.
@@ -40,6 +42,16 @@ struct SaslServerOptions {
   };
   Range handshake_versions{0, 1};
   Range authenticate_versions{0, 2};
+  // OAUTHBEARER (RFC 7628) accepts unsecured JWS tokens as Kafka's
+  // OAuthBearerUnsecuredJws does: header alg "none", an empty signature, the
+  // principal claim a non-empty string, exp (seconds, fractions allowed) not
+  // past; with a required scope, the scope claim (an array or a space-separated
+  // string) must hold it. A refused token is answered with RFC 7628's error
+  // challenge {"status":"invalid_token"} (or insufficient_scope); the client's
+  // 0x01 then gets SASL_AUTHENTICATION_FAILED with that JSON as the message.
+  std::string oauth_principal_claim = "sub";
+  std::string oauth_scope_claim = "scope";
+  std::string oauth_required_scope;
   // Misbehaviour: a server-final signature that does not verify (an impostor
   // that accepted any proof).
   bool forge_server_signature = false;
@@ -65,7 +77,20 @@ class SaslServer {
   // Metadata answers relayed with the broker addresses rewritten.
   int metadata_rewrites() const noexcept { return stats_->metadata_rewrites.load(); }
 
+  // OAUTHBEARER: the tokens received, in order, the principal and the
+  // extensions of the last accepted one, and how many error challenges the
+  // client answered with exactly 0x01.
+  std::vector<std::string> oauth_tokens() const;
+  std::string oauth_last_principal() const;
+  std::map<std::string, std::string> oauth_last_extensions() const;
+  int oauth_error_acknowledgements() const noexcept { return stats_->oauth_acks.load(); }
+
   struct Stats {
+    std::atomic<int> oauth_acks{0};
+    mutable std::mutex oauth_mu;
+    std::vector<std::string> oauth_tokens;
+    std::string oauth_principal;
+    std::map<std::string, std::string> oauth_extensions;
     std::atomic<int> succeeded{0};
     std::atomic<int> failed{0};
     std::atomic<int> unauthenticated{0};

@@ -4,6 +4,7 @@
 
 #include "kwire/net/broker_connection.hpp"
 #include "kwire/net/errors.hpp"
+#include "kwire/net/sasl/oauthbearer.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/sasl_authenticate_request.hpp"
@@ -21,9 +22,10 @@ constexpr std::int16_t kSaslAuthenticationFailed = 58;
 // PLAIN needs one round trip and SCRAM two; a server asking for more is broken.
 constexpr int kMaxRoundTrips = 4;
 
-std::string who(const BrokerConnection& c, const SaslCredentials& creds) {
-  return std::string(to_string(creds.mechanism)) + " as '" + creds.username + "' on " + c.host() + ":" +
-         std::to_string(c.port());
+std::string who(const BrokerConnection& c, const SaslCredentials& creds, std::string_view principal = {}) {
+  std::string name = creds.mechanism == SaslMechanism::oauthbearer ? std::string(principal) : creds.username;
+  return std::string(to_string(creds.mechanism)) + (name.empty() ? "" : " as '" + name + "'") + " on " + c.host() +
+         ":" + std::to_string(c.port());
 }
 
 }  // namespace
@@ -32,7 +34,16 @@ asio::awaitable<std::error_code> sasl_authenticate(BrokerConnection& connection,
                                                    const LogHook& log) {
   std::error_code ec;
   auto client = make_sasl_client(credentials, ec);
-  if (!client) co_return ec;
+  if (!client) {
+    // OAUTHBEARER: the token provider's error, or a token that cannot be sent.
+    log(LogLevel::error, "SASL " + who(connection, credentials) + ": no credentials to send: " + ec.message());
+    co_return ec;
+  }
+  auto* oauth = dynamic_cast<OAuthBearerClient*>(client.get());
+  auto who = [&, principal = oauth ? oauth->principal() : std::string()](const BrokerConnection& c,
+                                                                          const SaslCredentials& creds) {
+    return kwire::net::who(c, creds, principal);
+  };
 
   msg::SaslHandshakeRequest handshake;
   handshake.mechanism = std::string(client->mechanism());
@@ -78,6 +89,19 @@ asio::awaitable<std::error_code> sasl_authenticate(BrokerConnection& connection,
       co_return ec;
     }
     SaslStep step = client->on_server_message(body.auth_bytes);
+    if (step.error && !step.reply.empty()) {
+      // OAUTHBEARER's error challenge: RFC 7628 wants the client's 0x01
+      // before the server fails the exchange; the failure is the challenge's.
+      log(LogLevel::error, "SASL " + who(connection, credentials) + ": " + step.error.message() + " (broker: " +
+                               std::string(protocol::as_string(body.auth_bytes)) + ")");
+      msg::SaslAuthenticateRequest last;
+      last.auth_bytes = protocol::Bytes(step.reply);
+      auto answer = co_await connection.send<msg::SaslAuthenticateResponse>(last);
+      if (!answer.error && answer.response.body.error_code == 0)
+        log(LogLevel::warning, "SASL " + who(connection, credentials) + ": the broker accepted the 0x01 that ends "
+                                   "a refused exchange; failing it anyway");
+      co_return step.error;
+    }
     if (step.error) {
       log(LogLevel::error, "SASL " + who(connection, credentials) + ": " + step.error.message());
       co_return step.error;

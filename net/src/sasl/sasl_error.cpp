@@ -12,7 +12,7 @@ namespace {
 const char* describe(sasl_errc e) noexcept {
   switch (e) {
     case sasl_errc::unknown_mechanism:
-      return "sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512";
+      return "sasl.mechanism must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER";
     case sasl_errc::mechanism_not_enabled:
       return "the broker does not enable the configured SASL mechanism";
     case sasl_errc::authentication_failed:
@@ -33,6 +33,24 @@ const char* describe(sasl_errc e) noexcept {
       return "SASL: sasl.username is not set";
     case sasl_errc::framed_exchange_unsupported:
       return "SASL: the broker knows only SaslHandshake v0 (raw tokens); kwire needs v1 (SaslAuthenticate)";
+    case sasl_errc::oauthbearer_invalid_token:
+      return "SASL OAUTHBEARER: the broker refused the token with status invalid_token (expired, malformed or "
+             "not trusted)";
+    case sasl_errc::oauthbearer_insufficient_scope:
+      return "SASL OAUTHBEARER: the broker refused the token with status insufficient_scope (a required scope "
+             "is missing)";
+    case sasl_errc::oauthbearer_invalid_request:
+      return "SASL OAUTHBEARER: the broker refused the token with status invalid_request";
+    case sasl_errc::oauthbearer_refused:
+      return "SASL OAUTHBEARER: the broker refused the token with a status that is not RFC 6750's (the log "
+             "line has the broker's answer)";
+    case sasl_errc::oauthbearer_token_expired:
+      return "SASL OAUTHBEARER: the token provider returned a token whose lifetime has already ended";
+    case sasl_errc::oauthbearer_empty_token:
+      return "SASL OAUTHBEARER: the token provider returned an empty token";
+    case sasl_errc::oauthbearer_bad_extension:
+      return "SASL OAUTHBEARER: the token provider returned an extension whose name is not letters only (or is "
+             "'auth') or whose value is not printable";
   }
   return nullptr;
 }

@@ -16,9 +16,10 @@
 namespace kwire::net {
 
 struct SaslStep {
-  std::error_code error;            // a sasl_errc; the exchange is over
+  std::error_code error;            // a sasl_errc; the exchange is over (after sending `reply` if there is one)
   bool done = false;                // authenticated: nothing more to send
-  std::vector<std::uint8_t> reply;  // otherwise: the next SaslAuthenticate bytes
+  std::vector<std::uint8_t> reply;  // otherwise: the next SaslAuthenticate bytes; with an error: the last ones
+                                    // (OAUTHBEARER answers an error challenge with 0x01 before failing)
 };
 
 class SaslClient {

@@ -7,7 +7,7 @@
 namespace kwire::net {
 
 enum class sasl_errc {
-  unknown_mechanism = 1,        // sasl.mechanism is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+  unknown_mechanism = 1,        // sasl.mechanism is not PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER
   mechanism_not_enabled,        // the broker does not offer the configured mechanism
   authentication_failed,        // the broker rejected the credentials
   malformed_server_message,     // a SCRAM server message we cannot parse
@@ -18,6 +18,16 @@ enum class sasl_errc {
   unexpected_message,           // a message after the exchange finished, or out of order
   missing_credentials,          // no user name configured
   framed_exchange_unsupported,  // the broker knows SaslHandshake v0 only (raw tokens), not SaslAuthenticate
+  // OAUTHBEARER: the broker's RFC 7628 error challenge, by its "status"
+  // (RFC 6750 section 3.1); the message names the status.
+  oauthbearer_invalid_token,       // status invalid_token: expired, malformed, badly signed
+  oauthbearer_insufficient_scope,  // status insufficient_scope
+  oauthbearer_invalid_request,     // status invalid_request
+  oauthbearer_refused,             // another or no status (logged with the broker's challenge)
+  // OAUTHBEARER: what the token provider returned cannot be sent.
+  oauthbearer_token_expired,  // its expiry has already passed (asked again once: still expired)
+  oauthbearer_empty_token,    // no token value
+  oauthbearer_bad_extension,  // an extension whose name or value RFC 7628 / KIP-342 do not allow
 };
 
 const std::error_category& sasl_category() noexcept;
