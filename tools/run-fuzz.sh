@@ -18,7 +18,9 @@ mkdir -p "$build/crashes"
 # Each target's coverage (edges "cov", features "ft") after replaying its
 # seeds and at the end of the run goes to the log: a target that stays in
 # single or low double digits is fuzzing blind (uninstrumented libraries).
-for t in $targets; do
+# Targets are single-threaded, so one runs per core.
+fuzz_one() {
+  local t=$1 work log seeds inited done_line runs
   work=$(mktemp -d)  # new inputs found this run; the committed seeds stay as they are
   log=$work.log
   seeds=tests/fuzz/corpus/$t
@@ -27,12 +29,20 @@ for t in $targets; do
     -artifact_prefix="$build/crashes/$t-" "$work" "$seeds" > "$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz: $t FAILED (input in $build/crashes/)"
-    exit 1
+    rm -rf "$work" "$log"
+    return 1
   fi
   inited=$(grep -m1 -oE 'INITED cov: [0-9]+ ft: [0-9]+' "$log" | sed 's/INITED //' || true)
   done_line=$(grep -oE 'DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' "$log" | tail -n 1 | sed 's/DONE *//' || true)
   runs=$(grep -oE '^Done [0-9]+ runs' "$log" | tail -n 1 | grep -oE '[0-9]+' || true)
   echo "fuzz: $t seeds ${inited:-?}; after ${secs}s ${done_line:-?} (${runs:-?} runs)"
   rm -rf "$work" "$log"
-done
+}
+export -f fuzz_one
+export build secs
+# shellcheck disable=SC2086
+if ! printf '%s\n' $targets | xargs -P "$(nproc)" -I{} bash -c 'fuzz_one "$1"' _ {}; then
+  echo "fuzz: a target crashed (see above)"
+  exit 1
+fi
 echo "fuzz: all targets ran without a crash"
