@@ -16,6 +16,7 @@
 
 #include "kwire/errors.hpp"
 #include "kwire/net/log.hpp"
+#include "kwire/oauthbearer.hpp"
 #include "kwire/partitioner.hpp"
 
 namespace kwire {
@@ -66,9 +67,14 @@ struct SecurityConfig {
   bool verify_certificate = true;       // enable.ssl.certificate.verification
   bool verify_hostname = true;          // ssl.endpoint.identification.algorithm = https (default) or ""
   // SASL.
-  std::string sasl_mechanism = "GSSAPI";  // sasl.mechanism; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 are supported
+  std::string sasl_mechanism = "GSSAPI";  // sasl.mechanism; PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER
   std::string sasl_username{};            // from sasl.jaas.config, or sasl.username
   std::string sasl_password{};            // from sasl.jaas.config, or sasl.password
+  // OAUTHBEARER (kwire/oauthbearer.hpp): a token provider set in code, or
+  // enable.sasl.oauthbearer.unsecure.jwt=true with sasl.oauthbearer.config.
+  OAuthBearerTokenProvider oauthbearer_token_provider{};
+  bool sasl_oauthbearer_unsecure_jwt = false;  // enable.sasl.oauthbearer.unsecure.jwt
+  std::string sasl_oauthbearer_config{};       // sasl.oauthbearer.config: principal=NAME [scope=a,b] [lifeSeconds=N]
 };
 
 // partitioner=NAME. Java's default and librdkafka's names; each librdkafka

@@ -13,7 +13,8 @@
 namespace kwire {
 
 // True for the names net_security_from_properties() reads: security.*,
-// ssl.*, sasl.* (known or not: unknown ones are refused there, by name).
+// ssl.*, sasl.* (known or not: unknown ones are refused there, by name),
+// enable.ssl.certificate.verification and enable.sasl.oauthbearer.unsecure.jwt.
 bool is_security_property(std::string_view key) noexcept;
 
 // The security properties among `props` (other keys are ignored) as net

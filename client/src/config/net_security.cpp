@@ -3,6 +3,7 @@
 
 #include "kwire/errors.hpp"
 #include "kwire/net/errors.hpp"
+#include "kwire/net/sasl/oauthbearer.hpp"
 #include "kwire/net/sasl/sasl_authenticator.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/net/tls/tls_context.hpp"
@@ -57,12 +58,25 @@ net::SecurityConfig make_net_security(const SecurityConfig& s) {
     auto mechanism = net::parse_sasl_mechanism(s.sasl_mechanism);
     if (!mechanism) {
       throw ConfigError(make_error_code(errc::invalid_config_value),
-                        "sasl.mechanism: '" + s.sasl_mechanism + "' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+                        "sasl.mechanism: '" + s.sasl_mechanism +
+                            "' is not PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER");
     }
     net::SaslCredentials credentials;
     credentials.mechanism = *mechanism;
     credentials.username = s.sasl_username;
     credentials.password = net::Secret(s.sasl_password);
+    if (*mechanism == net::SaslMechanism::oauthbearer) {
+      net::OAuthBearerTokenProvider provider = s.oauthbearer_token_provider;
+      if (!provider) {  // validate_security checked the unsecured JWS settings
+        net::UnsecuredJwsOptions options;
+        std::string why;
+        if (!net::parse_unsecured_jws_config(s.sasl_oauthbearer_config, options, why))
+          throw ConfigError(make_error_code(errc::invalid_config_value), "invalid value for sasl.oauthbearer.config: " + why);
+        provider = net::unsecured_jws_provider(std::move(options));
+      }
+      // One token cache per client: its connections share a token until it expires.
+      credentials.oauthbearer = std::make_shared<net::OAuthBearerTokenSource>(std::move(provider));
+    }
     n.authenticate = net::make_sasl_authenticator(std::move(credentials));
   }
   return n;
@@ -71,6 +85,7 @@ net::SecurityConfig make_net_security(const SecurityConfig& s) {
 bool is_security_failure(std::error_code ec) noexcept {
   if (!ec) return false;
   if (ec.category() == net::sasl_category() || ec.category() == net::tls_category()) return true;
+  if (net::is_token_provider_error(ec)) return true;  // an OAUTHBEARER token provider's own error
   if (ec == net::net_errc::tls_not_configured || ec == net::net_errc::auth_not_configured) return true;
   // SASL errors a broker may return as Kafka error codes.
   constexpr std::int16_t kUnsupportedSaslMechanism = 33, kIllegalSaslState = 34, kSaslAuthenticationFailed = 58;

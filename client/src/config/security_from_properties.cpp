@@ -9,7 +9,8 @@
 namespace kwire {
 
 bool is_security_property(std::string_view key) noexcept {
-  return key.starts_with("security.") || key.starts_with("ssl.") || key.starts_with("sasl.");
+  return key.starts_with("security.") || key.starts_with("ssl.") || key.starts_with("sasl.") ||
+         key == "enable.ssl.certificate.verification" || key == "enable.sasl.oauthbearer.unsecure.jwt";
 }
 
 net::SecurityConfig net_security_from_properties(const Properties& props) {

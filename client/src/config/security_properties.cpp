@@ -6,6 +6,7 @@
 
 #include "config/property_values.hpp"
 #include "kwire/errors.hpp"
+#include "kwire/net/sasl/oauthbearer.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -31,6 +32,37 @@ bool jaas_option(std::string_view jaas, std::string_view name, std::string& out)
     pos += name.size();
   }
   return false;
+}
+
+// sasl.mechanism=OAUTHBEARER: exactly one token source, no password.
+std::error_code validate_oauthbearer(const SecurityConfig& sec, std::string& why) {
+  auto conflict = [&why](std::string text) {
+    why = std::move(text);
+    return make_error_code(errc::conflicting_config);
+  };
+  if (sec.oauthbearer_token_provider && sec.sasl_oauthbearer_unsecure_jwt)
+    return conflict("OAUTHBEARER: set a token provider or enable.sasl.oauthbearer.unsecure.jwt=true, not both");
+  if (!sec.oauthbearer_token_provider && !sec.sasl_oauthbearer_unsecure_jwt)
+    return conflict("sasl.mechanism=OAUTHBEARER needs a token provider (SecurityConfig::oauthbearer_token_provider, "
+                    "set in code) or, for tests, enable.sasl.oauthbearer.unsecure.jwt=true with "
+                    "sasl.oauthbearer.config=principal=NAME");
+  if (!sec.sasl_oauthbearer_config.empty() && !sec.sasl_oauthbearer_unsecure_jwt)
+    return conflict("sasl.oauthbearer.config is read only with enable.sasl.oauthbearer.unsecure.jwt=true "
+                    "(a token provider gets no configuration)");
+  if (sec.sasl_oauthbearer_unsecure_jwt) {
+    if (sec.sasl_oauthbearer_config.empty())
+      return conflict("enable.sasl.oauthbearer.unsecure.jwt=true needs sasl.oauthbearer.config=principal=NAME");
+    net::UnsecuredJwsOptions parsed;
+    std::string problem;
+    if (!net::parse_unsecured_jws_config(sec.sasl_oauthbearer_config, parsed, problem)) {
+      why = "invalid value for sasl.oauthbearer.config: " + problem;
+      return make_error_code(errc::invalid_config_value);
+    }
+  }
+  if (!sec.sasl_username.empty() || !sec.sasl_password.empty())
+    return conflict("sasl.username/sasl.password (or sasl.jaas.config) are set but OAUTHBEARER sends a token, "
+                    "not a password: remove them");
+  return {};
 }
 
 }  // namespace
@@ -101,12 +133,31 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
   if (key == "sasl.mechanism" || key == "sasl.mechanisms") {  // Java's name, librdkafka's
     std::string upper(trim(value));
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper != "PLAIN" && upper != "SCRAM-SHA-256" && upper != "SCRAM-SHA-512") {
-      why = "'" + value + "' is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512";
+    if (upper != "PLAIN" && upper != "SCRAM-SHA-256" && upper != "SCRAM-SHA-512" && upper != "OAUTHBEARER") {
+      why = "'" + value + "' is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER";
       return PropertyResult::bad_value;
     }
     sec.sasl_mechanism = upper;
     return PropertyResult::applied;
+  }
+  if (key == "enable.sasl.oauthbearer.unsecure.jwt") {  // librdkafka's switch for the unsecured JWS
+    auto on = parse_bool(value, why);
+    if (!on) return PropertyResult::bad_value;
+    sec.sasl_oauthbearer_unsecure_jwt = *on;
+    return PropertyResult::applied;
+  }
+  if (key == "sasl.oauthbearer.config") {
+    net::UnsecuredJwsOptions parsed;
+    if (!net::parse_unsecured_jws_config(value, parsed, why)) return PropertyResult::bad_value;
+    sec.sasl_oauthbearer_config = value;
+    return PropertyResult::applied;
+  }
+  if (key == "sasl.oauthbearer.method") {  // librdkafka: default or oidc
+    if (lower == "default") return PropertyResult::applied;
+    why = lower == "oidc" ? "oidc (fetching tokens from a token endpoint) is not built in: set a token provider "
+                            "in code (SecurityConfig::oauthbearer_token_provider, kwire/oauthbearer.hpp)"
+                          : "'" + value + "' is not default or oidc";
+    return PropertyResult::bad_value;
   }
   if (key == "sasl.jaas.config") {
     if (!jaas_option(value, "username", sec.sasl_username) || !jaas_option(value, "password", sec.sasl_password)) {
@@ -125,6 +176,7 @@ std::span<const std::string_view> security_property_names() {
       "ssl.keystore.location", "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.key.password",
       "ssl.ca.location", "ssl.ca.pem", "ssl.certificate.location", "ssl.certificate.pem", "ssl.key.location",
       "ssl.key.pem", "sasl.username", "sasl.password", "sasl.mechanism", "sasl.jaas.config",
+      "enable.sasl.oauthbearer.unsecure.jwt", "sasl.oauthbearer.config", "sasl.oauthbearer.method",
   };
   return names;
 }
@@ -140,16 +192,32 @@ std::error_code validate_security(const SecurityConfig& sec, std::string& why) {
                               : sec.protocol == SecurityProtocol::ssl      ? "SSL"
                               : sec.protocol == SecurityProtocol::sasl_ssl ? "SASL_SSL"
                                                                            : "SASL_PLAINTEXT";
+  const bool oauth = sasl && sec.sasl_mechanism == "OAUTHBEARER";
   if (sasl) {
-    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512")
-      return conflict("sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with " +
+    if (sec.sasl_mechanism != "PLAIN" && sec.sasl_mechanism != "SCRAM-SHA-256" && sec.sasl_mechanism != "SCRAM-SHA-512" &&
+        !oauth)
+      return conflict("sasl.mechanism must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER with " +
                       std::string(protocol_name));
-    if (sec.sasl_username.empty()) return conflict("SASL needs a username (sasl.jaas.config or sasl.username)");
-    if (sec.sasl_password.empty()) return conflict("SASL needs a password (sasl.jaas.config or sasl.password)");
+    if (oauth) {
+      if (std::error_code ec = validate_oauthbearer(sec, why)) return ec;
+    } else {
+      if (sec.sasl_username.empty()) return conflict("SASL needs a username (sasl.jaas.config or sasl.username)");
+      if (sec.sasl_password.empty()) return conflict("SASL needs a password (sasl.jaas.config or sasl.password)");
+    }
   } else if (!sec.sasl_username.empty() || !sec.sasl_password.empty()) {
     // Credentials that would silently go unused: the data would travel unauthenticated.
     return conflict("SASL credentials are set but security.protocol is " + std::string(protocol_name) +
                     ": use SASL_SSL or SASL_PLAINTEXT");
+  }
+  if (!oauth && (sec.oauthbearer_token_provider || sec.sasl_oauthbearer_unsecure_jwt ||
+                 !sec.sasl_oauthbearer_config.empty())) {
+    return conflict(std::string(sec.oauthbearer_token_provider ? "an OAUTHBEARER token provider"
+                                : sec.sasl_oauthbearer_unsecure_jwt ? "enable.sasl.oauthbearer.unsecure.jwt=true"
+                                                                    : "sasl.oauthbearer.config") +
+                    " is set but " +
+                    (sasl ? "sasl.mechanism is " + sec.sasl_mechanism
+                          : "security.protocol is " + std::string(protocol_name)) +
+                    ": use sasl.mechanism=OAUTHBEARER with SASL_SSL or SASL_PLAINTEXT");
   }
   const bool tls_material = !sec.truststore_location.empty() || !sec.truststore_certificates.empty() ||
                             !sec.keystore_location.empty() || !sec.keystore_certificate_chain.empty() ||
