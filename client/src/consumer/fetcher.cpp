@@ -168,9 +168,12 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     if (!leader || *leader < 0) {
       cache_->request_refresh();
       s.retry_at = now + options_.retry_backoff;
+      s.awaiting_leader = true;
+      await_topic(key.topic);
       due = std::min(due, s.retry_at);
       continue;
     }
+    s.awaiting_leader = false;
     if (s.lookup != StartPosition::Kind::none) {
       lookups[*leader].push_back({key, s.generation, s.lookup == StartPosition::Kind::earliest ? kEarliest : kLatest});
       continue;
@@ -208,6 +211,29 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     asio::co_spawn(executor_, fetch(shared_from_this(), leader, std::move(sent)), asio::detached);
   }
   return due;
+}
+
+void Fetcher::await_topic(const std::string* topic) {
+  if (!awaited_topics_.insert(topic).second) return;
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this(), topic]() -> asio::awaitable<void> {
+        co_await self->cache_->wait_for_topic(*topic, self->options_.retry_backoff);
+        self->awaited_topics_.erase(topic);
+        if (self->stopped_) co_return;
+        bool ready = false;
+        for (auto& [key, s] : self->partitions_) {
+          if (key.topic != topic || !s.awaiting_leader) continue;
+          // Still no leader (an election): the backoff stands, no refresh loop.
+          auto leader = self->cache_->leader(*topic, key.partition);
+          if (!leader || *leader < 0) continue;
+          s.awaiting_leader = false;
+          s.retry_at = {};
+          ready = true;
+        }
+        if (ready) self->wake();
+      },
+      asio::detached);
 }
 
 Fetcher::State* Fetcher::current(const Sent& sent) {

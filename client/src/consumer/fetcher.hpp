@@ -105,6 +105,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
     std::int32_t leader_epoch = -1;   // the metadata's leader epoch the partition was last fetched under
     std::int32_t fetched_epoch = -1;  // leader epoch of the last batch fetched; -1 unknown
     bool validate = false;            // the leader epoch moved: OffsetForLeaderEpoch before fetching
+    bool awaiting_leader = false;     // retry_at is the wait for a leader the metadata did not name
     Clock::time_point retry_at{};
   };
   struct Sent {
@@ -125,6 +126,11 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   // After OffsetForLeaderEpoch: the epoch `answered` ends at `end_offset` on the leader.
   void validated(const Sent& sent, State& state, std::int32_t answered, std::int64_t end_offset);
   StartPosition::Kind reset_kind() const noexcept;
+  // Waits (at most retry.backoff.ms) for the cache to know `topic`, then lets
+  // its partitions waiting for a leader go at once if one is known now: a
+  // consumer assigned before the topic's metadata arrived reads as soon as it
+  // does, not a backoff later. One wait per topic at a time.
+  void await_topic(const std::string* topic);
   // The state a response is for, if the partition is still where the request left it.
   State* current(const Sent& sent);
   void request_done(const std::vector<Sent>& sent);
@@ -141,6 +147,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id
   std::map<PartitionKey, State> partitions_;
   std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
+  std::set<const std::string*> awaited_topics_;  // await_topic() waiting
   asio::steady_timer wake_timer_;
   bool wake_pending_ = false;
   bool stopped_ = false;
