@@ -18,6 +18,7 @@
 #include "cli/cluster_target.hpp"
 #include "commands.hpp"
 #include "kwire/consumer.hpp"
+#include "kwire/security.hpp"
 #include "kwire/producer.hpp"
 #include "perf/consume_client.hpp"
 #include "perf/perf_args.hpp"
@@ -46,10 +47,12 @@ constexpr const char* kSynopsis =
 constexpr CommandSpec kCommand{"perf consume", kSynopsis, kOptions};
 
 // Writes `count` records of `size` bytes (perf produce's payload) to the topic.
-bool fill(const std::string& bootstrap, const std::string& topic, std::int32_t partition, std::uint64_t count,
-          std::size_t size, const std::string& codec) {
+bool fill(const std::string& bootstrap, const kwire::Properties& security, const std::string& topic,
+          std::int32_t partition, std::uint64_t count, std::size_t size, const std::string& codec) {
   try {
-    kwire::Producer producer({{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}, {"compression.type", codec}});
+    kwire::Properties props = security;
+    props.insert({{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}, {"compression.type", codec}});
+    kwire::Producer producer(props);
     PerfPayload payload(size);
     std::atomic<std::uint64_t> failed{0};
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -110,15 +113,21 @@ int run_perf_consume(int argc, char** argv) {
   auto target = perf_cluster(kCommand, a);
   if (!target) return 1;
   s.bootstrap = target->bootstrap;
+  // The -X security settings reach the fill producer and the lookup too.
+  kwire::Properties security;
+  for (const auto& [k, v] : s.properties)
+    if (kwire::is_security_property(k)) security[k] = v;
   if ((a.has("fill") || target->embedded) &&
-      !fill(s.bootstrap, s.topic, s.partition, s.count, common.size, codec))
+      !fill(s.bootstrap, security, s.topic, s.partition, s.count, common.size, codec))
     return 1;
 
   std::vector<std::int32_t> partitions;
   if (s.partition >= 0) {
     partitions.push_back(s.partition);
   } else {
-    kwire::Consumer lookup({{"bootstrap.servers", s.bootstrap}});
+    kwire::Properties props = security;
+    props["bootstrap.servers"] = s.bootstrap;
+    kwire::Consumer lookup(props);
     if (std::error_code ec = lookup.partitions_for(s.topic, partitions, std::chrono::seconds(10))) {
       std::fprintf(stderr, "kwire perf consume: topic %s: %s\n", s.topic.c_str(), ec.message().c_str());
       return 1;
