@@ -59,9 +59,7 @@ OAuthBearerToken expired_jws() {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-}  // namespace oauthbearer_test
-
-using namespace oauthbearer_test;
+// The test cases stay in the namespace: unity builds put files together.
 
 TEST_CASE("OAUTHBEARER: the unsecured JWS is alg none, sub/iat/exp claims, empty signature", "[net][sasl][oauth]") {
   auto options = alice_options();
@@ -289,3 +287,5 @@ TEST_CASE("OAUTHBEARER: a provider's error is the connection's error; nothing re
   CHECK(server.authentications_succeeded() == 0);
   kwire::test::drain(io);
 }
+
+}  // namespace oauthbearer_test

@@ -151,9 +151,7 @@ kwire::ProducerConfig with_provider(const std::string& bootstrap, kwire::OAuthBe
   return config;
 }
 
-}  // namespace oauth_producer_test
-
-using namespace oauth_producer_test;
+// The test cases stay in the namespace: unity builds put files together.
 
 TEST_CASE("OAUTHBEARER: librdkafka's unsecured JWS authenticates to the SASL front end and produces through it",
           "[client][security][oauth][mock]") {
@@ -353,3 +351,5 @@ TEST_CASE("OAUTHBEARER: unknown and contradictory settings are refused with clea
   }
   CHECK(consumer_error.find("sasl.oauthbearer.config=principal=NAME") != std::string::npos);
 }
+
+}  // namespace oauth_producer_test
