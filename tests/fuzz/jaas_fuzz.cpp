@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/security_properties.hpp"
+#include "kwire/net/sasl/oauthbearer.hpp"
 
 using namespace kwire::detail;
 
@@ -27,7 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string why;
   const auto result = apply_security_property(sec, key, value, why);
   if (result == PropertyResult::bad_value && why.empty()) std::abort();
-  if (key == "sasl.jaas.config" && result == PropertyResult::applied) {
+  if (key == "sasl.jaas.config" && result == PropertyResult::applied && sec.sasl_oauthbearer_unsecure_jwt) {
+    // OAuthBearerLoginModule: the unsecured JWS settings it became must parse.
+    kwire::net::UnsecuredJwsOptions parsed;
+    std::string problem;
+    if (!kwire::net::parse_unsecured_jws_config(sec.sasl_oauthbearer_config, parsed, problem)) std::abort();
+    if (value.find('"' + parsed.principal + '"') == std::string::npos) std::abort();
+  } else if (key == "sasl.jaas.config" && result == PropertyResult::applied) {
     if (value.find('"' + sec.sasl_username + '"') == std::string::npos ||
         value.find('"' + sec.sasl_password + '"') == std::string::npos)
       std::abort();

@@ -3,6 +3,8 @@
 #include "config/security_properties.hpp"
 
 #include <cctype>
+#include <utility>
+#include <vector>
 
 #include "config/property_values.hpp"
 #include "kwire/errors.hpp"
@@ -32,6 +34,96 @@ bool jaas_option(std::string_view jaas, std::string_view name, std::string& out)
     pos += name.size();
   }
   return false;
+}
+
+// Every name="value" option of a JAAS line, in order.
+std::vector<std::pair<std::string, std::string>> jaas_options(std::string_view jaas) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t pos = 0;
+  while ((pos = jaas.find('=', pos)) != std::string_view::npos) {
+    std::size_t name_end = pos;
+    while (name_end > 0 && jaas[name_end - 1] == ' ') --name_end;
+    std::size_t name_start = name_end;
+    while (name_start > 0 && (std::isalnum(static_cast<unsigned char>(jaas[name_start - 1])) ||
+                              jaas[name_start - 1] == '_' || jaas[name_start - 1] == '.'))
+      --name_start;
+    std::size_t q = pos + 1;
+    while (q < jaas.size() && jaas[q] == ' ') ++q;
+    if (q >= jaas.size() || jaas[q] != '"' || name_start == name_end) {
+      ++pos;
+      continue;
+    }
+    std::size_t end = jaas.find('"', q + 1);
+    if (end == std::string_view::npos) break;
+    out.emplace_back(std::string(jaas.substr(name_start, name_end - name_start)),
+                     std::string(jaas.substr(q + 1, end - q - 1)));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// Java's OAuthBearerLoginModule with its unsecured-token options
+// (unsecuredLoginStringClaim_sub="alice" ...): the same unsecured JWS as
+// enable.sasl.oauthbearer.unsecure.jwt=true with sasl.oauthbearer.config.
+PropertyResult apply_oauthbearer_jaas(SecurityConfig& sec, std::string_view jaas, std::string& why) {
+  std::string principal_claim = "sub", scope_claim = "scope", principal, scope, life;
+  std::vector<std::pair<std::string, std::string>> claims_and_extensions;
+  const auto options = jaas_options(jaas);
+  for (const auto& [name, value] : options) {
+    if (name == "unsecuredLoginPrincipalClaimName") principal_claim = value;
+    else if (name == "unsecuredLoginScopeClaimName") scope_claim = value;
+    else if (name == "unsecuredLoginLifetimeSeconds") life = value;
+    else if (name.starts_with("unsecuredLoginStringClaim_") || name.starts_with("unsecuredLoginListClaim_") ||
+             name.starts_with("unsecuredLoginExtension_"))
+      claims_and_extensions.emplace_back(name, value);
+    else {
+      why = "OAuthBearerLoginModule option '" + name +
+            "' is not supported (only the unsecured-token options unsecuredLogin*; for real tokens set a token "
+            "provider in code: SecurityConfig::oauthbearer_token_provider)";
+      return PropertyResult::bad_value;
+    }
+  }
+  std::string config;
+  auto add = [&config, &why](const std::string& name, const std::string& value) {
+    if (value.find_first_of(" \t") != std::string::npos) {
+      why = "OAuthBearerLoginModule: spaces in '" + value + "' are not supported";
+      return false;
+    }
+    config += (config.empty() ? "" : " ") + name + "=" + value;
+    return true;
+  };
+  for (const auto& [name, value] : claims_and_extensions) {
+    const std::string claim = name.substr(name.find('_') + 1);
+    if (name.starts_with("unsecuredLoginStringClaim_") && claim == principal_claim) principal = value;
+    else if (name.starts_with("unsecuredLoginListClaim_") && claim == scope_claim && !value.empty()) {
+      // The first character is the list's delimiter.
+      scope = value.substr(1);
+      for (char& c : scope)
+        if (c == value[0]) c = ',';
+    } else if (name.starts_with("unsecuredLoginExtension_")) {
+      if (!add("extension_" + claim, value)) return PropertyResult::bad_value;
+    } else {
+      why = "OAuthBearerLoginModule option '" + name + "': only the principal (" + principal_claim + ") and scope (" +
+            scope_claim + ") claims are supported";
+      return PropertyResult::bad_value;
+    }
+  }
+  if (principal.empty()) {
+    why = "OAuthBearerLoginModule needs unsecuredLoginStringClaim_" + principal_claim + "=\"NAME\"";
+    return PropertyResult::bad_value;
+  }
+  if (!add("principal", principal) || (!scope.empty() && !add("scope", scope)) ||
+      (!life.empty() && !add("lifeSeconds", life)) || !add("principalClaimName", principal_claim) ||
+      !add("scopeClaimName", scope_claim))
+    return PropertyResult::bad_value;
+  net::UnsecuredJwsOptions parsed;
+  if (!net::parse_unsecured_jws_config(config, parsed, why)) {
+    why = "OAuthBearerLoginModule: " + why;
+    return PropertyResult::bad_value;
+  }
+  sec.sasl_oauthbearer_config = config;
+  sec.sasl_oauthbearer_unsecure_jwt = true;
+  return PropertyResult::applied;
 }
 
 // sasl.mechanism=OAUTHBEARER: exactly one token source, no password.
@@ -159,6 +251,8 @@ PropertyResult apply_security_property(SecurityConfig& sec, std::string_view key
                           : "'" + value + "' is not default or oidc";
     return PropertyResult::bad_value;
   }
+  if (key == "sasl.jaas.config" && value.find("OAuthBearerLoginModule") != std::string::npos)
+    return apply_oauthbearer_jaas(sec, value, why);
   if (key == "sasl.jaas.config") {
     if (!jaas_option(value, "username", sec.sasl_username) || !jaas_option(value, "password", sec.sasl_password)) {
       why = "expected username=\"...\" password=\"...\"";

@@ -290,6 +290,50 @@ TEST_CASE("OAUTHBEARER: a token provider's error fails the send once with that e
   CHECK(server.oauth_tokens().empty());
 }
 
+TEST_CASE("OAUTHBEARER: Java's sasl.jaas.config with OAuthBearerLoginModule's unsecured-token options",
+          "[client][security][oauth][mock]") {
+  kwire::test::MockCluster cluster(1, {{"oauth-jaas", 1}});
+  auto options = front_of(cluster);
+  options.oauth_required_scope = "write";
+  kwire::test::SaslServer server(options);
+  Properties p = oauth_props(server.bootstrap());
+  p.erase("enable.sasl.oauthbearer.unsecure.jwt");
+  p.erase("sasl.oauthbearer.config");
+  p["sasl.jaas.config"] =
+      "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+      "unsecuredLoginStringClaim_sub=\"erin\" unsecuredLoginListClaim_scope=\"|read|write\" "
+      "unsecuredLoginLifetimeSeconds=\"900\" unsecuredLoginExtension_traceId=\"j1\";";
+  produce_and_read_back(kwire::ProducerConfig::from_properties(p), cluster, "oauth-jaas");
+  CHECK(server.oauth_last_principal() == "erin");
+  CHECK(server.oauth_last_extensions() == std::map<std::string, std::string>{{"traceId", "j1"}});
+  const auto tokens = server.oauth_tokens();
+  REQUIRE_FALSE(tokens.empty());
+  CHECK(claims_of(tokens.front()).find(R"("scope":["read","write"])") != std::string::npos);
+
+  struct Bad {
+    const char* jaas;
+    const char* fragment;
+  };
+  for (const Bad& b : {Bad{"x.OAuthBearerLoginModule required;", "unsecuredLoginStringClaim_sub"},
+                       Bad{"x.OAuthBearerLoginModule required clientId=\"c\" unsecuredLoginStringClaim_sub=\"a\";",
+                           "'clientId'"},
+                       Bad{"x.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"a\" "
+                           "unsecuredLoginNumberClaim_n=\"1\";",
+                           "unsecuredLoginNumberClaim_n"},
+                       Bad{"x.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"a\" "
+                           "unsecuredLoginLifetimeSeconds=\"soon\";",
+                           "lifeSeconds"}}) {
+    INFO(b.jaas);
+    Properties q = p;
+    q["sasl.jaas.config"] = b.jaas;
+    std::string why;
+    kwire::ProducerConfig ignored;
+    CHECK(kwire::ProducerConfig::parse(q, ignored, why) == kwire::errc::invalid_config_value);
+    CHECK(why.find(b.fragment) != std::string::npos);
+    CHECK(why.find("sasl.jaas.config") != std::string::npos);
+  }
+}
+
 TEST_CASE("OAUTHBEARER: unknown and contradictory settings are refused with clear messages",
           "[client][security][oauth]") {
   struct Case {
