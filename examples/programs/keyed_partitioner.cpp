@@ -6,19 +6,22 @@
 #include <kwire/producer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
 int main(int argc, char** argv) {
   const std::string bootstrap = argc > 1 ? argv[1] : "localhost:9092";
   const std::string topic = argc > 2 ? argv[2] : "orders";
-  auto config = kwire::ProducerConfig::from_properties({{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}});
-  config.custom_partitioner = [](std::string_view, std::optional<kwire::Bytes> key, std::int32_t) -> std::int32_t {
-    if (key && kwire::protocol::as_string(*key).starts_with("vip-")) return 0;
-    return -1;  // the built-in partitioner decides
-  };
-  kwire::Producer producer(std::move(config));
+  kwire::Producer producer(kwire::ProducerConfig{
+      .bootstrap_servers = {bootstrap},
+      .linger = std::chrono::milliseconds(5),
+      .custom_partitioner = [](std::string_view, std::optional<kwire::Bytes> key, std::int32_t) -> std::int32_t {
+        if (key && kwire::protocol::as_string(*key).starts_with("vip-")) return 0;
+        return -1;  // the built-in partitioner decides
+      }});
   int failed = 0;
   for (const char* key : {"vip-anna", "bob", "vip-carl", "dora", "emil", "vip-fay"}) {
     const std::string value = std::string("order of ") + key;

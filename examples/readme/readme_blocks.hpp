@@ -11,4 +11,5 @@
 void produce(const std::string& bootstrap, const std::string& payload);
 std::int64_t consume(const std::string& bootstrap, std::int64_t wanted);
 std::int64_t consume_subscribed(const std::string& bootstrap, std::int64_t wanted);
+std::int32_t produce_to_led_partition(const std::string& bootstrap, const std::string& key);
 bool produce_in_transaction(const std::string& bootstrap, const kwire::Record& record, std::int64_t next_offset);

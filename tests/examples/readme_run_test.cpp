@@ -3,11 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <kwire/consumer.hpp>
+#include <kwire/partitioner.hpp>
 #include <kwire/producer.hpp>
 
 #include "log_reader.hpp"
@@ -24,6 +27,24 @@ TEST_CASE("README Producing block delivers its record twice", "[readme]") {
     CHECK(r.key == "user-42");
     CHECK(r.value == "payload-1");
   }
+}
+
+TEST_CASE("README Partitions block sends over the partitions that have a leader", "[readme][partitioner]") {
+  kwire::test::MockCluster cluster(2, {{"orders", 3}});
+  cluster.set_leader("orders", 1, -1);  // before the producer starts: its first metadata shows it
+  const std::vector<std::int32_t> led{0, 2};
+  for (const std::string key : {"anna", "bob", "carl", "dora"}) {
+    const std::int32_t expected = led[static_cast<std::size_t>(kwire::murmur2_partition(kwire::as_bytes(key), 2))];
+    CHECK(produce_to_led_partition(cluster.bootstrap(), key) == expected);
+  }
+  std::size_t written = 0;
+  for (std::int32_t p : led) {
+    auto read = kwire::test::read_partition(cluster.bootstrap(), "orders", p);
+    REQUIRE(read.error.empty());
+    for (const auto& r : read.records) CHECK(kwire::murmur2_partition(kwire::as_bytes(*r.key), 2) == (p == 0 ? 0 : 1));
+    written += read.records.size();
+  }
+  CHECK(written == 4);
 }
 
 TEST_CASE("README Transactions block commits a record", "[readme]") {

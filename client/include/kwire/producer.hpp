@@ -39,6 +39,7 @@
 
 #include "kwire/delivery_handler.hpp"
 #include "kwire/errors.hpp"
+#include "kwire/partition_info.hpp"
 #include "kwire/producer_config.hpp"
 #include "kwire/producer_metrics.hpp"
 #include "kwire/record.hpp"
@@ -165,12 +166,17 @@ class Producer {
   std::error_code flush(std::chrono::milliseconds timeout);
 
   // The topic's partitions (0..n-1), fetching its metadata when not known
-  // yet, for up to `timeout` (Java's partitionsFor; leaders not reported yet).
-  // errc::invalid_topic for a name Kafka refuses, errc::metadata_timeout, or
-  // the broker's error for the topic; errc::would_deadlock on the io thread
-  // for a topic not known yet.
+  // yet, for up to `timeout` (Java's partitionsFor). errc::invalid_topic for a
+  // name Kafka refuses, errc::metadata_timeout, or the broker's error for the
+  // topic; errc::would_deadlock on the io thread for a topic not known yet.
   std::error_code partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
                                  std::vector<std::int32_t>& partitions);
+  // The same with each partition's leader, replicas and whether it has a
+  // leader now (kwire/partition_info.hpp), as of the producer's latest
+  // metadata: it refreshes every metadata.max.age.ms and when a send finds a
+  // leader gone, so a change shows after that, not at once.
+  std::error_code partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
+                                 std::vector<PartitionInfo>& partitions);
   // Drops records the producer holds, without waiting for them: each one's
   // report fires once, with errc::purged_queue (outcome not_sent: not in the
   // log) or errc::purged_in_flight (outcome as known of its earlier attempt).

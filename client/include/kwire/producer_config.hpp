@@ -123,7 +123,10 @@ struct ProducerConfig {
   // into the batch but written from the caller's memory (librdkafka's name and default).
   std::int32_t message_copy_max_bytes = 65535;
   BuiltinPartitioner partitioner = BuiltinPartitioner::default_partitioner;
-  PartitionerFunction custom_partitioner{};      // set in code only; wins over `partitioner` when set
+  // Set in code only; wins over `partitioner` when set. Either form of
+  // kwire/partitioner.hpp: (topic, key, partition_count) or, to see which
+  // partitions have a leader, (topic, key, partition_count, available).
+  CustomPartitioner custom_partitioner{};
   ms metadata_max_age{300000};
   ms reconnect_backoff{50};
   ms reconnect_backoff_max{1000};

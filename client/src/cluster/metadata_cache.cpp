@@ -176,6 +176,7 @@ asio::awaitable<std::error_code> MetadataCache::refresh_once() {
   }
   ++generation_;
   last_success_ = Clock::now();
+  if (on_refreshed_) on_refreshed_();
   notify_waiters();
   co_return std::error_code{};
 }

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -76,6 +77,10 @@ class MetadataCache : public std::enable_shared_from_this<MetadataCache> {
   // Topics the cache keeps up to date (Metadata asks for these only).
   void add_topic(std::string name);
 
+  // Called after every successful refresh, once the cache holds its answer
+  // (one listener; the producer publishes leaders to user threads from it).
+  void set_refresh_listener(std::function<void()> listener) { on_refreshed_ = std::move(listener); }
+
   // Waits until `topic` has partitions in the cache, refreshing as needed,
   // for at most `timeout`. Returns the broker's error for the topic
   // (UNKNOWN_TOPIC_OR_PARTITION...) or net_errc::request_timed_out.
@@ -111,6 +116,7 @@ class MetadataCache : public std::enable_shared_from_this<MetadataCache> {
   std::uint64_t generation_ = 0;
   std::shared_ptr<asio::steady_timer> wake_;  // the refresh loop sleeps on it
   std::vector<std::weak_ptr<asio::steady_timer>> waiters_;  // woken after every refresh attempt
+  std::function<void()> on_refreshed_;
   std::chrono::steady_clock::time_point last_attempt_{};
   std::chrono::steady_clock::time_point last_success_{};
   bool attempted_ = false;           // a refresh has been sent at least once

@@ -1,18 +1,18 @@
 // The Producer's backend on the real network: kwire::net's connection pool
 // (with TLS/SASL from the security settings), the metadata cache and the
-// sender's net transport, plus a thread-safe view of partition counts for user
-// threads (the cache itself is io-thread only).
+// sender's net transport, plus a thread-safe view of partition counts and
+// leaders for user threads (the cache itself is io-thread only).
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cluster/metadata_cache.hpp"
 #include "config/connection_settings.hpp"
@@ -29,9 +29,12 @@
 namespace kwire::detail {
 namespace {
 
-// Partition counts for user threads: a copy of what the cache knew at the
-// last lookup on the io thread, read without a lock (a grow-only table of
-// atomic counts: every send reads it).
+// Partition counts and leaders for user threads: a copy of what the cache
+// knew after its last refresh, read without a lock (a grow-only table of
+// atomic counts and view pointers: every send reads it). A view is replaced
+// only when a refresh changed it (a leader lost or elected, partitions
+// added), and old ones are kept for readers that may still hold them: a few
+// bytes per partition per change.
 // While a user thread waits for a topic, the producer also probes the
 // bootstrap connections: a wrong password or an untrusted certificate then
 // fails the wait at once with that error, as the Java client's
@@ -45,13 +48,19 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
       : ex_(std::move(ex)), pool_(std::move(pool)), cache_(std::move(cache)) {}
 
   std::optional<std::int32_t> partition_count(std::string_view topic) override {
-    const std::atomic<std::int32_t>* count = counts_.find(topic);
-    if (count == nullptr) return std::nullopt;
-    return count->load(std::memory_order_acquire);
+    const KnownTopic* known = topics_.find(topic);
+    if (known == nullptr) return std::nullopt;
+    return known->count.load(std::memory_order_acquire);
   }
 
+  // Entries live as long as the table.
   const std::atomic<std::int32_t>* partition_count_slot(std::string_view topic) override {
-    return counts_.find(topic);  // entries live as long as the table
+    KnownTopic* known = topics_.find(topic);
+    return known != nullptr ? &known->count : nullptr;
+  }
+  const std::atomic<const TopicPartitionsView*>* partitions_view_slot(std::string_view topic) override {
+    KnownTopic* known = topics_.find(topic);
+    return known != nullptr ? &known->view : nullptr;
   }
 
   std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) override {
@@ -65,9 +74,14 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
           cache_->add_topic(name);
           std::error_code ec = co_await cache_->wait_for_topic(name, remaining);
           if (!ec) {
-            if (auto n = cache_->partition_count(name)) {
-              counts_.find_or_add(name, [&] { return std::make_unique<std::atomic<std::int32_t>>(*n); })
-                  .store(*n, std::memory_order_release);
+            if (const TopicMetadata* t = cache_->topic(name); t != nullptr && !t->partitions.empty()) {
+              // Filled before it is added: a user thread never sees a count of 0.
+              KnownTopic& known = topics_.find_or_add(name, [&] {
+                auto made = std::make_unique<KnownTopic>();
+                update(*made, *t);
+                return made;
+              });
+              update(known, *t);
             } else {
               ec = errc::metadata_timeout;
             }
@@ -88,14 +102,50 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
     return ec;
   }
 
-  // io thread: refresh the copies (partitions may have been added).
-  void refresh_counts() {
-    counts_.for_each([this](std::string_view name, std::atomic<std::int32_t>& count) {
-      if (auto n = cache_->partition_count(name)) count.store(*n, std::memory_order_release);
+  // io thread, after each metadata refresh: refresh the copies (partitions
+  // may have been added, leaders lost or elected).
+  void refresh() {
+    topics_.for_each([this](std::string_view name, KnownTopic& known) {
+      if (const TopicMetadata* t = cache_->topic(name); t != nullptr && !t->partitions.empty()) update(known, *t);
     });
   }
 
  private:
+  struct KnownTopic {
+    std::atomic<std::int32_t> count{0};
+    std::atomic<const TopicPartitionsView*> view{nullptr};
+    std::vector<std::unique_ptr<const TopicPartitionsView>> published;  // io thread only
+  };
+
+  // io thread: publishes the topic's view if it changed (the view first, then
+  // the count: see TopicMetadataSource::partitions_view_slot).
+  static void update(KnownTopic& known, const TopicMetadata& t) {
+    const TopicPartitionsView* current = known.view.load(std::memory_order_relaxed);
+    if (current == nullptr || !shows(*current, t)) known.view.store(publish(known, t), std::memory_order_release);
+    known.count.store(static_cast<std::int32_t>(t.partitions.size()), std::memory_order_release);
+  }
+  // Whether `view` already says what `t` says (most refreshes change nothing).
+  static bool shows(const TopicPartitionsView& view, const TopicMetadata& t) {
+    if (view.partitions.size() != t.partitions.size()) return false;
+    for (std::size_t i = 0; i < t.partitions.size(); ++i) {
+      const PartitionInfo& was = view.partitions[i];
+      const PartitionMetadata& now = t.partitions[i];
+      if (was.leader != std::max(now.leader, std::int32_t{-1}) || was.replicas != now.replicas || was.in_sync_replicas != now.isr)
+        return false;
+    }
+    return true;
+  }
+  static const TopicPartitionsView* publish(KnownTopic& known, const TopicMetadata& t) {
+    auto fresh = std::make_unique<TopicPartitionsView>();
+    fresh->partitions.reserve(t.partitions.size());
+    for (const PartitionMetadata& p : t.partitions) {
+      const bool led = p.leader >= 0;
+      fresh->partitions.push_back(PartitionInfo{p.partition, led ? p.leader : -1, p.replicas, p.isr, led});
+      if (led) fresh->available.push_back(p.partition);
+    }
+    return known.published.emplace_back(std::move(fresh)).get();
+  }
+
   // Completed once, on the io thread, by whichever of the wait and the probe ends first.
   struct WaitOutcome {
     std::promise<std::error_code> promise;
@@ -145,7 +195,7 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   asio::any_io_executor ex_;
   std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<detail::MetadataCache> cache_;
-  GrowOnlyTopicMap<std::atomic<std::int32_t>> counts_;  // written on the io thread only
+  GrowOnlyTopicMap<KnownTopic> topics_;  // written on the io thread only
 };
 
 // "broker 1 (127.0.0.1:9092)" or "bootstrap server 127.0.0.1:9092".
@@ -177,29 +227,17 @@ ProducerBackend make_network_backend(asio::any_io_executor executor, const Produ
   if (config.on_error) report_connection_failures(*pool, config.on_error);
   auto cache = detail::MetadataCache::create(pool);
   auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache);
-  NetTopicMetadataSource* topics_raw = topics.get();
-  auto refresher = std::make_shared<asio::steady_timer>(executor);
+  // Counts and leaders follow every refresh of the cache (the source
+  // outlives the listener: shutdown removes it).
+  cache->set_refresh_listener([topics_raw = topics.get()] { topics_raw->refresh(); });
   asio::post(executor, [cache] { cache->start(); });
-  // Partition counts follow the cache at metadata.max.age.ms.
-  asio::co_spawn(
-      executor,
-      [refresher, topics_raw, age = config.metadata_max_age]() -> asio::awaitable<void> {
-        for (;;) {
-          refresher->expires_after(age);
-          std::error_code ec;
-          co_await refresher->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-          if (ec) co_return;
-          topics_raw->refresh_counts();
-        }
-      },
-      asio::detached);
   ProducerBackend backend;
   backend.transport = std::make_unique<NetSenderTransport>(pool, cache);
   backend.metadata = std::move(topics);
   backend.pool = pool;
-  backend.shutdown = [pool, cache, refresher] {
-    refresher->cancel();
+  backend.shutdown = [pool, cache] {
     cache->stop();
+    cache->set_refresh_listener(nullptr);
     pool->shutdown();
   };
   return backend;

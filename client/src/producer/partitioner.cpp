@@ -48,18 +48,18 @@ std::int32_t murmur2_partition(protocol::Bytes key, std::int32_t partition_count
 
 namespace detail {
 
-Partitioner::Partitioner(BuiltinPartitioner mode, PartitionerFunction custom, std::size_t sticky_batch_size)
+Partitioner::Partitioner(BuiltinPartitioner mode, CustomPartitioner custom, std::size_t sticky_batch_size)
     : mode_(mode), custom_(std::move(custom)), sticky_batch_size_(sticky_batch_size == 0 ? 1 : sticky_batch_size) {}
 
-Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<Bytes> key,
-                                        std::int32_t partition_count) {
-  return choose_with(topic, nullptr, key, partition_count);
+Partitioner::Choice Partitioner::choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count,
+                                        std::span<const std::int32_t> available) {
+  return choose_with(topic, nullptr, key, partition_count, available);
 }
 
 Partitioner::Choice Partitioner::choose_with(std::string_view topic, StickyState* sticky, std::optional<Bytes> key,
-                                             std::int32_t partition_count) {
+                                             std::int32_t partition_count, std::span<const std::int32_t> available) {
   if (custom_) {
-    std::int32_t p = custom_(topic, key, partition_count);
+    std::int32_t p = custom_(topic, key, partition_count, available);
     if (p != -1) return {p, false};
   }
   if (auto p = keyed_partition(mode_, key, partition_count)) return {*p, false};

@@ -1,5 +1,5 @@
 // Chooses a partition for a record without an explicit one: the user-supplied
-// function if any, murmur2 of the key as the Java client (keyed records), or
+// function if any (shown the partitions that have a leader), murmur2 of the key as the Java client (keyed records), or
 // the uniform sticky partitioner of KIP-794 (keyless records, or all records
 // with partitioner.ignore.keys): stay on one partition until batch.size bytes
 // went to it, then move to another chosen at random.
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,7 +24,7 @@ namespace kwire::detail {
 
 class Partitioner {
  public:
-  Partitioner(BuiltinPartitioner mode, PartitionerFunction custom, std::size_t sticky_batch_size);
+  Partitioner(BuiltinPartitioner mode, CustomPartitioner custom, std::size_t sticky_batch_size);
 
   // A topic's sticky partition and the bytes that went to it.
   struct StickyState {
@@ -37,18 +38,23 @@ class Partitioner {
   };
   // partition_count > 0. A user function's result outside [0, count) other
   // than -1 is returned as is; the caller rejects it (errc::invalid_partition).
-  Choice choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count);
+  // `available` (the partitions with a leader) is shown to the user function only.
+  Choice choose(std::string_view topic, std::optional<Bytes> key, std::int32_t partition_count,
+                std::span<const std::int32_t> available = {});
   // The same with the topic's sticky state already found (sticky_state()).
   // Inline for the send path's common case (keyless record, built-in
   // sticky partitioner, no user function): one load of the sticky partition.
-  Choice choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key, std::int32_t partition_count) {
+  Choice choose(std::string_view topic, StickyState& sticky, std::optional<Bytes> key, std::int32_t partition_count,
+                std::span<const std::int32_t> available = {}) {
     if (!custom_ && (mode_ == BuiltinPartitioner::uniform_sticky ||
                      (mode_ == BuiltinPartitioner::default_partitioner && !key))) {
       const std::int32_t p = sticky.partition.load(std::memory_order_acquire);
       if (p >= 0 && p < partition_count) return {p, true, &sticky};
     }
-    return choose_with(topic, &sticky, key, partition_count);
+    return choose_with(topic, &sticky, key, partition_count, available);
   }
+  // A user function is set: the caller then looks up what it is shown.
+  bool has_custom() const noexcept { return static_cast<bool>(custom_); }
   // A topic's sticky state, stable for the partitioner's life: the producer
   // keeps it in its per-topic handle so a send looks the topic up once.
   StickyState& sticky_state(std::string_view topic) { return state_for(topic); }
@@ -67,11 +73,11 @@ class Partitioner {
   StickyState& state_for(std::string_view topic);
   // choose() with `sticky` found on demand (null: look it up when needed).
   Choice choose_with(std::string_view topic, StickyState* sticky, std::optional<Bytes> key,
-                     std::int32_t partition_count);
+                     std::int32_t partition_count, std::span<const std::int32_t> available);
   std::int32_t pick_next(std::int32_t current, std::int32_t partition_count);
 
   const BuiltinPartitioner mode_;
-  const PartitionerFunction custom_;
+  const CustomPartitioner custom_;
   const std::size_t sticky_batch_size_;
   GrowOnlyTopicMap<StickyState> topics_;
 };

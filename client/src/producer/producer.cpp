@@ -80,6 +80,13 @@ std::error_code Producer::partitions_for(std::string_view topic, std::chrono::mi
   return {};
 }
 
+std::error_code Producer::partitions_for(std::string_view topic, std::chrono::milliseconds timeout,
+                                         std::vector<PartitionInfo>& partitions) {
+  partitions.clear();
+  if (topic.empty()) return errc::invalid_topic;
+  return impl_->partitions(topic, std::chrono::steady_clock::now() + timeout, partitions);
+}
+
 void Producer::start_flush(std::chrono::milliseconds timeout, CallDone done) {
   impl_->start_flush(timeout, std::move(done));
 }

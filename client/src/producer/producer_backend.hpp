@@ -1,7 +1,7 @@
 // What the Producer needs from the cluster, behind interfaces so tests can
 // plug in an in-process broker: the sender's transport (leaders, Produce,
-// InitProducerId) and topic metadata for partitioning (partition counts, a
-// bounded wait for a topic not yet known). The network backend builds both on
+// InitProducerId) and topic metadata for partitioning (partition counts,
+// leaders, a bounded wait for a topic not yet known). The network backend builds both on
 // kwire::net's connection pool and the metadata cache.
 // Threads: TopicMetadataSource is called from user threads (thread-safe); the
 // transport only on the io thread.
@@ -17,12 +17,22 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "kwire/net/connection_pool.hpp"
+#include "kwire/partition_info.hpp"
 #include "kwire/producer_config.hpp"
 #include "producer/sender/sender_transport.hpp"
 
 namespace kwire::detail {
+
+// A topic's partitions as one metadata response described them, for user
+// threads: what partitions_for() reports and what a custom partitioner is
+// shown as `available`. Immutable once published.
+struct TopicPartitionsView {
+  std::vector<PartitionInfo> partitions;  // indexed by partition
+  std::vector<std::int32_t> available;    // the partitions with a leader, ascending
+};
 
 class TopicMetadataSource {
  public:
@@ -36,6 +46,15 @@ class TopicMetadataSource {
   // Null when the topic is unknown or the source keeps no such place (the
   // caller then asks partition_count() every time).
   virtual const std::atomic<std::int32_t>* partition_count_slot(std::string_view /*topic*/) { return nullptr; }
+  // Where a known topic's latest view is published, replaced (never changed
+  // in place) when metadata changes it: stable for the source's life, as is
+  // every view published there (a reader may still hold an old one). A new
+  // view is stored before the count slot changes, so a caller that loads the
+  // count and then the view (both acquire) gets a view at least as new.
+  // Null when the topic is unknown or the source knows no leaders.
+  virtual const std::atomic<const TopicPartitionsView*>* partitions_view_slot(std::string_view /*topic*/) {
+    return nullptr;
+  }
   // Waits (user thread) until the topic is known. errc::metadata_timeout at
   // the deadline, or the broker's error for the topic.
   virtual std::error_code wait_for_topic(std::string_view topic, Clock::time_point deadline) = 0;

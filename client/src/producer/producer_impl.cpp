@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -73,6 +74,19 @@ std::error_code ProducerImpl::partition_count(std::string_view topic, Clock::tim
   return {};
 }
 
+std::error_code ProducerImpl::partitions(std::string_view topic, Clock::time_point deadline,
+                                        std::vector<PartitionInfo>& out) {
+  std::int32_t count = 0;
+  if (std::error_code ec = partition_count(topic, deadline, count)) return ec;
+  if (const TopicPartitionsView* view = view_of(topic_handle(topic))) {
+    out = view->partitions;
+    return {};
+  }
+  out.assign(static_cast<std::size_t>(count), PartitionInfo{});
+  for (std::int32_t p = 0; p < count; ++p) out[static_cast<std::size_t>(p)].partition = p;
+  return {};
+}
+
 ProducerImpl::Clock::time_point ProducerImpl::block_deadline() const {
   return on_io_thread() ? Clock::now() : Clock::now() + config_.max_block;
 }
@@ -100,11 +114,28 @@ ProducerImpl::TopicHandle& ProducerImpl::topic_handle(std::string_view topic) {
     made->queues = &accumulator_.topic_queues(topic);
     return made;
   });
-  // Known topics only get here, so the slot, if the source keeps one, exists.
+  // Known topics only get here, so the slots, if the source keeps them, exist.
   if (h.count.load(std::memory_order_acquire) == nullptr) {
     h.count.store(backend_.metadata->partition_count_slot(topic), std::memory_order_release);
   }
+  if (h.view.load(std::memory_order_acquire) == nullptr) {
+    h.view.store(backend_.metadata->partitions_view_slot(topic), std::memory_order_release);
+  }
   return h;
+}
+
+const TopicPartitionsView* ProducerImpl::view_of(const TopicHandle& topic) {
+  const std::atomic<const TopicPartitionsView*>* slot = topic.view.load(std::memory_order_acquire);
+  return slot != nullptr ? slot->load(std::memory_order_acquire) : nullptr;
+}
+
+Partitioner::Choice ProducerImpl::choose_custom(const Record& r, TopicHandle& topic, std::int32_t& count) {
+  std::span<const std::int32_t> available;
+  if (const TopicPartitionsView* view = view_of(topic)) {
+    available = view->available;
+    count = static_cast<std::int32_t>(view->partitions.size());
+  }
+  return partitioner_.choose(r.topic, *topic.sticky, r.key, count, available);
 }
 
 std::error_code ProducerImpl::transaction_calls(bool blocking, TransactionCalls*& out) const {
@@ -136,6 +167,8 @@ std::error_code ProducerImpl::enqueue(const Record& r, DeliveryHandler& handler)
   Partitioner::Choice choice;
   if (r.partition) {
     choice.partition = *r.partition;
+  } else if (partitioner_.has_custom()) {
+    choice = choose_custom(r, *topic, count);
   } else {
     choice = partitioner_.choose(r.topic, *topic->sticky, r.key, count);
   }

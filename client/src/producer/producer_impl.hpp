@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "kwire/producer.hpp"
 #include "kwire/producer_metrics.hpp"
@@ -73,6 +74,9 @@ class ProducerImpl {
   // The partition count of a topic, waiting for metadata until `deadline`
   // (user threads; on the io thread only a known topic answers).
   std::error_code partition_count(std::string_view topic, Clock::time_point deadline, std::int32_t& count);
+  // The topic's partitions with their leaders, waiting as partition_count()
+  // does. From a source that knows no leaders: every leader -1, none available.
+  std::error_code partitions(std::string_view topic, Clock::time_point deadline, std::vector<PartitionInfo>& out);
 
  private:
   // What every send checks before it is accepted, in this order: a topic,
@@ -94,11 +98,18 @@ class ProducerImpl {
   struct TopicHandle {
     // Null while the metadata source offers no slot: partition_count() then.
     std::atomic<const std::atomic<std::int32_t>*> count{nullptr};
+    // Where the source publishes the topic's leaders; null if it has no such place.
+    std::atomic<const std::atomic<const TopicPartitionsView*>*> view{nullptr};
     Partitioner::StickyState* sticky = nullptr;
     RecordAccumulator::TopicQueues* queues = nullptr;
   };
   // The handle of a topic whose partition count is known (made if new).
   TopicHandle& topic_handle(std::string_view topic);
+  // The topic's latest view, if its source publishes one (two acquire loads).
+  static const TopicPartitionsView* view_of(const TopicHandle& topic);
+  // The user's partitioner, shown the partitions with a leader; `count`
+  // becomes the view's when there is one (it is at least as new).
+  Partitioner::Choice choose_custom(const Record& r, TopicHandle& topic, std::int32_t& count);
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
   // The same, read from the clock only when a send has to wait.
