@@ -38,7 +38,9 @@ using LogHook = net::LogHook;
 //   kwire::net::tls_errc): wrong password, untrusted certificate;
 // - fatal = true: the producer can do nothing more but be closed (a
 //   transactional producer fenced or not authorized: the broker's Kafka
-//   error, e.g. PRODUCER_FENCED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
+//   error, e.g. PRODUCER_FENCED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED; an
+//   idempotent producer's InitProducerId refused for good, e.g.
+//   CLUSTER_AUTHORIZATION_FAILED: its records then fail with that error).
 struct ClientError {
   std::error_code code{};
   bool fatal = false;

@@ -1,8 +1,8 @@
 // ProducerConfig::on_error, the client-wide error callback (librdkafka's
 // error_cb; issue 14, item 4): all brokers down (against librdkafka's mock,
 // taken down and up again with rd_kafka_mock_broker_set_down/up), a refused
-// bootstrap server, a wrong SASL password, and a transactional producer's
-// fatal error. Nothing is reported while the cluster is fine.
+// bootstrap server, a wrong SASL password, and a transactional or an
+// idempotent producer's fatal error. Nothing is reported while the cluster is fine.
 #include <catch2/catch.hpp>
 
 #include <asio/io_context.hpp>
@@ -171,4 +171,48 @@ TEST_CASE("error callback: a transactional producer's fatal error, once", "[prod
   CHECK(errors[0].fatal);
   CHECK(errors[0].code == unauthorized);
   CHECK(errors[0].message.find("only close() is left") != std::string::npos);
+}
+
+TEST_CASE("error callback: an idempotent producer whose InitProducerId is refused for good, once",
+          "[producer][error_cb][idempotence][mock]") {
+  constexpr std::int16_t kInitProducerId = 22;
+  constexpr std::int16_t kClusterAuthorizationFailed = 31;
+  const auto unauthorized = static_cast<kwire::protocol::kafka_errc>(kClusterAuthorizationFailed);
+  kwire::test::MockCluster cluster(1, {{"idf", 1}});
+  cluster.push_request_errors(kInitProducerId, {kClusterAuthorizationFailed});
+  ErrorLog log;
+  // Short timeouts: without the fatal state the records would only fail at delivery.timeout.ms.
+  kwire::ProducerConfig config = kwire::ProducerConfig::from_properties(
+      {{"bootstrap.servers", cluster.bootstrap()}, {"enable.idempotence", "true"}, {"request.timeout.ms", "5000"},
+       {"delivery.timeout.ms", "10000"}});
+  config.on_error = log.callback();
+  kwire::Producer producer(config);
+  kwire::RecordMetadata md;
+  CHECK(producer.send_and_wait(record("idf"), md) == unauthorized);
+  CHECK(md.outcome == kwire::DeliveryOutcome::not_sent);
+  REQUIRE(log.wait_for([](const kwire::ClientError& e) { return e.fatal; }));
+  // Later records fail with the same error, without another report.
+  CHECK(producer.send_and_wait(record("idf"), md) == unauthorized);
+  const std::vector<kwire::ClientError> errors = log.all();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].code == unauthorized);
+  CHECK(errors[0].message.find("InitProducerId refused") != std::string::npos);
+  CHECK(errors[0].message.find("only close() is left") != std::string::npos);
+}
+
+TEST_CASE("error callback: a retriable InitProducerId error is asked again, not reported",
+          "[producer][error_cb][idempotence][mock]") {
+  constexpr std::int16_t kInitProducerId = 22;
+  constexpr std::int16_t kCoordinatorLoadInProgress = 14;
+  kwire::test::MockCluster cluster(1, {{"idr", 1}});
+  cluster.push_request_errors(kInitProducerId, {kCoordinatorLoadInProgress, kCoordinatorLoadInProgress});
+  ErrorLog log;
+  kwire::ProducerConfig config = kwire::ProducerConfig::from_properties(
+      {{"bootstrap.servers", cluster.bootstrap()}, {"enable.idempotence", "true"}});
+  config.on_error = log.callback();
+  kwire::Producer producer(config);
+  kwire::RecordMetadata md;
+  CHECK_FALSE(producer.send_and_wait(record("idr"), md));
+  CHECK(md.offset == 0);
+  CHECK(log.all().empty());
 }

@@ -33,6 +33,7 @@ SenderOptions SenderOptions::from(const ProducerConfig& config) {
   o.retry.backoff = config.retry_backoff;
   o.retry.backoff_max = config.retry_backoff_max;
   o.transactional_id = config.transactional_id;
+  o.on_error = config.on_error;
   return o;
 }
 
@@ -157,6 +158,11 @@ asio::awaitable<void> Sender::run() {
 std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now) {
   std::optional<Clock::time_point> next;
   auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
+  // Nothing can be sent without a producer id: fail what arrived (appends wake us).
+  if (fatal_) {
+    fail_queued(fatal_);
+    return std::nullopt;
+  }
 
   if (idempotence_.needs_producer_id() && !init_running_ && !options_.transactional_id) {
     if (now >= init_not_before_) {
@@ -332,13 +338,31 @@ asio::awaitable<void> Sender::init_producer_id() {
   // An answer without an error but without a usable id (-1, a negative
   // epoch) is not adopted: batches stamped with it would be refused or,
   // worse, taken as non-idempotent. Asked again after the backoff.
+  // A lost connection or a retriable Kafka error (coordinator loading,
+  // CONCURRENT_TRANSACTIONS as the Java client treats it) is asked again;
+  // any other Kafka error (not authorized, unsupported) never goes away.
+  const std::error_code refused = result.error ? std::error_code() : protocol::kafka_error(body.error_code);
   if (!result.error && body.error_code == 0 && body.producer_id >= 0 && body.producer_epoch >= 0) {
     idempotence_.set_producer_id_and_epoch({body.producer_id, body.producer_epoch});
+  } else if (refused && !protocol::is_retriable(refused) &&
+             refused != protocol::kafka_errc::concurrent_transactions) {
+    fail_fatally(refused);
   } else {
     init_not_before_ = Clock::now() + options_.retry.backoff;
   }
   init_running_ = false;
   wake_on_io_thread();
+}
+
+void Sender::fail_fatally(std::error_code error) {
+  if (fatal_) return;
+  fatal_ = error;
+  if (options_.on_error) {
+    options_.on_error(ClientError{error, true,
+                                  "idempotent producer failed fatally: InitProducerId refused: " + error.message() +
+                                      "; every record fails with this error; only close() is left"});
+  }
+  fail_queued(error);
 }
 
 void Sender::force_close() {

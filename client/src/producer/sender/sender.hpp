@@ -57,6 +57,9 @@ struct SenderOptions {
   // the producer id comes from the transaction coordinator (adopt_producer_id),
   // never from the sender's own InitProducerId.
   std::optional<std::string> transactional_id;
+  // ProducerConfig::on_error: told once when the idempotent producer's own
+  // InitProducerId is refused for good (CLUSTER_AUTHORIZATION_FAILED...).
+  ErrorCallback on_error;
 
   static SenderOptions from(const ProducerConfig& config);
 };
@@ -125,6 +128,9 @@ class Sender {
   void count_answer(std::int32_t broker, const std::vector<ProducerBatch*>& batches, std::error_code error,
                     Clock::duration rtt, std::int32_t throttle_ms);
   asio::awaitable<void> init_producer_id();
+  // InitProducerId refused with an error no retry fixes: every record, queued
+  // now or sent later, fails with it (as the Java client's fatal state).
+  void fail_fatally(std::error_code error);
   void force_close();
   void wake_on_io_thread();
   std::size_t in_flight_total() const;
@@ -145,6 +151,7 @@ class Sender {
   bool wake_requested_ = false;
   bool init_running_ = false;
   Clock::time_point init_not_before_{};
+  std::error_code fatal_;  // set by fail_fatally
   bool closing_ = false;
   bool forced_ = false;
   Clock::time_point close_deadline_{};
