@@ -17,7 +17,8 @@
 // node coordinates transactions and groups (others answer NOT_COORDINATOR).
 // Faults (txn_broker_faults.hpp): refused or written-then-failed batches,
 // lost acknowledgements, cut connections, hostile responses, added latency,
-// paused reading, API errors, stopped nodes, leader moves, topic deletion.
+// Produce throttle times, paused reading, API errors, stopped nodes, leader
+// moves, topic deletion.
 // Built on kwire's generated messages and records layer.
 //
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
@@ -170,6 +171,10 @@ class TxnBroker {
   void clear_faults();
   // Responses of `node` (0: every node) leave `rtt` after their request arrived.
   void set_rtt(std::int32_t node, std::chrono::milliseconds rtt);
+  // Produce responses of `node` (0: every node) say the client was throttled
+  // for `throttle` (throttle_time_ms, as a broker over a quota answers since
+  // KIP-219), without being late; librdkafka's mock cannot set it.
+  void set_produce_throttle(std::int32_t node, std::chrono::milliseconds throttle);
   // While paused, the node handles no request: each connection holds the one
   // it has read and reads no further (0: every node).
   void pause_reading(std::int32_t node, bool paused);

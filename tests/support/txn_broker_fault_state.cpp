@@ -31,6 +31,7 @@ void FaultState::clear() {
   api_.clear();
   random_.reset();
   rtt.clear();
+  produce_throttle_ms.clear();
   paused_reading.clear();
 }
 

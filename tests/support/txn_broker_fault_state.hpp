@@ -53,6 +53,8 @@ class FaultState {
 
   // Network conditions per node id.
   std::map<std::int32_t, std::chrono::milliseconds> rtt;
+  // throttle_time_ms a node's Produce responses carry (the answer is not delayed).
+  std::map<std::int32_t, std::int32_t> produce_throttle_ms;
   std::set<std::int32_t> paused_reading;
 
   TxnFaultCounters counters;

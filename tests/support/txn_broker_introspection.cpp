@@ -159,6 +159,12 @@ void TxnBroker::set_rtt(std::int32_t node, std::chrono::milliseconds rtt) {
     if (node == 0 || node == n) impl_->state.faults.rtt[n] = rtt;
 }
 
+void TxnBroker::set_produce_throttle(std::int32_t node, std::chrono::milliseconds throttle) {
+  std::lock_guard lock(impl_->state.mu);
+  for (std::int32_t n = 1; n <= impl_->state.nodes(); ++n)
+    if (node == 0 || node == n) impl_->state.faults.produce_throttle_ms[n] = static_cast<std::int32_t>(throttle.count());
+}
+
 void TxnBroker::pause_reading(std::int32_t node, bool paused) {
   std::lock_guard lock(impl_->state.mu);
   for (std::int32_t n = 1; n <= impl_->state.nodes(); ++n) {

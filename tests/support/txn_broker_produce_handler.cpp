@@ -104,6 +104,8 @@ Reply handle_produce(const RequestContext& ctx, kwire::protocol::Reader& r, Brok
   msg::ProduceResponse resp;
   std::lock_guard lock(s.mu);
   ++s.produce_requests;
+  if (auto throttle = s.faults.produce_throttle_ms.find(ctx.node_id); throttle != s.faults.produce_throttle_ms.end())
+    resp.throttle_time_ms = throttle->second;
 
   std::vector<ProducedPartition> partitions;
   for (const auto& t : req.topic_data)

@@ -1,7 +1,8 @@
 // Producer::metrics() against librdkafka's mock cluster: the counts follow
 // what really happened (records delivered, records purged as failed, produce
 // requests, bytes on the wire, buffer.memory given back), and to_json carries
-// every value under its member's name (issue 14, item 4).
+// every value under its member's name (issue 14, item 4). Throttling is
+// checked against the TxnBroker: the mock cannot set throttle_time_ms.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "kwire/producer.hpp"
 #include "kwire/producer_metrics.hpp"
 #include "mock_cluster.hpp"
+#include "txn_broker.hpp"
 
 using namespace std::chrono_literals;
 
@@ -168,4 +170,21 @@ TEST_CASE("metrics per partition: records queued while held, failed once purged"
   CHECK(m.delivery_latency_records == 0);  // failures are not latencies
   CHECK(m.bytes_compressed == 0);          // nothing was sent
   CHECK(m.compression_ratio == 1.0);
+}
+
+TEST_CASE("metrics carry the throttle time of the broker's Produce answers", "[producer][metrics][throttle]") {
+  kwire::test::TxnBroker broker;
+  broker.create_topic("metrics", 1);
+  broker.set_produce_throttle(0, 250ms);
+  kwire::Producer producer({{"bootstrap.servers", broker.bootstrap()}, {"linger.ms", "0"}});
+  kwire::RecordMetadata md;
+  for (int i = 0; i < 3; ++i) REQUIRE_FALSE(producer.send_and_wait(record(0), md));  // one request each
+  const kwire::ProducerMetrics m = producer.metrics();
+  REQUIRE(m.brokers.size() == 1);
+  const kwire::BrokerMetrics& b = m.brokers[0];
+  CHECK(b.broker_id == 1);
+  CHECK(b.produce_requests == 3);
+  CHECK(b.throttle_time_total_ms == 750);
+  CHECK(b.throttle_time_max_ms == 250);
+  CHECK(kwire::to_json(m).find("\"throttle_time_total_ms\":750") != std::string::npos);
 }
