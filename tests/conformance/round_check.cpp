@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <filesystem>
 #include <set>
 #include <utility>
 
@@ -35,12 +37,22 @@ void check_rounds(const std::string& path, const std::vector<std::uint16_t>& por
   }
   std::set<int> rounds_seen;
   for (const auto& [port, round] : round_of_port) rounds_seen.insert(round);
+  bool all_seen = true;
   for (int r : rounds_seen) {
     for (const auto& api : apis) {
       INFO("round " << r << ", " << api_name(api.key));
       const auto expected = expected_in_round(api, r);
-      CHECK(sent[{r, api.key}] == std::set<std::int64_t>(expected.begin(), expected.end()));
+      const bool seen = sent[{r, api.key}] == std::set<std::int64_t>(expected.begin(), expected.end());
+      CHECK(seen);
+      all_seen = all_seen && seen;
     }
+  }
+  if (!all_seen) {
+    // Kept for a look with tshark (the caller removes `path`).
+    const std::string kept = path + ".kept";
+    std::rename(path.c_str(), kept.c_str());
+    std::filesystem::copy_file(kept, path);
+    WARN("requests missing from the capture; it is kept at " << kept);
   }
   // What the negotiated versions oblige the requests to say (KIP-360,
   // fetch sessions, leader epochs, topic ids): version_obligations.hpp.

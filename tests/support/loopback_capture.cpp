@@ -97,7 +97,9 @@ bool LoopbackCapture::start(const std::vector<std::uint16_t>& ports) {
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);
-    execlp("dumpcap", "dumpcap", "-q", "-i", "lo", "-f", filter.c_str(), "-w", path_.c_str(),
+    // -B 64: a 64 MiB kernel buffer, so a loaded machine (the test command
+    // runs tests side by side) does not drop packets before dumpcap reads them.
+    execlp("dumpcap", "dumpcap", "-q", "-i", "lo", "-B", "64", "-f", filter.c_str(), "-w", path_.c_str(),
            static_cast<char*>(nullptr));
     _exit(127);
   }
