@@ -14,16 +14,14 @@
 #include <mutex>
 #include <system_error>
 
+#include "delivery_invariants.hpp"
 #include "kwire/delivery_handler.hpp"
 #include "kwire/record.hpp"
 
 namespace kwire::test {
 
-struct RecordedReport {
-  int fired = 0;
-  std::error_code error;          // of the last report
-  kwire::RecordMetadata metadata;  // of the last report
-};
+// fired: how often; error and metadata: of the last report.
+using RecordedReport = DeliveryReport;
 
 class DeliveryRecorder {
  public:

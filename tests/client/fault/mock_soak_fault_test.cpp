@@ -35,11 +35,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -47,6 +45,7 @@
 #include <vector>
 
 #include "delivery_invariants.hpp"
+#include "delivery_recorder.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "log_batch_identity.hpp"
@@ -147,36 +146,6 @@ class MockChaos {
   std::thread thread_;
 };
 
-// Delivery reports by record id, with a count of those fired.
-class Reports {
- public:
-  kwire::DeliveryHandler handler() {
-    return [this](std::error_code ec, kwire::RecordMetadata md) {
-      std::lock_guard lock(mu_);
-      auto& rep = reports_[md.user_id];
-      ++rep.fired;
-      rep.error = ec;
-      rep.metadata = std::move(md);
-      ++fired_;
-      cv_.notify_all();
-    };
-  }
-  bool wait(std::size_t count, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return fired_ >= count; });
-  }
-  std::map<std::uint64_t, kwire::test::DeliveryReport> snapshot() {
-    std::lock_guard lock(mu_);
-    return reports_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::uint64_t, kwire::test::DeliveryReport> reports_;
-  std::size_t fired_ = 0;
-};
-
 // The log with the mock's second copies of a retried batch taken out (see the
 // top of the file), and the reports' offsets moved to the copy kept.
 struct MockRewrites {
@@ -240,7 +209,7 @@ TEST_CASE("fault soak (mock): a transactional producer under the mock's faults k
   const auto duration = soak_duration(15s);
   const std::string topic = "msoak";
   kwire::test::MockCluster cluster(kBrokers, {{topic, kPartitions, 1}});
-  Reports reports;
+  kwire::test::DeliveryRecorder reports;
   std::vector<kwire::test::SentId> sent;
   std::set<std::uint64_t> committed;
   int commits = 0, aborts = 0, events = 0;
