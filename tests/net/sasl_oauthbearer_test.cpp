@@ -177,6 +177,8 @@ TEST_CASE("OAUTHBEARER: the token is reused until its expiry, then the provider 
   CHECK(failing.token().error == denied);  // not cached: asked each time
   CHECK(failing.provider_calls() == 2);
   CHECK(is_token_provider_error(denied));
+  OAuthBearerTokenSource throwing([]() -> OAuthBearerTokenResult { throw std::runtime_error("idp"); });
+  CHECK(throwing.token().error == sasl_errc::oauthbearer_provider_threw);
 }
 
 TEST_CASE("OAUTHBEARER: BrokerConnection authenticates; the server sees the provider's token and extensions",

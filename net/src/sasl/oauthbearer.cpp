@@ -172,7 +172,13 @@ OAuthBearerTokenResult OAuthBearerTokenSource::token() {
   if (cached_ && now < cached_->expiry) return {*cached_, {}};
   cached_.reset();
   ++calls_;
-  OAuthBearerTokenResult got = provider_ ? provider_() : OAuthBearerTokenResult{};
+  OAuthBearerTokenResult got;
+  try {
+    if (provider_) got = provider_();
+  } catch (...) {
+    // It runs on the io thread: an exception must not end the client.
+    return {{}, make_error_code(sasl_errc::oauthbearer_provider_threw)};
+  }
   if (got.error) {
     remember_provider_error(got.error);
     return got;

@@ -51,6 +51,8 @@ const char* describe(sasl_errc e) noexcept {
     case sasl_errc::oauthbearer_bad_extension:
       return "SASL OAUTHBEARER: the token provider returned an extension whose name is not letters only (or is "
              "'auth') or whose value is not printable";
+    case sasl_errc::oauthbearer_provider_threw:
+      return "SASL OAUTHBEARER: the token provider threw an exception (return an error instead)";
   }
   return nullptr;
 }

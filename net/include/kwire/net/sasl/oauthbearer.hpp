@@ -67,7 +67,7 @@ std::optional<std::string> base64url_decode(std::string_view text);
 // while `clock()` is before its expiry, otherwise asks the provider (once per
 // call). A provider error comes back as it is; a token that is empty or
 // already expired is sasl_errc::oauthbearer_empty_token /
-// oauthbearer_token_expired. Any thread; the provider runs under the lock, on
+// oauthbearer_token_expired, one that throws oauthbearer_provider_threw. Any thread; the provider runs under the lock, on
 // the thread of the connection that needs a token.
 class OAuthBearerTokenSource {
  public:

@@ -28,6 +28,7 @@ enum class sasl_errc {
   oauthbearer_token_expired,  // its expiry has already passed (asked again once: still expired)
   oauthbearer_empty_token,    // no token value
   oauthbearer_bad_extension,  // an extension whose name or value RFC 7628 / KIP-342 do not allow
+  oauthbearer_provider_threw,  // the token provider threw instead of returning an error
 };
 
 const std::error_category& sasl_category() noexcept;
