@@ -20,6 +20,7 @@ ResponseFrameReader::Status ResponseFrameReader::commit(std::size_t n) {
     if (prefix_filled_ < sizeof prefix_) return Status::need_more;
     announced_ = (std::uint32_t{prefix_[0]} << 24) | (std::uint32_t{prefix_[1]} << 16) |
                  (std::uint32_t{prefix_[2]} << 8) | std::uint32_t{prefix_[3]};
+    allocations_ = 0;
     if (announced_ > max_) {
       broken_ = true;
       return Status::too_large;
@@ -29,14 +30,19 @@ ResponseFrameReader::Status ResponseFrameReader::commit(std::size_t n) {
       return Status::too_small;
     }
     filled_ = 0;
-    frame_ = std::make_shared<std::vector<std::uint8_t>>(std::min<std::size_t>(announced_, kFirstChunk));
+    // Up to upfront_ the announced size is allocated at once (announced_ <=
+    // max_ was checked above); a larger announcement gets upfront_ for now.
+    frame_ = std::make_shared<std::vector<std::uint8_t>>(std::min<std::size_t>(announced_, upfront_));
+    allocations_ = 1;
     return Status::need_more;
   }
   filled_ += std::min(n, frame_->size() - filled_);
   if (filled_ == announced_) return Status::frame_ready;
   if (filled_ == frame_->size()) {
-    // The chunk is full and more was announced: grow by what has arrived.
+    // Only frames above upfront_ get here: the buffer is full and more was
+    // announced, so grow by what has arrived.
     frame_->resize(std::min<std::size_t>(announced_, frame_->size() * 2));
+    ++allocations_;
   }
   return Status::need_more;
 }

@@ -79,20 +79,88 @@ TEST_CASE("frame reader: frames of every size come out whole, whatever the read 
 }
 
 TEST_CASE("frame reader: memory follows the bytes received, not the length announced", "[net][frames]") {
-  ResponseFrameReader reader(std::size_t{2} << 30);
+  constexpr std::size_t upfront = 64 * 1024;
+  ResponseFrameReader reader(std::size_t{2} << 30, upfront);
   std::vector<std::uint8_t> start{0x40, 0, 0, 0};  // announces 1 GiB
   start.resize(14, 0xab);                         // and sends 10 bytes
   auto fed = feed(reader, start, 4096);
   CHECK(fed.last == Status::need_more);
   CHECK(reader.announced_size() == (1u << 30));
   CHECK(reader.received() == 10);
-  CHECK(fed.most_allocated <= ResponseFrameReader::kFirstChunk);
+  CHECK(fed.most_allocated == upfront);
 
   // 1 MiB more: the buffer doubles as it fills, never beyond twice what came.
   auto more = feed(reader, std::vector<std::uint8_t>(1 << 20, 0xcd), 1 << 16);
   CHECK(more.last == Status::need_more);
   CHECK(reader.received() == 10 + (1u << 20));
   CHECK(reader.allocated() <= 2 * reader.received());
+  CHECK(reader.allocations() > 1);
+}
+
+TEST_CASE("frame reader: a frame at or under the up-front bound is allocated once, at its announced size",
+          "[net][frames]") {
+  // Issue 13: a Fetch response used to be regrown from 64 KiB by doubling,
+  // copied, zero-filled and page-faulted at each step.
+  for (std::size_t size : {std::size_t{4}, std::size_t{100000}, std::size_t{3} << 20,
+                           ResponseFrameReader::kUpfront}) {
+    INFO("size " << size);
+    std::vector<std::uint8_t> body(size);
+    for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<std::uint8_t>(i * 13 + 1);
+    const auto stream = framed(body);
+    ResponseFrameReader reader(std::size_t{100} << 20);
+    // The length prefix alone: the whole frame's buffer is there already.
+    auto prefix = feed(reader, std::vector<std::uint8_t>(stream.begin(), stream.begin() + 4), 4);
+    CHECK(prefix.last == Status::need_more);
+    CHECK(reader.allocated() == size);
+    CHECK(reader.allocations() == 1);
+    CHECK(reader.next_buffer().size() == size);
+    const std::uint8_t* first = reader.next_buffer().data();
+    // The rest, in socket-sized reads: the same buffer, never regrown.
+    std::size_t at = 4;
+    Status last = Status::need_more;
+    bool in_place = true;  // every read lands at its final place in the one buffer
+    while (at < stream.size()) {
+      auto buffer = reader.next_buffer();
+      REQUIRE(!buffer.empty());
+      in_place = in_place && buffer.data() == first + (at - 4);
+      const std::size_t n = std::min<std::size_t>({65536, buffer.size(), stream.size() - at});
+      std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(at), n, buffer.begin());
+      at += n;
+      last = reader.commit(n);
+      in_place = in_place && reader.allocated() == size;
+    }
+    CHECK(in_place);
+    CHECK(last == Status::frame_ready);
+    CHECK(reader.allocations() == 1);
+    auto frame = reader.take_frame();
+    REQUIRE(frame);
+    CHECK(frame->data() == first);
+    CHECK(*frame == body);
+  }
+}
+
+TEST_CASE("frame reader: above the up-front bound, a hostile length allocates only as bytes arrive", "[net][frames]") {
+  ResponseFrameReader reader(std::size_t{2} << 30);  // the default bound, kUpfront
+  // Announces kUpfront + 1 bytes, then 1 GiB on a second reader: both get
+  // kUpfront, not what they announce.
+  const auto announced = static_cast<std::uint32_t>(ResponseFrameReader::kUpfront + 1);
+  auto fed = feed(reader,
+                  {static_cast<std::uint8_t>(announced >> 24), static_cast<std::uint8_t>(announced >> 16),
+                   static_cast<std::uint8_t>(announced >> 8), static_cast<std::uint8_t>(announced), 7, 7},
+                  4096);
+  CHECK(fed.last == Status::need_more);
+  CHECK(reader.allocated() == ResponseFrameReader::kUpfront);
+  CHECK(reader.allocations() == 1);
+
+  ResponseFrameReader gigabyte(std::size_t{2} << 30);
+  CHECK(feed(gigabyte, {0x40, 0, 0, 0, 1, 2, 3}, 4096).last == Status::need_more);
+  CHECK(gigabyte.allocated() == ResponseFrameReader::kUpfront);
+  // Filling the first buffer doubles it, no more.
+  CHECK(feed(gigabyte, std::vector<std::uint8_t>(ResponseFrameReader::kUpfront - 3, 9), 1 << 20).last ==
+        Status::need_more);
+  CHECK(gigabyte.received() == ResponseFrameReader::kUpfront);
+  CHECK(gigabyte.allocated() == 2 * ResponseFrameReader::kUpfront);
+  CHECK(gigabyte.allocations() == 2);
 }
 
 TEST_CASE("frame reader: lengths above the maximum or below a header are refused before allocating",

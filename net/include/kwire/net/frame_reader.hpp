@@ -3,11 +3,16 @@
 // correlation id and finds its body. The connection's reader coroutine feeds
 // the frame reader from the socket; the fuzz targets feed it directly.
 //
-// Memory follows the bytes that arrived, not the length a peer announces: a
-// frame's buffer starts at min(length, 64 KiB) and doubles only when full, so
-// a peer that announces 1 GiB and sends 10 bytes costs 64 KiB. Lengths above
-// the configured maximum, or too short to hold a correlation id, are refused
-// before anything is allocated.
+// A frame announced at up to kUpfront bytes gets its whole buffer at once,
+// and the socket reads straight into its final place: no regrowth, no copy
+// (issue 13: doubling from 64 KiB copied, zero-filled and page-faulted a
+// large Fetch response several times over). The buffer is still zero-filled
+// once, as frames are std::vector (net::FramePtr).
+// Beyond that bound memory follows the bytes that arrived, not the length a
+// peer announces: the buffer starts at kUpfront and doubles only when full,
+// so a peer that announces 1 GiB and sends 10 bytes costs kUpfront. Lengths
+// above the configured maximum, or too short to hold a correlation id, are
+// refused before anything is allocated.
 //
 // Thread: one reader per connection, used by the thread that owns it.
 #pragma once
@@ -31,9 +36,13 @@ class ResponseFrameReader {
     too_large,    // the length prefix is above max_frame_bytes: the stream is unusable
     too_small,    // the length prefix cannot hold a correlation id: the stream is unusable
   };
-  static constexpr std::size_t kFirstChunk = 64 * 1024;
+  // Frames up to this size are allocated whole as soon as their length is in;
+  // larger ones start here and double as they fill.
+  static constexpr std::size_t kUpfront = 8 * 1024 * 1024;
 
-  explicit ResponseFrameReader(std::size_t max_frame_bytes) noexcept : max_(max_frame_bytes) {}
+  // `upfront_bytes` replaces kUpfront (tests and the fuzz target use small ones).
+  explicit ResponseFrameReader(std::size_t max_frame_bytes, std::size_t upfront_bytes = kUpfront) noexcept
+      : max_(max_frame_bytes), upfront_(upfront_bytes < 1 ? 1 : upfront_bytes) {}
 
   // Where the next bytes go: the rest of the 4-byte length prefix, or the
   // rest of the frame's current chunk. Never empty while the stream is usable.
@@ -48,14 +57,19 @@ class ResponseFrameReader {
   // Bytes of the current frame received so far, and bytes allocated for it.
   std::size_t received() const noexcept { return filled_; }
   std::size_t allocated() const noexcept { return frame_ ? frame_->size() : 0; }
+  // Buffers allocated for the current frame (1 when it was sized at once;
+  // each regrowth adds one). Reset when the next frame's length is read.
+  std::size_t allocations() const noexcept { return allocations_; }
 
  private:
   std::size_t max_;
+  std::size_t upfront_;
   std::uint8_t prefix_[4] = {};
   std::size_t prefix_filled_ = 0;
   std::uint32_t announced_ = 0;
   std::shared_ptr<std::vector<std::uint8_t>> frame_;  // sized to the chunk being filled
   std::size_t filled_ = 0;
+  std::size_t allocations_ = 0;
   bool broken_ = false;
 };
 
