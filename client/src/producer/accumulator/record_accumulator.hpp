@@ -177,6 +177,7 @@ class RecordAccumulator final : public BatchCompletionSink {
   // ---- io thread (the sender) ----
   struct ReadyCheck {
     std::vector<std::int32_t> ready_nodes;              // leaders with something to send now
+    std::vector<std::int32_t> lingering_nodes;          // leaders whose first batch waits for its linger
     std::optional<Clock::time_point> next_check;        // earliest linger/backoff expiry
     std::vector<std::string> unknown_leader_topics;     // refresh metadata for these
   };

@@ -46,6 +46,9 @@ RecordAccumulator::ReadyCheck RecordAccumulator::ready(const LeaderLookup& leade
     const bool sendable = full || everything || first.in_retry() || now >= linger_end;
     if (!sendable) {
       earlier(linger_end);
+      if (std::find(out.lingering_nodes.begin(), out.lingering_nodes.end(), *leader) == out.lingering_nodes.end()) {
+        out.lingering_nodes.push_back(*leader);
+      }
       return;
     }
     if (std::find(out.ready_nodes.begin(), out.ready_nodes.end(), *leader) == out.ready_nodes.end()) {

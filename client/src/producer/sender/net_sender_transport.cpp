@@ -1,6 +1,9 @@
 // The sender's network transport: see net_sender_transport.hpp.
 #include "producer/sender/net_sender_transport.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include <string>
 
 namespace kwire::detail {
@@ -43,5 +46,18 @@ asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> NetSend
 }
 
 void NetSenderTransport::cancel_all() { pool_->shutdown(); }
+
+void NetSenderTransport::prepare_connection(std::int32_t broker) {
+  if (pool_->connected(broker) != nullptr || !preparing_->insert(broker).second) return;
+  // The pool keeps the connection; a failed attempt is the pool's to log and
+  // back off from, and the batch's own send tries again.
+  asio::co_spawn(
+      pool_->executor(),
+      [pool = pool_, preparing = preparing_, broker]() -> asio::awaitable<void> {
+        (void)co_await pool->connection(broker);
+        preparing->erase(broker);
+      },
+      asio::detached);
+}
 
 }  // namespace kwire::detail

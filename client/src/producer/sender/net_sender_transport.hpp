@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "cluster/metadata_cache.hpp"
 #include "kwire/net/connection_pool.hpp"
@@ -26,10 +27,14 @@ class NetSenderTransport final : public SenderTransport {
   asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
       const protocol::messages::InitProducerIdRequest& request) override;
   void cancel_all() override;
+  void prepare_connection(std::int32_t broker) override;
 
  private:
   std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<detail::MetadataCache> metadata_;
+  // Brokers a prepare_connection attempt is under way for (shared with the
+  // attempt, which may end after this transport).
+  std::shared_ptr<std::set<std::int32_t>> preparing_ = std::make_shared<std::set<std::int32_t>>();
 };
 
 }  // namespace kwire::detail

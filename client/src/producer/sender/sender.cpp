@@ -181,6 +181,10 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   };
   RecordAccumulator::ReadyCheck ready = accumulator_.ready(leader_of, now);
   for (const std::string& topic : ready.unknown_leader_topics) transport_.request_metadata_refresh(topic);
+  // A producer's first batch to a leader would otherwise open the connection
+  // only once its linger is over: the set-up round trips (ApiVersions twice
+  // on librdkafka's mock, TLS and SASL elsewhere) came on top of the linger.
+  for (std::int32_t node : ready.lingering_nodes) transport_.prepare_connection(node);
   if (ready.next_check) earlier(*ready.next_check);
 
   std::vector<std::int32_t> nodes;

@@ -46,6 +46,11 @@ class SenderTransport {
 
   // Fails every request in flight promptly (a forced close).
   virtual void cancel_all() = 0;
+
+  // A batch for `broker` lingers: have its connection ready by the time the
+  // batch goes (connect, TLS, ApiVersions, SASL during the linger, not after
+  // it). Must not block; nothing to do if the connection is up or coming.
+  virtual void prepare_connection(std::int32_t broker) = 0;
 };
 
 }  // namespace kwire::detail

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,8 @@ class FakeBroker final : public detail::SenderTransport {
   int produce_requests = 0;
   int init_producer_id_requests = 0;
   int metadata_refreshes = 0;
+  std::vector<std::int32_t> prepared;  // prepare_connection calls, in order
+  std::function<void(std::int32_t)> on_prepare;  // set before start(); runs on the io thread
   int max_concurrent = 0;
   std::vector<std::string> violations;  // anything a real broker would reject as malformed
 
@@ -126,6 +129,10 @@ class FakeBroker final : public detail::SenderTransport {
   }
 
   void cancel_all() override {}
+  void prepare_connection(std::int32_t broker) override {
+    prepared.push_back(broker);
+    if (on_prepare) on_prepare(broker);
+  }
 
  private:
   struct ProducerEntry {

@@ -1,7 +1,11 @@
 // The sender against an in-process broker with Kafka's idempotence checks
 // (sender_fake_broker.hpp): pipelining, exactly-once in order, acks=0,
-// delivery timeout, close bounds, the in-flight limit.
+// delivery timeout, close bounds, the in-flight limit, the leader's
+// connection prepared while a first batch lingers.
 #include <catch2/catch.hpp>
+
+#include <future>
+#include <utility>
 
 #include "kwire/errors.hpp"
 #include "sender_checks.hpp"
@@ -44,6 +48,38 @@ TEST_CASE("sender: records reach the log exactly once, in order, at their report
   CHECK(h.sender.max_in_flight_seen() > 1);
   CHECK(h.sender.max_in_flight_seen() <= 5);
   CHECK(h.broker.produce_requests > 3);
+}
+
+// Issue 15: the first batch to a leader opened its connection only after its
+// linger, so the set-up round trips came on top of it. With a linger of an
+// hour nothing is sent before close(): the preparation must come first.
+TEST_CASE("sender: the leader's connection is prepared while its first batch lingers and before any send",
+          "[sender]") {
+  auto acc = SenderHarness::small_batches();
+  acc.linger = std::chrono::hours(1);
+  acc.batch_size = 1 << 20;
+  SenderHarness h(acc);
+  h.broker.set_leader("t", 0, 7);
+  std::promise<std::pair<std::int32_t, int>> first_prepared;  // broker, Produce requests before it
+  bool prepared = false;
+  h.broker.on_prepare = [&](std::int32_t broker) {
+    if (prepared) return;
+    prepared = true;
+    first_prepared.set_value({broker, h.broker.produce_requests});
+  };
+  auto prepared_future = first_prepared.get_future();
+  h.start();
+  REQUIRE_FALSE(h.send("t", 0, "v", 0));
+  REQUIRE(prepared_future.wait_for(10s) == std::future_status::ready);
+  const auto [broker, produced_before] = prepared_future.get();
+  CHECK(broker == 7);
+  CHECK(produced_before == 0);
+  h.close(10s);
+  CHECK(h.closed);
+  const auto reports = h.snapshot();
+  REQUIRE(reports.count(0) == 1);
+  CHECK(reports.at(0).fired == 1);
+  CHECK_FALSE(reports.at(0).error);
 }
 
 TEST_CASE("sender: acks=0 writes everything and reports offset -1", "[sender]") {
