@@ -20,6 +20,7 @@
 #include "kwire/consumer.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/oauthbearer.hpp"
+#include "failing_send.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
@@ -92,30 +93,7 @@ void produce_and_read_back(kwire::ProducerConfig config, const kwire::test::Mock
   }
 }
 
-// One send that must fail: its single report's error, fired once, long
-// before max.block.ms; close() returns.
-std::error_code failing_send(kwire::ProducerConfig config) {
-  config.max_block = 30s;
-  const auto start = std::chrono::steady_clock::now();
-  std::mutex mu;
-  int fired = 0;
-  std::promise<std::error_code> first;
-  kwire::Producer producer(std::move(config));
-  kwire::Record r;
-  r.topic = "refused";
-  r.value = kwire::as_bytes("never written");
-  producer.async_send(r, [&](std::error_code ec, kwire::RecordMetadata) {
-    std::lock_guard lock(mu);
-    if (++fired == 1) first.set_value(ec);
-  });
-  auto result = first.get_future();
-  REQUIRE(result.wait_for(40s) == std::future_status::ready);
-  producer.close(2s);
-  std::lock_guard lock(mu);
-  CHECK(fired == 1);
-  CHECK(std::chrono::steady_clock::now() - start < 20s);
-  return result.get();
-}
+using kwire::test::failing_send;
 
 // A provider handing out unsecured JWS for `principal`, remembering each.
 struct RecordingProvider {

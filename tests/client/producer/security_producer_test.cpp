@@ -17,6 +17,7 @@
 #include "delivery_recorder.hpp"
 #include "kwire/net/sasl/sasl_error.hpp"
 #include "kwire/net/tls/tls_error.hpp"
+#include "failing_send.hpp"
 #include "kwire/producer.hpp"
 #include "log_reader.hpp"
 #include "mock_cluster.hpp"
@@ -83,35 +84,7 @@ kwire::test::SaslServerOptions sasl_front(const kwire::test::MockCluster& cluste
   return o;
 }
 
-// One send that must fail: returns its single report's error, after
-// checking that it fired exactly once, soon, and that close() returns.
-std::error_code failing_send(Properties props) {
-  props["max.block.ms"] = "30000";
-  const auto start = std::chrono::steady_clock::now();
-  std::mutex mu;
-  int fired = 0;
-  std::promise<std::error_code> first;
-  {
-    kwire::Producer producer(props);
-    kwire::Record r;
-    r.topic = "refused";
-    r.value = kwire::as_bytes("never written");
-    producer.async_send(r, [&](std::error_code ec, kwire::RecordMetadata) {
-      std::lock_guard lock(mu);
-      if (++fired == 1) first.set_value(ec);
-    });
-    auto result = first.get_future();
-    REQUIRE(result.wait_for(40s) == std::future_status::ready);
-    producer.close(2s);
-    std::lock_guard lock(mu);
-    CHECK(fired == 1);
-    std::error_code ec = result.get();
-    // The security failure ends the wait, not max.block.ms (30 s), which
-    // would also have reported a metadata timeout instead.
-    CHECK(std::chrono::steady_clock::now() - start < 20s);
-    return ec;
-  }
-}
+using kwire::test::failing_send;
 
 }  // namespace
 
