@@ -8,7 +8,7 @@
 # both. A fresh cluster per cell because the mock keeps every record in
 # memory. The mock keeps only the last 5 MiB of a partition (older batches
 # are dropped, and a reader would start after them and never see COUNT
-# records), so the topic has 128 partitions, filled to about a third of that
+# records), so the topic has 256 partitions, filled to about half of that
 # on average.
 
 # Batches as a producer with a little lingering writes them, so both readers
@@ -20,15 +20,15 @@ consume_ab() {
   local label=$1 pid=$2 brokers=$3 count=$4
   for round in 1 2; do
     for client in kwire librdkafka; do
-      local line before after
-      before=$(cpu_s "$pid")
+      local line before after busy_before busy_after
+      before=$(cpu_s "$pid"); busy_before=$(busy_s)
       if line=$("$kwire" perf consume -b "$brokers" -t cbench -n "$count" --client "$client" --json \
                  2> "$out/last.err"); then :; else
         line="{\"client\":\"$client\",\"failed_run\":true,\"why\":$(python3 -c 'import json,sys;print(json.dumps(open(sys.argv[1]).read()[-300:]))' "$out/last.err")}"
       fi
-      after=$(cpu_s "$pid")
+      after=$(cpu_s "$pid"); busy_after=$(busy_s)
       echo "{\"kind\":\"consume\",\"group\":\"throughput\",\"cell\":\"$label\",\"round\":$round," \
-           "\"broker_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')," \
+           "$(run_fields "$before" "$after" "$busy_before" "$busy_after")," \
            "\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"run\":$line}" >> "$results"
       python3 - "$results" <<'EOF'
 import json, sys
@@ -47,11 +47,11 @@ echo "== consume: kwire and librdkafka read the same records from one mock broke
 for size in 100 1024; do
   for codec in none lz4; do
     # About a second of reading per run for the slower client on an idle machine.
-    count=$([ "$size" = 100 ] && echo 2000000 || echo 300000)
+    count=$([ "$size" = 100 ] && echo 3000000 || echo 600000)
     if [ "$quick" = 1 ]; then count=$((count / 5)); fi
     label="consume mock x1, $([ "$size" = 100 ] && echo '100 B' || echo '1 KiB'), $codec"
     echo "== $label ($count records)"
-    start mock "$kwire" cluster -n 1 -T cbench:128
+    start mock "$kwire" cluster -n 1 -T cbench:256
     if "$kwire" perf produce -b "$addr" -t cbench -n "$count" -s "$size" --client kwire --json "${consume_fill[@]}" \
          -X compression.type="$codec" > "$out/fill.$size.$codec.json" 2> "$out/fill.$size.$codec.err"; then
       consume_ab "$label" "$bpid" "$addr" "$count"

@@ -75,7 +75,7 @@ def consume_section(w, cells, rows):
         return
     w("## Consume: kwire against librdkafka\n")
     w("`bench/consume.sh` (sourced by `bench/run.sh`): per cell a fresh librdkafka mock cluster (one broker, a "
-      "topic of 128 partitions: the mock keeps only the last 5 MiB of a partition) is filled once by kwire's "
+      "topic of 256 partitions: the mock keeps only the last 5 MiB of a partition) is filled once by kwire's "
       "producer (untimed; `linger.ms=5 batch.size=65536`, the cell's codec), then `kwire perf consume --client "
       "kwire` and `--client librdkafka` read every record from the beginning, A/B/A/B against the same broker "
       "process and the same stored batches. Both learn the topic's leaders first (untimed), are assigned every "
@@ -143,7 +143,21 @@ def main():
     w(f"- Run started {meta.get('date', '?')}; kwire commit {meta.get('commit', '?')}"
       + (f" plus {dirty} uncommitted tracked files of the shared working tree (other engineers' work in progress)"
          if dirty not in ("0", "?") else ""))
-    if loads:
+    # What else used the CPU during the runs: the machine's busy time over each run minus the run's client
+    # and broker (rows from before machine_busy_s was recorded have none).
+    others = [row["machine_busy_s"] - row["run"].get("cpu_s", 0) - row["broker_cpu_s"]
+              for row in rows if "machine_busy_s" in row and ok(row["run"])]
+    if others:
+        busiest = max(others)
+        quiet = busiest < 0.25 and sum(others) / len(others) < 0.1
+        w(f"- {'**Idle machine**' if quiet else '**Shared machine**'}: CPU time used by anything but the run's "
+          f"client and broker while it ran (the machine's busy time, /proc/stat, minus both): mean "
+          f"{sum(others) / len(others):.2f} s, max {busiest:.2f} s per run"
+          + ("" if quiet else "; other work was running, so wall-clock figures (throughput, latency) are noisy")
+          + f". 1-minute load average at the end of each run (the run's own threads count in it): min "
+          f"{min(loads):.1f}, mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} on {sh('nproc')} cores. "
+          "Instruction counts (callgrind) do not depend on the load.\n")
+    elif loads:
         w(f"- **Shared machine**: other engineers were compiling during the run. 1-minute load average at the end of "
           f"each run: min {min(loads):.1f}, mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} on "
           f"{sh('nproc')} cores. Wall-clock figures (throughput, latency) are noisy; instruction counts "

@@ -37,6 +37,7 @@ done
 case $only in all|produce|consume) ;; *) echo "bench: --only takes produce or consume" >&2; exit 2 ;; esac
 
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+mkdir -p "$(dirname "$build")"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DKWIRE_BUILD_BENCH=ON -DKWIRE_BUILD_TESTS=OFF \
   > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target kwire_tool kwire_sink_broker > "$build.build.log" 2>&1 \
@@ -71,6 +72,13 @@ start() {
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # CPU seconds (user + system) a process has used so far.
 cpu_s() { awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
+# CPU seconds the whole machine has been busy so far (every core, every process):
+# a run's share minus its client's and broker's tells what else ran beside it.
+busy_s() { awk -v t="$ticks" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat; }
+# The JSON fields a run's row adds: broker and machine CPU seconds between two readings.
+run_fields() {
+  awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { printf "\"broker_cpu_s\":%.2f,\"machine_busy_s\":%.2f", b - a, d - c }'
+}
 
 common=(-X acks=all -X enable.idempotence=true -X linger.ms=5 -X batch.size=65536 -X buffer.memory=33554432)
 results=$out/results.jsonl
@@ -83,14 +91,14 @@ ab() {
   if [ $quick = 1 ]; then count=$((count / 5)); fi
   for round in 1 2; do
     for client in kwire librdkafka; do
-      local line before after
-      before=$(cpu_s "$pid")
+      local line before after busy_before busy_after
+      before=$(cpu_s "$pid"); busy_before=$(busy_s)
       if line=$("$kwire" perf produce -b "$brokers" -t bench -n "$count" -s "$size" --client "$client" --json \
                  "${common[@]}" -X compression.type="$codec" "$@" 2> "$out/last.err"); then :; else
         line="{\"client\":\"$client\",\"failed_run\":true,\"why\":$(python3 -c 'import json,sys;print(json.dumps(open(sys.argv[1]).read()[-300:]))' "$out/last.err")}"
       fi
-      after=$(cpu_s "$pid")
-      echo "{\"kind\":\"$kind\",\"group\":\"$group\",\"cell\":\"$label\",\"round\":$round,\"broker_cpu_s\":$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')," \
+      after=$(cpu_s "$pid"); busy_after=$(busy_s)
+      echo "{\"kind\":\"$kind\",\"group\":\"$group\",\"cell\":\"$label\",\"round\":$round,$(run_fields "$before" "$after" "$busy_before" "$busy_after")," \
            "\"load1\":$(cut -d' ' -f1 /proc/loadavg),\"run\":$line}" >> "$results"
       python3 - "$results" <<'EOF'
 import json, sys
@@ -106,8 +114,9 @@ EOF
 
 # The producer's cells (not indented under the if, to keep them readable).
 if [ "$only" != consume ]; then
-# The matrix: counts sized for about a second per run on this idle machine
-# (start-up, about 20-100 ms, must not dominate).
+# The matrix: counts sized for about a second per run of the slower client on
+# an idle machine (December 2026: librdkafka about 4 M records/s of 100 B on the
+# sink), so start-up (a few ms) and the last batches' round trip do not dominate.
 start sink1 "$sink" -n 1 -P 1; sink1=$addr; sink1_pid=$bpid
 start sink3 "$sink" -n 3 -P 3; sink3=$addr; sink3_pid=$bpid
 for kind in sink mock; do
@@ -115,10 +124,10 @@ for kind in sink mock; do
     for size in 100 1024; do
       for codec in none lz4 zstd; do
         if [ $kind = sink ]; then
-          count=$([ $size = 100 ] && echo 600000 || echo 150000)
+          count=$([ $size = 100 ] && echo 4000000 || echo 1000000)
           if [ $n = 1 ]; then pid=$sink1_pid; boot=$sink1; else pid=$sink3_pid; boot=$sink3; fi
         else
-          count=$([ $size = 100 ] && echo 300000 || echo 60000)
+          count=$([ $size = 100 ] && echo 3000000 || echo 600000)
           start mock "$kwire" cluster -n "$n" -T "bench:$n"; pid=$bpid; boot=$addr
         fi
         label="$kind x$n, $([ $size = 100 ] && echo '100 B' || echo '1 KiB'), $codec"
@@ -131,8 +140,8 @@ for kind in sink mock; do
 done
 echo "== several application threads sending on one producer"
 for threads in 2 4; do
-  ab sink threads "sink x1, 100 B, none, $threads threads" "$sink1_pid" "$sink1" 600000 100 none --threads $threads
-  ab sink threads "sink x3, 100 B, none, $threads threads" "$sink3_pid" "$sink3" 600000 100 none --threads $threads
+  ab sink threads "sink x1, 100 B, none, $threads threads" "$sink1_pid" "$sink1" 3000000 100 none --threads $threads
+  ab sink threads "sink x3, 100 B, none, $threads threads" "$sink3_pid" "$sink3" 3000000 100 none --threads $threads
 done
 echo "== delivery latency at fixed rates (every record timed)"
 for linger in 0 5; do
