@@ -54,6 +54,7 @@ struct BrokerConnection::PendingRequest {
   std::size_t body_offset = 0;
   Clock::duration timeout{};
   bool* written = nullptr;  // SendOptions::written
+  std::size_t response_bytes = 0;  // SendOptions::response_bytes
   Clock::time_point write_started;
   // Wakes the caller. No deadline while queued: the writer sets it (now +
   // timeout) when the write begins, which also wakes the caller once.
@@ -77,6 +78,7 @@ asio::awaitable<std::pair<std::error_code, RawResponse>> BrokerConnection::send_
   p->expect_response = expect_response;
   p->timeout = to_clock_duration(options.timeout.value_or(config_->request_timeout));
   p->written = options.written;
+  p->response_bytes = options.response_bytes;
   if (p->written) *p->written = false;
   outbound_.push_back(p);
   writer_wake_.cancel();
@@ -188,6 +190,9 @@ asio::awaitable<void> BrokerConnection::read_loop(std::shared_ptr<BrokerConnecti
   (void)keep_alive;
   ResponseFrameReader frames(config_->max_response_bytes);
   while (state_ != State::closed) {
+    // Answers come in request order: the oldest request in flight says how
+    // large the next frame may be (used once its length prefix is in).
+    frames.expect_at_most(in_flight_.empty() ? 0 : in_flight_.front()->response_bytes);
     const auto buffer = frames.next_buffer();
     if (auto ec = co_await transport_->read_exact(asio::buffer(buffer.data(), buffer.size()))) {
       if (state_ != State::closed) log(LogLevel::debug, "read failed: " + ec.message());

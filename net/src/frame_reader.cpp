@@ -30,9 +30,11 @@ ResponseFrameReader::Status ResponseFrameReader::commit(std::size_t n) {
       return Status::too_small;
     }
     filled_ = 0;
-    // Up to upfront_ the announced size is allocated at once (announced_ <=
-    // max_ was checked above); a larger announcement gets upfront_ for now.
-    frame_ = std::make_shared<std::vector<std::uint8_t>>(std::min<std::size_t>(announced_, upfront_));
+    // Up to the up-front bound the announced size is allocated at once
+    // (announced_ <= max_ was checked above); a larger announcement gets the
+    // bound for now.
+    const std::size_t upfront = std::max(upfront_, std::min(expected_, max_));
+    frame_ = recycler_->take(std::min<std::size_t>(announced_, upfront));
     allocations_ = 1;
     return Status::need_more;
   }

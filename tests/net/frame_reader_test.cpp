@@ -216,3 +216,91 @@ TEST_CASE("a peer announcing a 1 GiB response and sending a few bytes costs no g
   conn->close();
   kwire::test::drain(io);
 }
+
+namespace frame_recycling {
+
+// Reads one framed body through `reader` in socket-sized pieces; returns the frame.
+kwire::net::FramePtr read_one(ResponseFrameReader& reader, const std::vector<std::uint8_t>& body) {
+  const auto stream = framed(body);
+  std::size_t at = 0;
+  while (at < stream.size()) {
+    auto buffer = reader.next_buffer();
+    REQUIRE(!buffer.empty());
+    const std::size_t n = std::min<std::size_t>({65536, buffer.size(), stream.size() - at});
+    std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(at), n, buffer.begin());
+    at += n;
+    const Status s = reader.commit(n);
+    if (at < stream.size()) REQUIRE(s == Status::need_more);
+    else REQUIRE(s == Status::frame_ready);
+  }
+  return reader.take_frame();
+}
+
+std::vector<std::uint8_t> pattern(std::size_t size, std::uint8_t seed) {
+  std::vector<std::uint8_t> body(size);
+  for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<std::uint8_t>(i * 31 + seed);
+  return body;
+}
+
+}  // namespace frame_recycling
+
+TEST_CASE("frame reader: a large frame's buffer is reused by a later frame, with the later frame's bytes",
+          "[net][frames]") {
+  using namespace frame_recycling;
+  ResponseFrameReader reader(std::size_t{64} << 20);
+  const auto first_body = pattern(3 << 20, 1);
+  const std::uint8_t* first_storage = nullptr;
+  {
+    auto first = read_one(reader, first_body);
+    REQUIRE(first);
+    CHECK(*first == first_body);
+    first_storage = first->data();
+  }  // the consumer lets go of the frame: its buffer waits for the next one
+  CHECK(reader.recycler().kept_buffers() == 1);
+  // A smaller frame next: same storage, only its own bytes (no stale tail).
+  const auto second_body = pattern(2 << 20, 7);
+  auto second = read_one(reader, second_body);
+  REQUIRE(second);
+  CHECK(second->data() == first_storage);
+  CHECK(*second == second_body);
+  CHECK(reader.recycler().reuses() == 1);
+  CHECK(reader.recycler().kept_buffers() == 0);
+  // Small frames never go through the recycler.
+  auto small = read_one(reader, pattern(1000, 3));
+  small.reset();
+  CHECK(reader.recycler().kept_buffers() == 0);
+}
+
+TEST_CASE("frame reader: the recycler keeps a bounded number of buffers", "[net][frames]") {
+  using namespace frame_recycling;
+  auto recycler = kwire::net::FrameRecycler::create();
+  std::vector<std::shared_ptr<std::vector<std::uint8_t>>> live;
+  for (int i = 0; i < 5; ++i) live.push_back(recycler->take(std::size_t{2} << 20));
+  live.clear();  // five come back, only kKeptBuffers stay
+  CHECK(recycler->kept_buffers() == kwire::net::FrameRecycler::kKeptBuffers);
+  CHECK(recycler->kept_bytes() <= kwire::net::FrameRecycler::kKeptBytes);
+  // A buffer larger than every kept one is not served from them.
+  auto big = recycler->take(std::size_t{8} << 20);
+  CHECK(recycler->reuses() == 0);
+  CHECK(big->size() == (std::size_t{8} << 20));
+}
+
+TEST_CASE("frame reader: a frame the request allowed to be large is allocated whole, above the default bound",
+          "[net][frames]") {
+  using namespace frame_recycling;
+  constexpr std::size_t upfront = 64 * 1024;
+  const auto body = pattern(1 << 20, 5);
+  ResponseFrameReader hinted(std::size_t{64} << 20, upfront);
+  hinted.expect_at_most(body.size() + 100);
+  auto frame = read_one(hinted, body);
+  CHECK(hinted.allocations() == 1);
+  CHECK(*frame == body);
+  // Without the hint the same frame grows from the default bound.
+  ResponseFrameReader plain(std::size_t{64} << 20, upfront);
+  CHECK(*read_one(plain, body) == body);
+  CHECK(plain.allocations() > 1);
+  // The hint never lifts the maximum: a larger announcement is still refused.
+  ResponseFrameReader capped(1000, 100);
+  capped.expect_at_most(std::size_t{1} << 30);
+  CHECK(feed(capped, {0, 0, 0x03, 0xe9}, 4).last == Status::too_large);
+}

@@ -29,6 +29,20 @@ using kwire::protocol::kafka_errc;
 
 // Fetch v13+ names topics by id, which the metadata cache does not keep.
 constexpr std::int16_t kFetchMaxVersion = 12;
+
+// What a Fetch answer for `partitions` partitions can hold: the records the
+// request allows (the broker stops at max_bytes, or each partition at its
+// own limit) plus each partition's fields and the answer's own. A first
+// batch above the limits still comes whole (KIP-74); the frame reader then
+// grows the buffer for it.
+std::size_t fetch_response_bound(std::int32_t max_bytes, std::int32_t partition_max_bytes, std::size_t partitions) {
+  constexpr std::size_t kPerPartition = 128;  // ids, watermarks, epochs, error, lengths (no aborted list)
+  constexpr std::size_t kHeader = 4096;
+  const std::size_t records = std::min<std::size_t>(static_cast<std::size_t>(std::max(max_bytes, 0)),
+                                                    static_cast<std::size_t>(std::max(partition_max_bytes, 0)) * partitions);
+  return records + partitions * kPerPartition + kHeader;
+}
+
 // OffsetForLeaderEpoch below v3 is for replicas (no consumer's replica id, no
 // topic permission check); Java's consumer skips validation there too.
 constexpr std::int16_t kEpochLookupMinVersion = 3;
@@ -307,6 +321,7 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   // records, so read_committed never goes below it.
   if (options_.isolation == IsolationLevel::read_committed) opts.min_version = 4;
   opts.timeout = options_.request_timeout + options_.max_wait;
+  opts.response_bytes = fetch_response_bound(options_.max_bytes, options_.partition_max_bytes, sent.size());
   auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
   fetching_.erase(leader);
   if (stopped_) co_return;

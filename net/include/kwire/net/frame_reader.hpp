@@ -7,7 +7,11 @@
 // and the socket reads straight into its final place: no regrowth, no copy
 // (issue 13: doubling from 64 KiB copied, zero-filled and page-faulted a
 // large Fetch response several times over). The buffer is still zero-filled
-// once, as frames are std::vector (net::FramePtr).
+// once, as frames are std::vector (net::FramePtr), unless its storage is
+// recycled (frame_recycler.hpp: frames of 1 MiB and more reuse the
+// connection's earlier buffers). The connection may raise the bound for one
+// frame with expect_at_most(): the request it answers asked for that much
+// (a Fetch's max_bytes), so a buffer of that size is no more than we accepted.
 // Beyond that bound memory follows the bytes that arrived, not the length a
 // peer announces: the buffer starts at kUpfront and doubles only when full,
 // so a peer that announces 1 GiB and sends 10 bytes costs kUpfront. Lengths
@@ -24,6 +28,7 @@
 #include <span>
 #include <vector>
 
+#include "kwire/net/frame_recycler.hpp"
 #include "kwire/protocol/wire/bytes.hpp"
 
 namespace kwire::net {
@@ -41,8 +46,13 @@ class ResponseFrameReader {
   static constexpr std::size_t kUpfront = 8 * 1024 * 1024;
 
   // `upfront_bytes` replaces kUpfront (tests and the fuzz target use small ones).
-  explicit ResponseFrameReader(std::size_t max_frame_bytes, std::size_t upfront_bytes = kUpfront) noexcept
-      : max_(max_frame_bytes), upfront_(upfront_bytes < 1 ? 1 : upfront_bytes) {}
+  explicit ResponseFrameReader(std::size_t max_frame_bytes, std::size_t upfront_bytes = kUpfront)
+      : max_(max_frame_bytes), upfront_(upfront_bytes < 1 ? 1 : upfront_bytes), recycler_(FrameRecycler::create()) {}
+
+  // The frame whose length comes next answers a request that asked for at
+  // most `bytes` (0: unknown): a frame up to that size (and max_frame_bytes)
+  // is allocated whole. Takes effect when the length prefix completes.
+  void expect_at_most(std::size_t bytes) noexcept { expected_ = bytes; }
 
   // Where the next bytes go: the rest of the 4-byte length prefix, or the
   // rest of the frame's current chunk. Never empty while the stream is usable.
@@ -60,10 +70,14 @@ class ResponseFrameReader {
   // Buffers allocated for the current frame (1 when it was sized at once;
   // each regrowth adds one). Reset when the next frame's length is read.
   std::size_t allocations() const noexcept { return allocations_; }
+  // Where large frames' buffers are kept for reuse.
+  const FrameRecycler& recycler() const noexcept { return *recycler_; }
 
  private:
   std::size_t max_;
   std::size_t upfront_;
+  std::size_t expected_ = 0;
+  std::shared_ptr<FrameRecycler> recycler_;
   std::uint8_t prefix_[4] = {};
   std::size_t prefix_filled_ = 0;
   std::uint32_t announced_ = 0;

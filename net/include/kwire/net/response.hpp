@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +49,10 @@ struct SendOptions {
   // lack); below it the send fails with net_errc::no_common_version. Last, so
   // positional initializers of the fields above keep their meaning.
   std::optional<std::int16_t> min_version = std::nullopt;
+  // The largest answer this request can get (a Fetch: its max_bytes plus
+  // framing), 0 if unknown: an answer up to that size is read into one
+  // buffer allocated when its length arrives (frame_reader.hpp).
+  std::size_t response_bytes = 0;
 };
 
 }  // namespace kwire::net
