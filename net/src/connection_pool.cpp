@@ -344,17 +344,25 @@ asio::awaitable<ConnectionResult> ConnectionPool::any_connection() {
     if (candidates.empty()) co_return ConnectionResult{net_errc::no_broker_available, nullptr};
     const std::size_t start = next_candidate_++ % candidates.size();
     Clock::time_point earliest = Clock::time_point::max();
+    bool tried = false;
+    bool all_refused = true;  // every server tried failed in a way a retry does not mend
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       auto& slot = candidates[(start + i) % candidates.size()];
       if (!slot->connecting && Clock::now() < slot->next_attempt) {
         earliest = std::min(earliest, slot->next_attempt);
+        all_refused = false;  // not tried this round
         continue;  // in backoff: try the others first
       }
       auto [ec, conn] = co_await connect_slot(slot, false);
       if (!ec) co_return ConnectionResult{{}, conn};
       last = ec;
+      tried = true;
+      if (is_retriable_net_error(ec)) all_refused = false;
       earliest = std::min(earliest, slot->next_attempt);
     }
+    // A wrong password or an untrusted certificate everywhere: the caller
+    // hears the reason now, not at the deadline (its own retries go on).
+    if (tried && all_refused) break;
     if (earliest == Clock::time_point::max()) break;
     asio::steady_timer wait(executor_, std::min(earliest, deadline));
     std::error_code ignored;

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "cluster/metadata_validation.hpp"
+#include "config/net_security.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/metadata_request.hpp"
 #include "kwire/protocol/messages/metadata_response.hpp"
@@ -127,6 +128,7 @@ asio::awaitable<std::error_code> MetadataCache::refresh_once() {
   // A topic added while this was in flight is not in its answer: let the loop
   // send for it at once (it sleeps while another caller's refresh runs).
   if (new_topic_unasked_) wake_->cancel();
+  last_failure_ = ec;
   if (ec) {
     log(net::LogLevel::warning, "metadata refresh failed: " + ec.message());
     refresh_requested_ = true;  // try again after the backoff
@@ -202,6 +204,9 @@ asio::awaitable<std::error_code> MetadataCache::wait_for_topic(std::string topic
     if (stopped_) co_return make_error_code(net::net_errc::shutting_down);
     auto it = topics_.find(topic);
     if (it != topics_.end() && !it->second.partitions.empty()) co_return std::error_code{};
+    // A refused password or an untrusted certificate fails every attempt the
+    // same way: waiting longer only hides the reason.
+    if (is_security_failure(last_failure_)) co_return last_failure_;
     if (Clock::now() >= deadline) {
       if (it != topics_.end() && it->second.error_code != 0) co_return protocol::kafka_error(it->second.error_code);
       co_return make_error_code(net::net_errc::request_timed_out);

@@ -83,7 +83,9 @@ class MetadataCache : public std::enable_shared_from_this<MetadataCache> {
 
   // Waits until `topic` has partitions in the cache, refreshing as needed,
   // for at most `timeout`. Returns the broker's error for the topic
-  // (UNKNOWN_TOPIC_OR_PARTITION...) or net_errc::request_timed_out.
+  // (UNKNOWN_TOPIC_OR_PARTITION...) or net_errc::request_timed_out; a
+  // refresh that failed for a security reason (is_security_failure: a
+  // refused password, an untrusted certificate) ends the wait at once with it.
   asio::awaitable<std::error_code> wait_for_topic(std::string topic, std::chrono::milliseconds timeout);
 
   // Asks for a refresh soon (coalesced; not before the refresh backoff).
@@ -114,6 +116,7 @@ class MetadataCache : public std::enable_shared_from_this<MetadataCache> {
   std::set<std::string, std::less<>> wanted_topics_;
   std::int32_t controller_id_ = -1;
   std::uint64_t generation_ = 0;
+  std::error_code last_failure_;  // of the last refresh (none once one succeeds)
   std::shared_ptr<asio::steady_timer> wake_;  // the refresh loop sleeps on it
   std::vector<std::weak_ptr<asio::steady_timer>> waiters_;  // woken after every refresh attempt
   std::function<void()> on_refreshed_;

@@ -93,4 +93,10 @@ bool is_security_failure(std::error_code ec) noexcept {
          ec == protocol::kafka_error(kSaslAuthenticationFailed);
 }
 
+std::string describe_broker(std::int32_t id, const std::string& host, std::uint16_t port) {
+  std::string address = host + ":" + std::to_string(port);
+  if (id < 0) return "bootstrap server " + address;
+  return "broker " + std::to_string(id) + " (" + address + ")";
+}
+
 }  // namespace kwire::detail

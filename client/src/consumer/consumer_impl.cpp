@@ -10,6 +10,7 @@
 
 #include "cluster/metadata_cache.hpp"
 #include "config/connection_settings.hpp"
+#include "config/net_security.hpp"
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/errors.hpp"
 #include "kwire/protocol/errors.hpp"
@@ -60,6 +61,23 @@ ConsumerConfig checked(ConsumerConfig config) {
   return config;
 }
 
+// A connection refused for a security reason (a wrong password, an
+// untrusted certificate) fails the same way on every attempt: poll() reports
+// each one (librdkafka's consumer does too), instead of waiting in silence.
+// The pool calls this on the io thread; the queue wakes a waiting poll.
+void report_security_failures(net::ConnectionPool& pool, const std::shared_ptr<FetchQueue>& queue) {
+  pool.set_failure_handler([weak = std::weak_ptr<FetchQueue>(queue)](std::int32_t id, const std::string& host,
+                                                                    std::uint16_t port, std::error_code ec, bool) {
+    auto q = weak.lock();
+    if (!q || !is_security_failure(ec)) return;
+    FetchEvent e;
+    e.kind = FetchEvent::Kind::client_error;
+    e.error = ec;
+    e.detail = describe_broker(id, host, port) + ": " + ec.message();
+    q->push(std::move(e));
+  });
+}
+
 }  // namespace
 
 ConsumerImpl::ConsumerImpl(ConsumerConfig config)
@@ -73,6 +91,7 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
   auto pool = net::ConnectionPool::create(io_.get_executor(), connection_settings(config_));
   pool_ = pool;
+  report_security_failures(*pool, queue_);
   auto cache = MetadataCache::create(pool);
   cache_ = cache;
   if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);
@@ -403,6 +422,11 @@ std::error_code ConsumerImpl::position(const TopicPartition& tp, std::int64_t& o
   for (;;) {
     // Positions found by lookups apply now; data stays queued for poll().
     for (auto it = pending_.begin(); it != pending_.end() && o->position < 0;) {
+      if (it->kind == FetchEvent::Kind::client_error) {  // a lookup cannot get through either
+        const std::error_code ec = it->error;
+        pending_.erase(it);
+        return ec;
+      }
       if (it->partition == key && it->generation == o->generation) {
         if (it->kind == FetchEvent::Kind::position) {
           o->position = it->fetch_offset;
@@ -524,6 +548,11 @@ void ConsumerImpl::fill() {
       if (subscribed_) apply(*e.group);
       continue;
     }
+    if (e.kind == FetchEvent::Kind::client_error) {
+      records_.error_ = e.error;
+      records_.error_detail_ = std::move(e.detail);
+      continue;  // ends the loop: one error per poll
+    }
     auto it = owned_.find(e.partition);
     if (it == owned_.end() || it->second.generation != e.generation) continue;
     Owned& o = it->second;
@@ -537,7 +566,8 @@ void ConsumerImpl::fill() {
         if (o.position == e.fetch_offset && !o.paused) drain_.start(std::move(e));
         break;
       case FetchEvent::Kind::commit_done:
-      case FetchEvent::Kind::group: break;
+      case FetchEvent::Kind::group:
+      case FetchEvent::Kind::client_error: break;
     }
   }
 }

@@ -86,6 +86,7 @@ struct FetchEvent {
     error,     // the partition stopped: `error`, `detail`; fetching resumes after a seek
     commit_done,  // the asynchronous commit numbered `generation` finished with `error`
     group,        // the group membership changed the partitions: `group`
+    client_error,  // not about a partition: a connection refused for a security reason (`error`, `detail`)
   };
   Kind kind = Kind::records;
   PartitionKey partition;

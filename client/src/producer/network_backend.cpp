@@ -198,13 +198,6 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   GrowOnlyTopicMap<KnownTopic> topics_;  // written on the io thread only
 };
 
-// "broker 1 (127.0.0.1:9092)" or "bootstrap server 127.0.0.1:9092".
-std::string describe_broker(std::int32_t id, const std::string& host, std::uint16_t port) {
-  std::string address = host + ":" + std::to_string(port);
-  if (id < 0) return "bootstrap server " + address;
-  return "broker " + std::to_string(id) + " (" + address + ")";
-}
-
 // ProducerConfig::on_error from the pool's connection failures: security
 // failures each time (a wrong password fails every attempt, one per backoff),
 // and errc::all_brokers_down once per outage.
