@@ -34,7 +34,9 @@ ResponseFrameReader::Status ResponseFrameReader::commit(std::size_t n) {
     // (announced_ <= max_ was checked above); a larger announcement gets the
     // bound for now.
     const std::size_t upfront = std::max(upfront_, std::min(expected_, max_));
-    frame_ = recycler_->take(std::min<std::size_t>(announced_, upfront));
+    const std::size_t size = std::min<std::size_t>(announced_, upfront);
+    frame_ = size < FrameRecycler::kMinRecycled ? std::make_shared<std::vector<std::uint8_t>>(size)
+                                                : recycler_->take(size);
     allocations_ = 1;
     return Status::need_more;
   }
