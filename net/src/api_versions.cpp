@@ -55,18 +55,6 @@ void encode_api_versions_body(protocol::Writer& w, std::int16_t version, std::st
   w.uvarint(0);  // no tagged fields
 }
 
-namespace {
-
-void skip_tagged_fields(protocol::Reader& r) {
-  std::uint32_t n = r.uvarint();
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    r.uvarint();  // tag
-    r.skip(r.uvarint());
-  }
-}
-
-}  // namespace
-
 ApiVersionsReply decode_api_versions_body(protocol::Bytes body, std::int16_t version) {
   ApiVersionsReply reply;
   protocol::Reader r(body);
@@ -82,12 +70,12 @@ ApiVersionsReply decode_api_versions_body(protocol::Bytes body, std::int16_t ver
   for (std::size_t i = 0; count && i < *count && r.ok(); ++i) {
     std::int16_t key = r.i16();
     ApiVersionRange range{r.i16(), r.i16()};
-    if (flexible) skip_tagged_fields(r);
+    if (flexible) r.skip_tagged_fields();
     if (r.ok()) table.set(key, range);
   }
   if (!count && r.ok()) r.fail(protocol::wire_errc::unexpected_null);
   if (r.ok() && version >= 1 && reply.error_code != kUnsupportedVersionError) r.i32();  // throttle_time_ms
-  if (r.ok() && flexible) skip_tagged_fields(r);
+  if (r.ok() && flexible) r.skip_tagged_fields();
   if (!r.ok()) {
     reply.decode_error = r.error();
     return reply;

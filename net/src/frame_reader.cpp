@@ -62,13 +62,7 @@ std::optional<ResponseHeader> parse_response_header(protocol::Bytes frame, bool 
   protocol::Reader r(frame);
   ResponseHeader header;
   header.correlation_id = r.i32();
-  if (flexible_header) {
-    const std::uint32_t tags = r.uvarint();
-    for (std::uint32_t i = 0; i < tags && r.ok(); ++i) {
-      r.uvarint();
-      r.skip(r.uvarint());
-    }
-  }
+  if (flexible_header) r.skip_tagged_fields();
   if (!r.ok()) return std::nullopt;
   header.body_offset = r.position();
   return header;

@@ -11,26 +11,12 @@
 #include <deque>
 
 #include "kwire/protocol/wire/reader.hpp"
-#include "kwire/protocol/wire/writer.hpp"
 
 namespace kwire::test {
 namespace {
 
 using asio::ip::tcp;
 constexpr std::int16_t kApiVersions = 18, kMetadata = 3, kProduce = 0;
-constexpr std::int16_t kUnsupportedVersion = 35;
-
-frames::Frame api_versions_answer(std::int32_t correlation, std::int16_t version) {
-  protocol::Writer w;
-  w.i32(correlation);  // ApiVersions answers always use response header v0
-  const bool supported = version <= 2;
-  w.i16(supported ? 0 : kUnsupportedVersion);
-  const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {kMetadata, 0, 8}, {kProduce, 3, 8}};
-  w.array_length(3);
-  for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
-  if (supported && version >= 1) w.i32(0);  // throttle_time_ms
-  return w.release();
-}
 
 // While answers are held: takes one released answer, or false (nothing released).
 bool take_released(ApiVersionsPeer::Counts& counts) {
@@ -83,7 +69,8 @@ asio::awaitable<void> serve(std::shared_ptr<Session> session, std::shared_ptr<Ap
     const std::int32_t correlation = r.i32();
     if (!r.ok() || key != kApiVersions) break;
     ++counts->read;
-    session->answers.push_back(api_versions_answer(correlation, version));
+    session->answers.push_back(
+        frames::api_versions_answer(correlation, version, {{kApiVersions, 0, 2}, {kMetadata, 0, 8}, {kProduce, 3, 8}}));
     session->wake.cancel();
   }
   // The writer sends what it may of the queue, then closes the socket.

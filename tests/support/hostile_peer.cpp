@@ -18,7 +18,6 @@ namespace {
 using asio::ip::tcp;
 using frames::Frame;
 constexpr std::int16_t kApiVersions = 18;
-constexpr std::int16_t kUnsupportedVersion = 35;
 
 asio::awaitable<bool> write_raw(tcp::socket& s, const Frame& bytes) {
   std::error_code ec;
@@ -35,15 +34,9 @@ Frame with_length(const protocol::Writer& body) {
 
 // ApiVersions, Metadata and Produce: enough for a client to pick versions.
 Frame api_versions_answer(std::int32_t correlation, std::int16_t version) {
-  protocol::Writer w;
-  w.i32(correlation);
-  bool supported = version <= 2;
-  w.i16(supported ? 0 : kUnsupportedVersion);
-  const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {3, 0, 8}, {0, 3, 8}};
-  w.array_length(3);
-  for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
-  if (supported && version >= 1) w.i32(0);
-  return with_length(w);
+  protocol::Writer body;
+  body.raw(frames::api_versions_answer(correlation, version, {{kApiVersions, 0, 2}, {3, 0, 8}, {0, 3, 8}}));
+  return with_length(body);
 }
 
 Frame fault_bytes(HostileFault fault, std::int32_t correlation) {

@@ -20,20 +20,7 @@ namespace {
 
 using asio::ip::tcp;
 constexpr std::int16_t kApiVersions = 18, kMetadata = 3;
-constexpr std::int16_t kUnsupportedVersion = 35;
 constexpr std::size_t kChunk = 64 * 1024;
-
-frames::Frame api_versions_answer(std::int32_t correlation, std::int16_t version) {
-  protocol::Writer w;
-  w.i32(correlation);  // ApiVersions answers always use response header v0
-  const bool supported = version <= 2;
-  w.i16(supported ? 0 : kUnsupportedVersion);
-  const std::int16_t table[][3] = {{kApiVersions, 0, 2}, {kMetadata, 0, 0}};
-  w.array_length(2);
-  for (const auto& e : table) w.i16(e[0]), w.i16(e[1]), w.i16(e[2]);
-  if (supported && version >= 1) w.i32(0);  // throttle_time_ms
-  return w.release();
-}
 
 }  // namespace
 
@@ -80,7 +67,8 @@ struct OrderRecordingPeer::Impl {
       if (!r.ok()) break;
       frames::Frame answer;
       if (request.api_key == kApiVersions) {
-        answer = api_versions_answer(request.correlation_id, request.api_version);
+        answer = frames::api_versions_answer(request.correlation_id, request.api_version,
+                                             {{kApiVersions, 0, 2}, {kMetadata, 0, 0}});
       } else {
         if (request.api_key == kMetadata && request.api_version == 0) {
           const std::int32_t topics = r.i32();

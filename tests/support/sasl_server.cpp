@@ -32,14 +32,6 @@ constexpr std::int16_t kMetadata = 3, kSaslHandshake = 17, kApiVersions = 18, kS
 constexpr std::int16_t kUnsupportedSaslMechanism = 33, kIllegalSaslState = 34, kUnsupportedVersion = 35,
                        kSaslAuthenticationFailed = 58;
 
-void skip_tagged_fields(Reader& r) {
-  std::uint32_t n = r.uvarint();
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    r.uvarint();
-    r.skip(r.uvarint());
-  }
-}
-
 struct RequestHeader {
   std::int16_t key = 0, version = 0;
   std::int32_t correlation = 0;
@@ -52,7 +44,7 @@ bool parse_header(Reader& r, RequestHeader& h) {
   h.correlation = r.i32();
   r.nullable_string();  // client id
   h.flexible = (h.key == kApiVersions && h.version >= 3) || (h.key == kSaslAuthenticate && h.version >= 2);
-  if (h.flexible) skip_tagged_fields(r);
+  if (h.flexible) r.skip_tagged_fields();
   return r.ok();
 }
 
@@ -379,7 +371,7 @@ struct SaslServer::Impl {
     const std::size_t entries_start = r.position();
     for (std::uint32_t i = 0; i + 1 < count_plus_one && r.ok(); ++i) {
       r.i16(), r.i16(), r.i16();
-      skip_tagged_fields(r);
+      r.skip_tagged_fields();
     }
     if (!r.ok()) return;
     const std::size_t entries_end = r.position();

@@ -4,6 +4,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
+#include "kwire/protocol/wire/writer.hpp"
+
 namespace kwire::test {
 
 using asio::ip::tcp;
@@ -41,4 +43,19 @@ void ServerThread::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace frames {
+
+Frame api_versions_answer(std::int32_t correlation, std::int16_t version, std::initializer_list<ApiRange> apis) {
+  constexpr std::int16_t kUnsupportedVersion = 35;
+  protocol::Writer w;
+  w.i32(correlation);
+  const bool supported = version <= 2;
+  w.i16(supported ? 0 : kUnsupportedVersion);
+  w.array_length(static_cast<std::int32_t>(apis.size()));
+  for (const ApiRange& a : apis) w.i16(a.key), w.i16(a.min), w.i16(a.max);
+  if (supported && version >= 1) w.i32(0);  // throttle_time_ms
+  return w.release();
+}
+
+}  // namespace frames
 }  // namespace kwire::test

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,16 @@ asio::awaitable<bool> write(Stream& s, const Frame& body) {
   co_await asio::async_write(s, bufs, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec;
 }
+
+// One API a test peer advertises: {api key, lowest version, highest version}.
+struct ApiRange {
+  std::int16_t key, min, max;
+};
+
+// An ApiVersions answer without its length prefix (response header v0, as
+// every ApiVersions answer): v0-v2 bodies advertising `apis`; a request above
+// v2 gets UNSUPPORTED_VERSION with the same list, as a broker answers.
+Frame api_versions_answer(std::int32_t correlation, std::int16_t version, std::initializer_list<ApiRange> apis);
 
 }  // namespace frames
 }  // namespace kwire::test

@@ -35,14 +35,6 @@ std::vector<RelayUpstream> parse_bootstrap(const std::string& bootstrap) {
   return out;
 }
 
-void skip_tagged_fields(protocol::Reader& r) {
-  std::uint32_t n = r.uvarint();
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    r.uvarint();
-    r.skip(r.uvarint());
-  }
-}
-
 }  // namespace
 
 bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressMap& map) {
@@ -50,7 +42,7 @@ bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressM
   protocol::Reader r(frame);
   protocol::Writer w;
   r.i32();  // correlation id
-  if (flexible) skip_tagged_fields(r);
+  if (flexible) r.skip_tagged_fields();
   if (version >= 3) r.i32();  // throttle_time_ms
   if (!r.ok()) return false;
   w.raw(protocol::Bytes(frame).first(r.position()));
@@ -65,7 +57,7 @@ bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressM
     std::optional<std::string_view> rack;
     if (version >= 1) rack = flexible ? r.compact_nullable_string() : r.nullable_string();
     std::size_t tags_start = r.position();
-    if (flexible) skip_tagged_fields(r);
+    if (flexible) r.skip_tagged_fields();
     if (!r.ok()) return false;
     if (auto mapped = map(host, port)) {
       host = mapped->first;

@@ -99,6 +99,15 @@ class Reader {
     return b;
   }
   void skip(std::size_t n) noexcept { take(n); }
+  // A tagged-field section (flexible versions) whose fields nobody reads: a
+  // count, then per field its tag and length-prefixed data.
+  void skip_tagged_fields() noexcept {
+    const std::uint32_t n = uvarint();
+    for (std::uint32_t i = 0; i < n && ok(); ++i) {
+      uvarint();
+      skip(uvarint());
+    }
+  }
 
  private:
   template <typename U>
