@@ -43,6 +43,8 @@ std::size_t fetch_response_bound(std::int32_t max_bytes, std::int32_t partition_
   return records + partitions * kPerPartition + kHeader;
 }
 
+// Fetch sessions (KIP-227) exist from v7.
+constexpr std::int16_t kSessionMinVersion = 7;
 // OffsetForLeaderEpoch below v3 is for replicas (no consumer's replica id, no
 // topic permission check); Java's consumer skips validation there too.
 constexpr std::int16_t kEpochLookupMinVersion = 3;
@@ -57,6 +59,40 @@ void for_each_answer(std::vector<std::pair<std::string_view, std::int32_t>>& ind
                      std::int32_t partition, F&& f) {
   for (std::size_t i = 0; i < index.size(); ++i)
     if (index[i].second == partition && index[i].first == topic) f(i);
+}
+
+// The Fetch a session request stands for: the partitions to send (grouped
+// by topic: they come in PartitionKey order) and, incremental, to forget.
+msg::FetchRequest fetch_request(const FetcherOptions& options, const SessionRequest& session) {
+  msg::FetchRequest req;
+  req.replica_id = -1;
+  req.max_wait_ms = static_cast<std::int32_t>(options.max_wait.count());
+  req.min_bytes = options.min_bytes;
+  req.max_bytes = options.max_bytes;
+  req.isolation_level = static_cast<std::int8_t>(options.isolation);
+  req.rack_id = options.rack;
+  req.session_id = session.session_id;
+  req.session_epoch = session.epoch;
+  for (const SessionPartition& x : session.send) {
+    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
+      req.topics.emplace_back();
+      req.topics.back().topic = *x.partition.topic;
+    }
+    msg::FetchRequest::FetchTopic::FetchPartition fp;
+    fp.partition = x.partition.partition;
+    fp.fetch_offset = x.fetch_offset;
+    fp.current_leader_epoch = x.leader_epoch;  // v9+: the leader fences a stale view
+    fp.partition_max_bytes = x.max_bytes;
+    req.topics.back().partitions.push_back(fp);
+  }
+  for (const PartitionKey& key : session.forget) {
+    if (req.forgotten_topics_data.empty() || req.forgotten_topics_data.back().topic != *key.topic) {
+      req.forgotten_topics_data.emplace_back();
+      req.forgotten_topics_data.back().topic = *key.topic;
+    }
+    req.forgotten_topics_data.back().partitions.push_back(key.partition);
+  }
+  return req;
 }
 
 }  // namespace
@@ -224,7 +260,49 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     fetching_.insert(leader);
     asio::co_spawn(executor_, fetch(shared_from_this(), leader, std::move(sent)), asio::detached);
   }
+  if (!sessions_.empty()) {
+    // Leaders of the assignment; while one is unknown (an election), no
+    // session closes: its partitions may come back to the same broker.
+    std::set<std::int32_t> led;
+    bool leaderless = false;
+    for (const auto& [key, s] : partitions_) {
+      auto leader = cache_->leader(*key.topic, key.partition);
+      if (!leader || *leader < 0) leaderless = true;
+      else led.insert(*leader);
+    }
+    if (!leaderless) close_idle_sessions(led);
+  }
   return due;
+}
+
+void Fetcher::close_idle_sessions(const std::set<std::int32_t>& led) {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    const std::int32_t leader = it->first;
+    if (led.count(leader) || fetching_.count(leader)) {
+      ++it;
+      continue;
+    }
+    if (it->second.open()) {
+      fetching_.insert(leader);  // one request per leader at a time, the close too
+      asio::co_spawn(executor_, close_session(shared_from_this(), leader, it->second.close()), asio::detached);
+    }
+    it = sessions_.erase(it);
+  }
+}
+
+asio::awaitable<void> Fetcher::close_session([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader,
+                                             SessionRequest close) {
+  msg::FetchRequest req = fetch_request(options_, close);
+  req.max_wait_ms = 0;
+  net::SendOptions opts;
+  opts.max_version = kFetchMaxVersion;
+  opts.min_version = kSessionMinVersion;
+  opts.timeout = options_.request_timeout;
+  // Whatever the answer, the session is gone on this side; the broker would
+  // evict it in time anyway.
+  co_await pool_->send<msg::FetchResponse>(leader, req, opts);
+  fetching_.erase(leader);
+  if (!stopped_) wake();
 }
 
 void Fetcher::await_topic(const std::string* topic) {
@@ -294,32 +372,21 @@ void Fetcher::set_position(const PartitionKey& key, State& s, std::int64_t offse
 }
 
 asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent) {
-  msg::FetchRequest req;
-  req.replica_id = -1;
-  req.max_wait_ms = static_cast<std::int32_t>(options_.max_wait.count());
-  req.min_bytes = options_.min_bytes;
-  req.max_bytes = options_.max_bytes;
-  req.isolation_level = static_cast<std::int8_t>(options_.isolation);
-  req.rack_id = options_.rack;
+  std::vector<SessionPartition> partitions;
+  partitions.reserve(sent.size());
+  for (const Sent& x : sent)
+    partitions.push_back({x.partition, x.offset, x.leader_epoch, options_.partition_max_bytes});
+  const SessionRequest session = sessions_[leader].next(partitions);
+  msg::FetchRequest req = fetch_request(options_, session);
   std::vector<std::pair<std::string_view, std::int32_t>> index;
-  for (const Sent& x : sent) {
-    index.emplace_back(*x.partition.topic, x.partition.partition);
-    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
-      req.topics.emplace_back();
-      req.topics.back().topic = *x.partition.topic;
-    }
-    msg::FetchRequest::FetchTopic::FetchPartition fp;
-    fp.partition = x.partition.partition;
-    fp.fetch_offset = x.offset;
-    fp.current_leader_epoch = x.leader_epoch;  // v9+: the leader fences a stale view
-    fp.partition_max_bytes = options_.partition_max_bytes;
-    req.topics.back().partitions.push_back(fp);
-  }
+  for (const Sent& x : sent) index.emplace_back(*x.partition.topic, x.partition.partition);
   net::SendOptions opts;
   opts.max_version = kFetchMaxVersion;
   // The isolation level exists from v4; older versions return uncommitted
   // records, so read_committed never goes below it.
   if (options_.isolation == IsolationLevel::read_committed) opts.min_version = 4;
+  // An incremental request means nothing without sessions.
+  if (session.incremental) opts.min_version = kSessionMinVersion;
   opts.timeout = options_.request_timeout + options_.max_wait;
   opts.response_bytes = fetch_response_bound(options_.max_bytes, options_.partition_max_bytes, sent.size());
   auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
@@ -327,10 +394,21 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   if (stopped_) co_return;
   request_done(sent);
   std::error_code top = result.error ? result.error : protocol::kafka_error(result.response.body.error_code);
+  const bool no_version = top == net::net_errc::no_common_version || top == net::net_errc::unsupported_api;
+  FetchSession& fs = sessions_[leader];
+  if (result.error) fs.failed();
+  else fs.answered(result.response.body.error_code, result.response.body.session_id);
+  if (top == kafka_errc::fetch_session_id_not_found || top == kafka_errc::invalid_fetch_session_epoch ||
+      (no_version && session.incremental)) {
+    // The session is gone or out of step (or the broker no longer speaks
+    // v7): fetch again at once, in full.
+    if (no_version) fs.reset();
+    wake();
+    co_return;
+  }
   if (top) {
     // No version both sides know can carry the request: asking again will not
     // help, so the partitions stop with the error (a seek starts them again).
-    const bool no_version = top == net::net_errc::no_common_version || top == net::net_errc::unsupported_api;
     for (const Sent& x : sent)
       if (State* s = current(x)) {
         if (no_version)

@@ -22,6 +22,15 @@
 // epoch the leader does not know at all resets per auto.offset.reset. Brokers
 // without OffsetForLeaderEpoch v3+ (and Metadata without epochs, such as
 // librdkafka's mock) are not validated.
+// Fetch sessions (KIP-227, Fetch v7+): one FetchSession per leader
+// (fetch_session.hpp). The first Fetch to a leader asks for a session; once
+// the broker opened one, each Fetch names only the partitions added or
+// changed since the last and forgets those no longer fetched (paused, moved,
+// waiting), and an answer lists only partitions with news: the others keep
+// their state. FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH
+// drop the session and fetch again at once (full, a new session); a failed
+// request or a lost connection makes the next Fetch full too. A leader that
+// no longer leads any assigned partition gets a Fetch closing its session.
 //
 // Thread: io_context thread only. The polling thread reaches it through
 // asio::post (see ConsumerImpl).
@@ -40,6 +49,7 @@
 
 #include "cluster/metadata_cache.hpp"
 #include "consumer/fetch_queue.hpp"
+#include "consumer/fetch_session.hpp"
 #include "consumer/group_offsets.hpp"
 #include "kwire/consumer_config.hpp"
 #include "kwire/net/connection_pool.hpp"
@@ -120,6 +130,10 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   // Starts what can start now; returns when to look again at the earliest.
   Clock::time_point dispatch();
   asio::awaitable<void> fetch(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
+  // Closes the fetch session of a leader that leads no assigned partition now.
+  asio::awaitable<void> close_session(std::shared_ptr<Fetcher> self, std::int32_t leader, SessionRequest close);
+  // Sends a close for each open session whose leader leads none of `led`.
+  void close_idle_sessions(const std::set<std::int32_t>& led);
   asio::awaitable<void> list_offsets(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
   asio::awaitable<void> fetch_committed(std::shared_ptr<Fetcher> self, std::vector<Sent> sent);
   asio::awaitable<void> validate(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
@@ -147,6 +161,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id
   std::map<PartitionKey, State> partitions_;
   std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
+  std::map<std::int32_t, FetchSession> sessions_;  // per leader (KIP-227)
   std::set<const std::string*> awaited_topics_;  // await_topic() waiting
   asio::steady_timer wake_timer_;
   bool wake_pending_ = false;
