@@ -19,6 +19,8 @@
 // lost acknowledgements, cut connections, hostile responses, added latency,
 // Produce throttle times, paused reading, API errors, stopped nodes, leader
 // moves, topic deletion.
+// Fetch sessions (KIP-227) as Kafka's FetchSessionCache keeps them, with
+// switches to refuse sessions, evict them and skew their epochs.
 // Built on kwire's generated messages and records layer.
 //
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
@@ -47,6 +49,7 @@
 #include <vector>
 
 #include "txn_broker_faults.hpp"
+#include "txn_broker_fetch_sessions.hpp"
 
 namespace kwire::test {
 
@@ -195,6 +198,19 @@ class TxnBroker {
   // current producer id and epoch (v3+, KIP-360) and were granted the next epoch.
   int init_producer_id_resumes() const;
   int end_txn_requests() const;
+
+  // ---- fetch sessions (KIP-227, Fetch v7+; txn_broker_fetch_session_cache.hpp) ----
+  // On by default. Off: a Fetch asking for a session gets session id 0 (full fetches).
+  void set_fetch_sessions(bool enabled);
+  // Drops the sessions of `node` (0: every node): the next incremental Fetch
+  // gets FETCH_SESSION_ID_NOT_FOUND, as after an eviction from Kafka's cache.
+  void evict_fetch_sessions(std::int32_t node = 0);
+  // Moves every session's expected epoch one ahead: the next incremental
+  // Fetch gets INVALID_FETCH_SESSION_EPOCH.
+  void skew_fetch_session_epochs();
+  int open_fetch_sessions(std::int32_t node = 0) const;
+  // Every Fetch answered so far, oldest first.
+  std::vector<TxnFetchSeen> fetches_seen() const;
 
   struct Impl;
 

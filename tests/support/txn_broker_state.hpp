@@ -19,6 +19,7 @@
 
 #include "txn_broker.hpp"
 #include "txn_broker_fault_state.hpp"
+#include "txn_broker_fetch_session_cache.hpp"
 #include "txn_broker_log.hpp"
 
 namespace kwire::test::txn {
@@ -83,6 +84,7 @@ struct BrokerState {
   int init_producer_id_resumes = 0;
   int end_txn_requests = 0;
   FaultState faults;
+  FetchSessionCache fetch_sessions;  // KIP-227 (txn_broker_fetch_session_cache.hpp)
 
   // nullptr for an unknown topic or partition.
   PartitionLog* partition(const std::string& topic, std::int32_t index);
