@@ -2,10 +2,11 @@
 // A Fetch v11 asking for a new session (session id 0, epoch 0, as Kafka's
 // clients do) gets an answer with session id 0: the mock opens no session,
 // which a client must take as "no session, keep sending full requests". So
-// incremental fetches cannot be shown against it; kwire's consumer sends
-// sessionless full Fetch requests (epoch -1), which every broker serves. If
-// this test starts failing, the mock opens sessions and KIP-227 can be tested
-// against it.
+// incremental fetches cannot be shown against it: kwire's consumer asks for a
+// session with every Fetch (0, 0, as Java's does) and, answered 0, sends full
+// requests, which the mock serves; sessions are shown against the TxnBroker
+// (consumer_fetch_session_test.cpp). If this test starts failing, the mock
+// opens sessions and KIP-227 can be tested against it too.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -18,7 +18,7 @@
 
 using namespace std::chrono_literals;
 
-namespace {
+namespace kwire::test::split_mock {
 
 constexpr std::int16_t kProduce = 0;
 
@@ -74,12 +74,14 @@ void split_round_trip(kwire::CompressionType codec, const std::string& topic) {
   }
 }
 
-}  // namespace
+}  // namespace kwire::test::split_mock
+
+namespace split_mock = kwire::test::split_mock;
 
 TEST_CASE("split e2e: a batch refused as too large twice reaches the mock in halves, uncompressed", "[split][e2e]") {
-  split_round_trip(kwire::CompressionType::none, "split-none");
+  split_mock::split_round_trip(kwire::CompressionType::none, "split-none");
 }
 
 TEST_CASE("split e2e: a batch refused as too large twice reaches the mock in halves, lz4", "[split][e2e]") {
-  split_round_trip(kwire::CompressionType::lz4, "split-lz4");
+  split_mock::split_round_trip(kwire::CompressionType::lz4, "split-lz4");
 }
