@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "conformance_capture.hpp"
+#include "fetch_session_obligations.hpp"
 #include "tshark_check.hpp"
 #include "version_obligations.hpp"
 
@@ -56,7 +57,8 @@ void check_rounds(const std::string& path, const std::vector<std::uint16_t>& por
   }
   // What the negotiated versions oblige the requests to say (KIP-360,
   // fetch sessions, leader epochs, topic ids): version_obligations.hpp.
-  const auto report = check_obligations(decode_frames(path, ports));
+  const auto frames = decode_frames(path, ports);
+  const auto report = check_obligations(frames);
   for (const auto& line : report.broken) FAIL_CHECK(line);
   const auto& rules = obligations();
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -64,6 +66,15 @@ void check_rounds(const std::string& path, const std::vector<std::uint16_t>& por
     INFO(api_name(rules[i].api_key) << " v" << rules[i].min_version << "+ " << rules[i].field);
     CHECK(report.checked[i] > 0);
   }
+  // Fetch sessions (KIP-227): each request's session id and epoch as the answers before it allow.
+  const auto sessions = check_fetch_sessions(frames);
+  for (const auto& line : sessions.broken) FAIL_CHECK(line);
+  bool fetch_v7 = false;
+  for (const auto& api : apis)
+    if (api.key == 1)
+      for (int r : rounds_seen)
+        for (auto v : expected_in_round(api, r)) fetch_v7 = fetch_v7 || v >= 7;
+  if (fetch_v7) CHECK(sessions.requests > 0);
   compare_with_tshark(path, ports, matrix);
 }
 

@@ -39,8 +39,8 @@ const std::vector<Obligation>& obligations() {
   static const std::vector<Obligation> rules = {
       {22, 3, "ProducerId", "-1", true, "KIP-360: a first init asks for a new id; the current id is sent only to bump after an abortable error"},
       {22, 3, "ProducerEpoch", "-1", true, "KIP-360: a first init asks for a new epoch; the current epoch is sent only to bump after an abortable error"},
-      {1, 7, "SessionId", "0", true, "KIP-227: full fetches, no fetch session"},
-      {1, 7, "SessionEpoch", "-1", true, "KIP-227: full fetches, no fetch session"},
+      // Fetch v7+ SessionId/SessionEpoch follow the broker's answers (KIP-227):
+      // fetch_session_obligations.hpp checks them request by request.
       // Fetch v9+ CurrentLeaderEpoch is the metadata's leader epoch since KIP-320
       // (ca26ac6): -1 only against brokers whose Metadata has none, so no fixed value.
       {1, 12, "LastFetchedEpoch", "-1", true, "KIP-595: no divergence (truncation) detection"},
