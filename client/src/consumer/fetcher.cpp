@@ -12,6 +12,7 @@
 
 #include "consumer/fetch_answer.hpp"
 #include "consumer/offset_lookup.hpp"
+#include "consumer/request_topics.hpp"
 #include "kwire/consumer_errors.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/net/errors.hpp"
@@ -74,24 +75,16 @@ msg::FetchRequest fetch_request(const FetcherOptions& options, const SessionRequ
   req.session_id = session.session_id;
   req.session_epoch = session.epoch;
   for (const SessionPartition& x : session.send) {
-    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
-      req.topics.emplace_back();
-      req.topics.back().topic = *x.partition.topic;
-    }
     msg::FetchRequest::FetchTopic::FetchPartition fp;
     fp.partition = x.partition.partition;
     fp.fetch_offset = x.fetch_offset;
     fp.current_leader_epoch = x.leader_epoch;  // v9+: the leader fences a stale view
     fp.partition_max_bytes = x.max_bytes;
-    req.topics.back().partitions.push_back(fp);
+    topic_entry(req.topics, *x.partition.topic, &msg::FetchRequest::FetchTopic::topic).partitions.push_back(fp);
   }
-  for (const PartitionKey& key : session.forget) {
-    if (req.forgotten_topics_data.empty() || req.forgotten_topics_data.back().topic != *key.topic) {
-      req.forgotten_topics_data.emplace_back();
-      req.forgotten_topics_data.back().topic = *key.topic;
-    }
-    req.forgotten_topics_data.back().partitions.push_back(key.partition);
-  }
+  for (const PartitionKey& key : session.forget)
+    topic_entry(req.forgotten_topics_data, *key.topic, &msg::FetchRequest::ForgottenTopic::topic)
+        .partitions.push_back(key.partition);
   return req;
 }
 
@@ -516,15 +509,12 @@ asio::awaitable<void> Fetcher::validate([[maybe_unused]] std::shared_ptr<Fetcher
   msg::OffsetForLeaderEpochRequest req;
   req.replica_id = -1;  // a consumer
   for (const Sent& x : sent) {
-    if (req.topics.empty() || req.topics.back().topic != *x.partition.topic) {
-      req.topics.emplace_back();
-      req.topics.back().topic = *x.partition.topic;
-    }
     msg::OffsetForLeaderEpochRequest::OffsetForLeaderTopic::OffsetForLeaderPartition p;
     p.partition = x.partition.partition;
     p.current_leader_epoch = x.leader_epoch;
     p.leader_epoch = x.fetched_epoch;
-    req.topics.back().partitions.push_back(p);
+    topic_entry(req.topics, *x.partition.topic, &msg::OffsetForLeaderEpochRequest::OffsetForLeaderTopic::topic)
+        .partitions.push_back(p);
   }
   net::SendOptions opts;
   opts.min_version = kEpochLookupMinVersion;

@@ -148,37 +148,60 @@ Properties fast(const std::string& bootstrap, std::map<std::string, std::string>
   return base(bootstrap, std::move(extra));
 }
 
+// A broker whose topic has `partitions` partitions with `count` records each
+// (values "<topic>-<p>-<i>"), and a consumer assigned all of them that has
+// read every record, each exactly once and in order.
+struct ReadAll {
+  TxnBroker broker;
+  std::string topic;
+  int partitions;
+  kwire::Consumer consumer;
+
+  ReadAll(std::string name, int partition_count, int count, TxnBrokerOptions options = {}, bool sessions = true)
+      : broker(options), topic(std::move(name)), partitions(partition_count), consumer(fast(broker.bootstrap())) {
+    broker.set_fetch_sessions(sessions);
+    broker.create_topic(topic, partitions);
+    std::vector<kwire::TopicPartition> assigned;
+    for (std::int32_t p = 0; p < partitions; ++p) assigned.push_back({topic, p});
+    consumer.assign(assigned);
+    more(all(), 0, count);
+  }
+  std::vector<std::int32_t> all() const {
+    std::vector<std::int32_t> out;
+    for (std::int32_t p = 0; p < partitions; ++p) out.push_back(p);
+    return out;
+  }
+  // Writes records [first, first + count) to `to` and reads exactly them back
+  // (from those partitions only); nothing more comes.
+  void more(const std::vector<std::int32_t>& to, int first, int count) {
+    write_each(broker, topic, to, first, count);
+    auto got = by_partition(kwire::test::read(consumer, to.size() * static_cast<std::size_t>(count)));
+    CHECK(got.size() == to.size());
+    for (auto p : to) check_exactly(got[p], topic, p, first, first + count);
+    CHECK(consumer.poll(300ms).empty());
+  }
+};
+
 // The cases stay in the namespace: a unity group shares one translation unit.
 
 TEST_CASE("Fetch session: several partitions read exactly once and in order over incremental requests",
           "[consumer][session]") {
-  TxnBroker broker;
-  broker.create_topic("sess", 3);
-  write_each(broker, "sess", {0, 1, 2}, 0, 20);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"sess", 0}, {"sess", 1}, {"sess", 2}});
-  auto first = by_partition(kwire::test::read(consumer, 60));
-  for (std::int32_t p = 0; p < 3; ++p) check_exactly(first[p], "sess", p, 0, 20);
+  ReadAll run("sess", 3, 20);
   // New records in partition 1 only: the requests after them name only it.
-  write_each(broker, "sess", {1}, 20, 10);
-  auto second = by_partition(kwire::test::read(consumer, 10));
-  CHECK(second.size() == 1);
-  check_exactly(second[1], "sess", 1, 20, 30);
-  CHECK(consumer.poll(300ms).empty());  // nothing twice
+  run.more({1}, 20, 10);
 
-  const auto seen = broker.fetches_seen();
+  const auto seen = run.broker.fetches_seen();
   const auto report = check_sessions(seen, 1);
   require_clean(report);
   CHECK(report.created == 1);
   CHECK(report.incremental >= 3);
-  CHECK(broker.open_fetch_sessions() == 1);
+  CHECK(run.broker.open_fetch_sessions() == 1);
   REQUIRE(!seen.empty());
   CHECK(seen.front().session_id == 0);
   CHECK(seen.front().session_epoch == 0);
   CHECK(seen.front().sent.size() == 3);
-  const auto inc = incremental_only(seen);
   bool idle = false, only_one = false;
-  for (const auto& f : inc) {
+  for (const auto& f : incremental_only(seen)) {
     idle = idle || (f.sent.empty() && f.forgotten.empty());
     for (const auto& p : f.sent)
       if (p.fetch_offset > 20) {
@@ -194,22 +217,11 @@ TEST_CASE("Fetch session: several partitions read exactly once and in order over
 
 TEST_CASE("Fetch session: an evicted session (FETCH_SESSION_ID_NOT_FOUND) is replaced by a full fetch, nothing lost or doubled",
           "[consumer][session]") {
-  TxnBroker broker;
-  broker.create_topic("evict", 2);
-  write_each(broker, "evict", {0, 1}, 0, 10);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"evict", 0}, {"evict", 1}});
-  auto first = by_partition(kwire::test::read(consumer, 20));
-  REQUIRE(broker.open_fetch_sessions() == 1);
-  broker.evict_fetch_sessions();
-  write_each(broker, "evict", {0, 1}, 10, 10);
-  auto second = by_partition(kwire::test::read(consumer, 20));
-  CHECK(consumer.poll(300ms).empty());
-  for (std::int32_t p = 0; p < 2; ++p) {
-    check_exactly(first[p], "evict", p, 0, 10);
-    check_exactly(second[p], "evict", p, 10, 20);
-  }
-  const auto seen = broker.fetches_seen();
+  ReadAll run("evict", 2, 10);
+  REQUIRE(run.broker.open_fetch_sessions() == 1);
+  run.broker.evict_fetch_sessions();
+  run.more(run.all(), 10, 10);
+  const auto seen = run.broker.fetches_seen();
   const auto report = check_sessions(seen, 1);
   require_clean(report);
   CHECK(report.created == 2);
@@ -228,21 +240,10 @@ TEST_CASE("Fetch session: an evicted session (FETCH_SESSION_ID_NOT_FOUND) is rep
 
 TEST_CASE("Fetch session: a wrong epoch (INVALID_FETCH_SESSION_EPOCH) closes the session and opens a new one",
           "[consumer][session]") {
-  TxnBroker broker;
-  broker.create_topic("epoch", 2);
-  write_each(broker, "epoch", {0, 1}, 0, 10);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"epoch", 0}, {"epoch", 1}});
-  auto first = by_partition(kwire::test::read(consumer, 20));
-  broker.skew_fetch_session_epochs();
-  write_each(broker, "epoch", {0, 1}, 10, 10);
-  auto second = by_partition(kwire::test::read(consumer, 20));
-  CHECK(consumer.poll(300ms).empty());
-  for (std::int32_t p = 0; p < 2; ++p) {
-    check_exactly(first[p], "epoch", p, 0, 10);
-    check_exactly(second[p], "epoch", p, 10, 20);
-  }
-  const auto seen = broker.fetches_seen();
+  ReadAll run("epoch", 2, 10);
+  run.broker.skew_fetch_session_epochs();
+  run.more(run.all(), 10, 10);
+  const auto seen = run.broker.fetches_seen();
   bool reopened = false;
   for (std::size_t i = 0; i + 1 < seen.size(); ++i) {
     if (seen[i].error_code != kInvalidEpoch) continue;
@@ -255,27 +256,17 @@ TEST_CASE("Fetch session: a wrong epoch (INVALID_FETCH_SESSION_EPOCH) closes the
     reopened = true;
   }
   CHECK(reopened);
-  CHECK(broker.open_fetch_sessions() == 1);  // the old one closed
-  // The broker's epoch check itself is strict: the report sees the skewed epoch only as the client's view.
-  CHECK(check_sessions(seen, 1).created == 2);
+  CHECK(run.broker.open_fetch_sessions() == 1);  // the old one closed
+  const auto report = check_sessions(seen, 1);
+  require_clean(report);
+  CHECK(report.created == 2);
 }
 
 TEST_CASE("Fetch session: a broker refusing sessions gets full fetches that read everything",
           "[consumer][session]") {
-  TxnBroker broker;
-  broker.set_fetch_sessions(false);
-  broker.create_topic("nosess", 2);
-  write_each(broker, "nosess", {0, 1}, 0, 15);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"nosess", 0}, {"nosess", 1}});
-  auto got = by_partition(kwire::test::read(consumer, 30));
-  write_each(broker, "nosess", {1}, 15, 5);
-  auto more = by_partition(kwire::test::read(consumer, 5));
-  CHECK(consumer.poll(300ms).empty());
-  check_exactly(got[0], "nosess", 0, 0, 15);
-  check_exactly(got[1], "nosess", 1, 0, 15);
-  check_exactly(more[1], "nosess", 1, 15, 20);
-  const auto seen = broker.fetches_seen();
+  ReadAll run("nosess", 2, 15, {}, false);
+  run.more({1}, 15, 5);
+  const auto seen = run.broker.fetches_seen();
   REQUIRE(seen.size() >= 3);
   for (const auto& f : seen) {
     CHECK(f.session_id == 0);
@@ -284,29 +275,19 @@ TEST_CASE("Fetch session: a broker refusing sessions gets full fetches that read
     CHECK(!f.incremental);
     CHECK(f.sent.size() == 2);  // full: every partition every time
   }
-  CHECK(broker.open_fetch_sessions() == 0);
+  CHECK(run.broker.open_fetch_sessions() == 0);
 }
 
 TEST_CASE("Fetch session: pause forgets a partition, resume adds it back, seek and a smaller assignment are sent",
           "[consumer][session]") {
-  TxnBroker broker;
-  broker.create_topic("ctl", 3);
-  write_each(broker, "ctl", {0, 1, 2}, 0, 10);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"ctl", 0}, {"ctl", 1}, {"ctl", 2}});
-  auto first = by_partition(kwire::test::read(consumer, 30));
-  for (std::int32_t p = 0; p < 3; ++p) check_exactly(first[p], "ctl", p, 0, 10);
-
+  ReadAll run("ctl", 3, 10);
+  kwire::Consumer& consumer = run.consumer;
   const std::vector<kwire::TopicPartition> one{{"ctl", 1}};
   REQUIRE(!consumer.pause(one));
-  write_each(broker, "ctl", {0, 1, 2}, 10, 5);
-  auto paused = by_partition(kwire::test::read(consumer, 10));
-  CHECK(!paused.count(1));
-  check_exactly(paused[0], "ctl", 0, 10, 15);
-  check_exactly(paused[2], "ctl", 2, 10, 15);
-  CHECK(consumer.poll(300ms).empty());
+  write_each(run.broker, "ctl", {1}, 10, 5);
+  run.more({0, 2}, 10, 5);  // partition 1's new records do not come
   bool forgotten = false;
-  for (const auto& f : broker.fetches_seen())
+  for (const auto& f : run.broker.fetches_seen())
     for (const auto& k : f.forgotten) forgotten = forgotten || (k.first == "ctl" && k.second == 1);
   CHECK(forgotten);
 
@@ -319,13 +300,10 @@ TEST_CASE("Fetch session: pause forgets a partition, resume adds it back, seek a
   check_exactly(again[0], "ctl", 0, 3, 15);
 
   consumer.assign({{"ctl", 2}});
-  write_each(broker, "ctl", {0, 1, 2}, 15, 5);
-  auto last = by_partition(kwire::test::read(consumer, 5));
-  CHECK(last.size() == 1);
-  check_exactly(last[2], "ctl", 2, 15, 20);
-  CHECK(consumer.poll(300ms).empty());
+  write_each(run.broker, "ctl", {0, 1}, 15, 5);
+  run.more({2}, 15, 5);
 
-  const auto seen = broker.fetches_seen();
+  const auto seen = run.broker.fetches_seen();
   const auto report = check_sessions(seen, 1);
   require_clean(report);
   CHECK(report.created == 1);  // all of it in one session
@@ -346,31 +324,20 @@ TEST_CASE("Fetch session: pause forgets a partition, resume adds it back, seek a
 
 TEST_CASE("Fetch session: a partition whose leader moves leaves the old broker's session, which is closed",
           "[consumer][session]") {
-  TxnBroker broker({.nodes = 2});
-  broker.create_topic("moves", 2);  // partition 0 on node 1, 1 on node 2
-  REQUIRE(broker.leader("moves", 1) == 2);
-  write_each(broker, "moves", {0, 1}, 0, 10);
-  kwire::Consumer consumer(fast(broker.bootstrap()));
-  consumer.assign({{"moves", 0}, {"moves", 1}});
-  auto first = by_partition(kwire::test::read(consumer, 20));
-  REQUIRE(broker.open_fetch_sessions(1) == 1);
-  REQUIRE(broker.open_fetch_sessions(2) == 1);
-  broker.set_leader("moves", 1, 1);
-  write_each(broker, "moves", {0, 1}, 10, 10);
-  auto second = by_partition(kwire::test::read(consumer, 20));
-  CHECK(consumer.poll(300ms).empty());
-  for (std::int32_t p = 0; p < 2; ++p) {
-    check_exactly(first[p], "moves", p, 0, 10);
-    check_exactly(second[p], "moves", p, 10, 20);
-  }
-  const auto seen = broker.fetches_seen();
+  ReadAll run("moves", 2, 10, {.nodes = 2});  // partition 0 on node 1, 1 on node 2
+  REQUIRE(run.broker.leader("moves", 1) == 2);
+  REQUIRE(run.broker.open_fetch_sessions(1) == 1);
+  REQUIRE(run.broker.open_fetch_sessions(2) == 1);
+  run.broker.set_leader("moves", 1, 1);
+  run.more(run.all(), 10, 10);
+  const auto seen = run.broker.fetches_seen();
   const auto on1 = check_sessions(seen, 1);
   const auto on2 = check_sessions(seen, 2);
   require_clean(on1);
   require_clean(on2);
   CHECK(on1.created == 1);  // partition 1 joined node 1's session
   CHECK(on2.closes == 1);   // node 2 leads nothing of ours: its session closed
-  CHECK(broker.open_fetch_sessions(2) == 0);
+  CHECK(run.broker.open_fetch_sessions(2) == 0);
   bool joined = false;
   for (const auto& f : incremental_only(seen))
     joined = joined || (f.node == 1 && names(f.sent, "moves", 1));

@@ -41,15 +41,20 @@ std::vector<PartitionKey> keys(const std::vector<SessionPartition>& v) {
 
 constexpr auto code(kafka_errc e) { return static_cast<std::int16_t>(e); }
 
+// A full request (epoch 0) naming every partition of `now`, nothing forgotten.
+void check_full(const SessionRequest& r, std::int32_t session_id, const std::vector<SessionPartition>& now) {
+  CHECK(r.session_id == session_id);
+  CHECK(r.epoch == 0);
+  CHECK(!r.incremental);
+  CHECK(r.send == now);
+  CHECK(r.forget.empty());
+}
+
 // A session opened with id 42 over a-0, a-1, b-0 (offsets 0): the next request is incremental.
 FetchSession opened(std::vector<SessionPartition>& now) {
   FetchSession s;
   now = sorted({at(kA, 0, 0), at(kA, 1, 0), at(kB, 0, 0)});
-  const SessionRequest first = s.next(now);
-  REQUIRE(first.session_id == 0);
-  REQUIRE(first.epoch == 0);
-  REQUIRE(!first.incremental);
-  REQUIRE(first.send.size() == 3);
+  check_full(s.next(now), 0, now);
   s.answered(0, 42);
   REQUIRE(s.open());
   REQUIRE(s.id() == 42);
@@ -129,12 +134,8 @@ TEST_CASE("FetchSession: a broker answering session id 0 to a session request ge
   FetchSession s;
   const auto now = sorted({at(kA, 0, 0), at(kA, 1, 5)});
   for (int i = 0; i < 3; ++i) {
-    const SessionRequest r = s.next(now);
-    CHECK(r.session_id == 0);
-    CHECK(r.epoch == 0);  // Java's INITIAL: the broker may open one later (a full cache answers 0 too)
-    CHECK(!r.incremental);
-    CHECK(r.send == now);
-    CHECK(r.forget.empty());
+    // Java's INITIAL: the broker may open one later (a full cache answers 0 too).
+    check_full(s.next(now), 0, now);
     s.answered(0, 0);
     CHECK(!s.open());
   }
@@ -148,37 +149,23 @@ TEST_CASE("FetchSession: session errors, failed requests and a closed session", 
   SECTION("FETCH_SESSION_ID_NOT_FOUND: start over with (0, 0), every partition") {
     s.answered(code(kafka_errc::fetch_session_id_not_found), 0);
     CHECK(!s.open());
-    const SessionRequest r = s.next(now);
-    CHECK(r.session_id == 0);
-    CHECK(r.epoch == 0);
-    CHECK(r.send == now);
-    CHECK(r.forget.empty());
+    check_full(s.next(now), 0, now);
   }
   SECTION("INVALID_FETCH_SESSION_EPOCH: a full Fetch closing the session and asking for a new one") {
     s.answered(code(kafka_errc::invalid_fetch_session_epoch), 0);
-    const SessionRequest r = s.next(now);
-    CHECK(r.session_id == 42);
-    CHECK(r.epoch == 0);
-    CHECK(!r.incremental);
-    CHECK(r.send == now);
+    check_full(s.next(now), 42, now);
     s.answered(0, 43);
     CHECK(s.id() == 43);
     CHECK(s.epoch() == 1);
   }
   SECTION("a lost connection: the same") {
     s.failed();
-    const SessionRequest r = s.next(now);
-    CHECK(r.session_id == 42);
-    CHECK(r.epoch == 0);
-    CHECK(r.send == now);
+    check_full(s.next(now), 42, now);
   }
   SECTION("the broker ends the session (id 0 to an incremental request): (0, 0) next") {
     s.answered(0, 0);
     CHECK(!s.open());
-    const SessionRequest r = s.next(now);
-    CHECK(r.session_id == 0);
-    CHECK(r.epoch == 0);
-    CHECK(r.send == now);
+    check_full(s.next(now), 0, now);
   }
   SECTION("close: (id, -1), nothing named; the session is forgotten") {
     s.answered(0, 42);
