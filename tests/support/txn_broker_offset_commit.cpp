@@ -25,8 +25,8 @@ Reply handle_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r
     msg::OffsetCommitResponse::OffsetCommitResponseTopic tr;
     tr.name = topic.name;
     for (const auto& p : topic.partitions) {
-      if (!error) s.group_offsets[req.group_id][{topic.name, p.partition_index}] = {p.committed_offset,
-                                                                                    p.committed_metadata};
+      if (!error) s.group_offsets[req.group_id][{topic.name, p.partition_index}] = {
+          p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
       tr.partitions.push_back({p.partition_index, error, {}});
     }
     resp.topics.push_back(std::move(tr));

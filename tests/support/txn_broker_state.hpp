@@ -29,6 +29,7 @@ using PartitionKey = std::pair<std::string, std::int32_t>;
 struct CommittedOffset {
   std::int64_t offset = -1;
   std::optional<std::string> metadata;
+  std::int32_t leader_epoch = -1;  // OffsetCommit v6+ / TxnOffsetCommit v2+; OffsetFetch v5+ answers it
 };
 
 struct Transaction {

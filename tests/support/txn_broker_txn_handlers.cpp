@@ -108,8 +108,8 @@ Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reade
       msg::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::TxnOffsetCommitResponsePartition pr;
       pr.partition_index = p.partition_index;
       pr.error_code = error;
-      if (!error) t->pending_offsets[req.group_id][{topic.name, p.partition_index}] = {p.committed_offset,
-                                                                                       p.committed_metadata};
+      if (!error) t->pending_offsets[req.group_id][{topic.name, p.partition_index}] = {
+          p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
       tr.partitions.push_back(pr);
     }
     resp.topics.push_back(std::move(tr));
@@ -152,6 +152,7 @@ Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r,
         pr.error_code = code(kafka_errc::unstable_offset_commit);
       } else if (it != committed.end()) {
         pr.committed_offset = it->second.offset;
+        pr.committed_leader_epoch = it->second.leader_epoch;
         pr.metadata = it->second.metadata;
       }
       tr.partitions.push_back(std::move(pr));

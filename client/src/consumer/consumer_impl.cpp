@@ -430,7 +430,7 @@ std::error_code ConsumerImpl::position(const TopicPartition& tp, std::int64_t& o
       if (it->partition == key && it->generation == o->generation) {
         if (it->kind == FetchEvent::Kind::position) {
           o->position = it->fetch_offset;
-          o->position_epoch = -1;
+          o->position_epoch = it->leader_epoch;
           it = pending_.erase(it);
           continue;
         }
@@ -559,7 +559,7 @@ void ConsumerImpl::fill() {
     switch (e.kind) {
       case FetchEvent::Kind::position:
         o.position = e.fetch_offset;
-        o.position_epoch = -1;
+        o.position_epoch = e.leader_epoch;
         break;
       case FetchEvent::Kind::error: report(e.partition, e.error, std::move(e.detail)); break;
       case FetchEvent::Kind::records:
@@ -621,8 +621,15 @@ void ConsumerImpl::start_poll(std::chrono::milliseconds timeout,
 
 CommitOffsets ConsumerImpl::positions() const {
   CommitOffsets out;
+  // With the epoch of the record before the position (Java's rule), so a
+  // consumer that starts from the commit can check the log was not truncated
+  // below it (KIP-320).
   for (const auto& [key, o] : owned_)
-    if (o.position >= 0) out[TopicPartition{*key.topic, key.partition}].offset = o.position;
+    if (o.position >= 0) {
+      OffsetAndMetadata& at = out[TopicPartition{*key.topic, key.partition}];
+      at.offset = o.position;
+      at.leader_epoch = o.position_epoch;
+    }
   return out;
 }
 

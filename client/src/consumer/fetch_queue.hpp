@@ -92,6 +92,7 @@ struct FetchEvent {
   PartitionKey partition;
   std::uint64_t generation = 0;  // the partition's seek generation this belongs to (commit_done: the commit's number)
   std::int64_t fetch_offset = -1;
+  std::int32_t leader_epoch = -1;  // position: the leader epoch of the record before fetch_offset, if known
   std::int64_t next_offset = -1;  // one past the last complete batch
   std::shared_ptr<FetchedFrame> frame;
   protocol::Bytes records;

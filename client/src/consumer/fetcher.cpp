@@ -351,16 +351,17 @@ void Fetcher::stop_partition(const PartitionKey& key, State& s, std::error_code 
   queue_->push(std::move(e));
 }
 
-void Fetcher::set_position(const PartitionKey& key, State& s, std::int64_t offset) {
+void Fetcher::set_position(const PartitionKey& key, State& s, std::int64_t offset, std::int32_t epoch) {
   s.fetch_offset = offset;
   s.lookup = StartPosition::Kind::none;
-  s.fetched_epoch = -1;
+  s.fetched_epoch = epoch;  // known: validated against the leader before the first fetch
   s.validate = false;
   FetchEvent e;
   e.kind = FetchEvent::Kind::position;
   e.partition = key;
   e.generation = s.generation;
   e.fetch_offset = offset;
+  e.leader_epoch = epoch;
   queue_->push(std::move(e));
 }
 
@@ -496,7 +497,9 @@ asio::awaitable<void> Fetcher::fetch_committed([[maybe_unused]] std::shared_ptr<
                      "OffsetFetch " + partition_name(sent[i].partition) + " (group " + offsets_->group_id() +
                          "): " + e.message());
     } else if (entries[i].offset >= 0) {
-      set_position(sent[i].partition, *s, entries[i].offset);
+      // With the epoch it was committed under (OffsetFetch v5+): the leader's
+      // log is checked for a truncation below it first (KIP-320, as Java does).
+      set_position(sent[i].partition, *s, entries[i].offset, entries[i].leader_epoch);
     } else {
       s->lookup = reset_kind();  // nothing committed: auto.offset.reset
     }
@@ -563,8 +566,7 @@ void Fetcher::validated(const Sent& x, State& s, std::int32_t answered, std::int
     if (known) {
       // Back to the first offset the new leader's log does not share with
       // the one we read: everything it holds from there on is read.
-      set_position(x.partition, s, end_offset);
-      s.fetched_epoch = answered;
+      set_position(x.partition, s, end_offset, answered);
     } else {
       // The leader knows nothing as old as our epoch: auto.offset.reset.
       s.fetch_offset = -1;

@@ -150,7 +150,8 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   void request_done(const std::vector<Sent>& sent);
   void retry_later(State& state, std::error_code ec);
   void stop_partition(const PartitionKey& key, State& state, std::error_code ec, std::string detail);
-  void set_position(const PartitionKey& key, State& state, std::int64_t offset);
+  // `epoch`: the leader epoch of the record before `offset`, -1 if unknown.
+  void set_position(const PartitionKey& key, State& state, std::int64_t offset, std::int32_t epoch = -1);
 
   asio::any_io_executor executor_;
   std::shared_ptr<net::ConnectionPool> pool_;

@@ -173,3 +173,43 @@ TEST_CASE("Consumer goes on without a reread after a clean leader change (KIP-32
   CHECK(more.back().value == "more-19");
   CHECK(consumer.poll(300ms).empty());
 }
+
+TEST_CASE("Consumer starting from a committed offset checks it against the leader's log first (KIP-320)",
+          "[consumer][kip320]") {
+  // The committed offset (100) carries the epoch of the record before it
+  // (0). The log was truncated to 60 by an unclean election since, and new
+  // records took offsets 60..129: a consumer that fetched from 100 at once
+  // would skip the 40 new records below it.
+  kwire::test::TxnBroker broker({.nodes = 2});
+  broker.create_topic("kip320-committed", 1);
+  write_first_hundred(broker, "kip320-committed");
+  const std::array<kwire::TopicPartition, 1> tp{{{"kip320-committed", 0}}};
+  const auto settings =
+      kwire::test::base(broker.bootstrap(), {{"group.id", "g-kip320"}, {"enable.auto.commit", "false"}});
+  {
+    kwire::Consumer first(settings);
+    first.assign({tp[0]});
+    std::vector<EpochRead> got;
+    REQUIRE(!read_into(first, got, 100));
+    check_old_hundred(got);
+    REQUIRE(!first.commit());
+    kwire::CommitOffsets committed;
+    REQUIRE(!first.committed(tp, committed, 5s));
+    CHECK(committed[tp[0]].offset == 100);
+    CHECK(committed[tp[0]].leader_epoch == 0);  // the epoch went to the group coordinator with the offset
+    first.close();
+  }
+  truncate_and_write_new(broker, "kip320-committed");
+
+  kwire::Consumer next(settings);
+  next.assign({tp[0]});
+  std::vector<EpochRead> fresh;
+  REQUIRE(!read_into(next, fresh, 70));
+  REQUIRE(fresh.size() == 70);
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    INFO("new record " << i);
+    CHECK(fresh[i].offset == 60 + static_cast<std::int64_t>(i));
+    CHECK(fresh[i].value == "new-" + std::to_string(i));
+  }
+  CHECK(next.poll(300ms).empty());
+}
