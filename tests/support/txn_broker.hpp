@@ -26,7 +26,9 @@
 // APIs: ApiVersions v0-3, Metadata v0-9, FindCoordinator v0-3, InitProducerId
 // v0-4, AddPartitionsToTxn v0-3, AddOffsetsToTxn v0-3, TxnOffsetCommit v0-3,
 // EndTxn v0-3, Produce v3-9, Fetch v4-12, ListOffsets v1-7, OffsetFetch v1-7,
-// OffsetCommit v2-8 (simple commits only: generation -1, no group membership),
+// OffsetCommit v2-8 (checked by the group coordinator), JoinGroup v0-9,
+// SyncGroup v0-5, Heartbeat v0-4, LeaveGroup v0-5 (a classic group
+// coordinator with static membership, txn_broker_group_state.hpp),
 // OffsetForLeaderEpoch v0-4 (Fetch v9+ and it check the current leader epoch:
 // FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer).
 // Anything else closes the connection. TxnBrokerOptions::advertise changes a
@@ -50,6 +52,7 @@
 
 #include "txn_broker_faults.hpp"
 #include "txn_broker_fetch_sessions.hpp"
+#include "txn_broker_groups.hpp"
 
 namespace kwire::test {
 
@@ -164,6 +167,9 @@ class TxnBroker {
   std::vector<TxnStoredRecord> records(const std::string& topic, std::int32_t partition, bool read_committed) const;
   // What the coordinator holds for a transactional id; nullopt if unknown.
   std::optional<TxnProducerIdentity> transactional_producer(const std::string& transactional_id) const;
+  // A consumer group as the group coordinator holds it; nullopt if no member ever asked to join it.
+  std::optional<TxnGroupView> group(const std::string& group_id) const;
+  TxnGroupCounters group_counters() const;
 
   // ---- faults and counters --------------------------------------------------
   // Rules are consumed as they fire (see txn_broker_faults.hpp).

@@ -31,7 +31,8 @@ using kwire::protocol::kafka_errc;
 using kwire::protocol::Reader;
 
 constexpr std::int16_t kInitProducerId = 22, kAddPartitionsToTxn = 24, kAddOffsetsToTxn = 25, kEndTxn = 26,
-                       kTxnOffsetCommit = 28, kOffsetFetch = 9, kOffsetCommit = 8, kFindCoordinator = 10;
+                       kTxnOffsetCommit = 28, kOffsetFetch = 9, kOffsetCommit = 8, kFindCoordinator = 10,
+                       kJoinGroup = 11, kHeartbeat = 12, kLeaveGroup = 13, kSyncGroup = 14;
 
 // Does this request belong at the coordinator? InitProducerId does only
 // with a transactional id (an idempotent producer may ask any broker).
@@ -43,6 +44,10 @@ bool coordinator_api(const RequestContext& ctx, Reader r) {
     case kTxnOffsetCommit:
     case kOffsetFetch:
     case kOffsetCommit:
+    case kJoinGroup:
+    case kHeartbeat:
+    case kLeaveGroup:
+    case kSyncGroup:
       return true;
     case kInitProducerId: {
       msg::InitProducerIdRequest req;
@@ -148,7 +153,7 @@ Reply error_reply(const RequestContext& ctx, Reader& r, std::int16_t error) {
       return respond(ctx, resp);
     }
     default:
-      return {};  // no error form here: the connection is closed
+      return group_error_reply(ctx, r, error);  // closes for an API with no error form here
   }
 }
 

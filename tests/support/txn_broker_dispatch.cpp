@@ -31,6 +31,10 @@ constexpr ApiRange kApis[] = {
     {8, 2, 8, handle_offset_commit},           // OffsetCommit (txn_broker_offset_commit.cpp)
     {9, 1, 7, handle_offset_fetch},            // OffsetFetch
     {10, 0, 3, handle_find_coordinator},       // FindCoordinator
+    {11, 0, 9, handle_join_group},             // JoinGroup (txn_broker_group_handlers.cpp)
+    {12, 0, 4, handle_heartbeat},              // Heartbeat
+    {13, 0, 5, handle_leave_group},            // LeaveGroup
+    {14, 0, 5, handle_sync_group},             // SyncGroup
     {kApiVersions, 0, 3, nullptr},             // ApiVersions (answered here)
     {22, 0, 4, handle_init_producer_id},       // InitProducerId
     {23, 0, 4, handle_offset_for_leader_epoch},  // OffsetForLeaderEpoch
@@ -70,10 +74,12 @@ Reply api_versions(const RequestContext& ctx, Reader& r, BrokerState& s, Version
 
 }  // namespace
 
-Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id) {
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id,
+                     std::uint64_t connection) {
   RequestContext ctx;
   ctx.final_attempt = final_attempt;
   ctx.node_id = node_id;
+  ctx.connection = connection;
   {
     // Key, version and correlation id sit at fixed places in every header version.
     Reader peek(frame);

@@ -29,6 +29,7 @@ struct Reply {
   bool close_after = false;         // close once this reply is handled
   std::chrono::milliseconds wait{0};
   std::chrono::milliseconds delay{0};  // sent this much later than the node's latency says
+  bool long_wait = false;  // a JoinGroup/SyncGroup held for its group: `wait` is not capped like a Fetch's
 };
 
 struct RequestContext {
@@ -37,9 +38,11 @@ struct RequestContext {
   std::int32_t correlation_id = 0;
   bool final_attempt = true;  // a waiting Fetch must answer now
   std::int32_t node_id = 1;   // the node whose listener took the connection
+  std::uint64_t connection = 0;  // the connection's number, unique in the broker (held group requests)
 };
 
-Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id);
+Reply handle_request(kwire::protocol::Bytes frame, BrokerState& state, bool final_attempt, std::int32_t node_id,
+                     std::uint64_t connection = 0);
 
 Reply handle_metadata(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_find_coordinator(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
@@ -54,6 +57,14 @@ Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, Brok
 Reply handle_offset_fetch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
 Reply handle_offset_for_leader_epoch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+// The group coordinator (txn_broker_group_handlers.cpp, txn_broker_group_state.hpp).
+Reply handle_join_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_sync_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_heartbeat(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+Reply handle_leave_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s);
+// The error form of a group request (error_reply's for JoinGroup, SyncGroup,
+// Heartbeat, LeaveGroup); close for other APIs.
+Reply group_error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error);
 // A request's current leader epoch against the partition's (mu held): 0, or
 // FENCED_LEADER_EPOCH (older) / UNKNOWN_LEADER_EPOCH (newer); -1 is not checked.
 std::int16_t check_current_leader_epoch(const BrokerState& s, const std::string& topic, std::int32_t partition,

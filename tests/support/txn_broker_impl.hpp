@@ -58,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer writer_wake_;
   asio::steady_timer reader_timer_;
   std::int32_t node_;
+  std::uint64_t id_;  // RequestContext::connection
   BrokerState& state_;
   std::deque<Outgoing> queue_;
   Clock::time_point last_due_{};

@@ -1,9 +1,11 @@
 // OffsetCommit for the TxnBroker: the simple commits of a consumer that
-// assign()s its partitions (generation -1, no member id), stored where
-// committed transactions put their offsets, so OffsetFetch answers both.
-// The broker runs no group membership: a commit naming a generation is
-// ILLEGAL_GENERATION, as Kafka answers for a group with no such generation.
-// Io thread only.
+// assign()s its partitions (generation -1, no member id, to a group with no
+// members) and the commits of group members, checked by the group
+// coordinator as Kafka checks them (txn_broker_group_state.hpp: the
+// generation, the member id, a fenced group.instance.id, a rebalance being
+// completed), stored where committed transactions put their offsets, so
+// OffsetFetch answers both. A generation in a group the coordinator never
+// saw is ILLEGAL_GENERATION. Io thread only.
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/offset_commit_request.hpp"
 #include "kwire/protocol/messages/offset_commit_response.hpp"
@@ -16,10 +18,12 @@ namespace msg = kwire::protocol::messages;
 Reply handle_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
   msg::OffsetCommitRequest req;
   if (!decode_request(r, ctx.version, req)) return {};
-  using kwire::protocol::kafka_errc;
-  const std::int16_t error =
-      req.generation_id_or_member_epoch >= 0 ? static_cast<std::int16_t>(kafka_errc::illegal_generation) : 0;
   std::lock_guard lock(s.mu);
+  group_tick(s.classic_groups, req.group_id, GroupClock::now());
+  // v0 carries no generation: a simple commit.
+  const std::int16_t error =
+      group_commit_check(s.classic_groups, req.group_id, ctx.version >= 1 ? req.generation_id_or_member_epoch : -1,
+                         req.member_id, req.group_instance_id);
   msg::OffsetCommitResponse resp;
   for (const auto& topic : req.topics) {
     msg::OffsetCommitResponse::OffsetCommitResponseTopic tr;

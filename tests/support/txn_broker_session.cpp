@@ -10,6 +10,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <atomic>
+
 #include "server_thread.hpp"
 #include "txn_broker_handlers.hpp"
 
@@ -19,7 +21,10 @@ using asio::ip::tcp;
 
 namespace {
 
-// How often a waiting Fetch looks for new data, and the longest it waits.
+// Numbers connections, so a held group request is known again when it asks.
+std::atomic<std::uint64_t> next_session_id{1};
+
+// How often a waiting Fetch (or held group request) looks again, and the longest a Fetch waits.
 constexpr auto kFetchPoll = std::chrono::milliseconds(5);
 constexpr auto kFetchWaitCap = std::chrono::seconds(2);
 // How often a paused node looks whether it may read again.
@@ -32,6 +37,7 @@ Session::Session(tcp::socket socket, std::int32_t node, BrokerState& state)
       writer_wake_(socket_.get_executor()),
       reader_timer_(socket_.get_executor()),
       node_(node),
+      id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
       state_(state) {}
 
 void Session::start() {
@@ -91,14 +97,15 @@ asio::awaitable<void> Session::read_loop() {
     }
     if (!co_await wait_while_paused()) break;
     const auto arrival = Clock::now();
-    Reply reply = handle_request(frame, state_, false, node_);
+    Reply reply = handle_request(frame, state_, false, node_, id_);
     if (reply.kind == Reply::Kind::wait) {
-      auto deadline = Clock::now() + std::min<Clock::duration>(reply.wait, kFetchWaitCap);
+      auto deadline = Clock::now() + (reply.long_wait ? Clock::duration(reply.wait)
+                                                      : std::min<Clock::duration>(reply.wait, kFetchWaitCap));
       while (reply.kind == Reply::Kind::wait && !closed_) {
         std::error_code ec;
         reader_timer_.expires_after(kFetchPoll);
         co_await reader_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        reply = handle_request(frame, state_, Clock::now() >= deadline, node_);
+        reply = handle_request(frame, state_, Clock::now() >= deadline, node_, id_);
       }
     }
     if (closed_ || reply.kind == Reply::Kind::close) break;

@@ -20,6 +20,7 @@
 #include "txn_broker.hpp"
 #include "txn_broker_fault_state.hpp"
 #include "txn_broker_fetch_session_cache.hpp"
+#include "txn_broker_group_state.hpp"
 #include "txn_broker_log.hpp"
 
 namespace kwire::test::txn {
@@ -74,6 +75,7 @@ struct BrokerState {
   std::map<std::string, Transaction> transactions;           // by transactional id
   std::map<std::int64_t, std::string> transactional_id_of;   // producer id -> transactional id
   std::map<std::string, std::map<PartitionKey, CommittedOffset>> group_offsets;
+  GroupCoordinatorState classic_groups;  // group membership (txn_broker_group_state.hpp)
   std::int64_t next_producer_id = 1000;
 
   // Counters and faults.
