@@ -348,11 +348,15 @@ void ConsumerImpl::apply(const GroupChange& change) {
       if (!lost.empty() && listener_.on_lost) listener_.on_lost(lost);
       break;
     }
-    case GroupChange::Kind::failed:
+    case GroupChange::Kind::failed: {
+      // Taken away with no chance to commit (a fenced static member's are another's now).
+      const std::vector<TopicPartition> lost = assignment();
       set_assignment({});
+      if (!lost.empty() && listener_.on_lost) listener_.on_lost(lost);
       records_.error_ = change.error;
       records_.error_detail_ = change.detail;
       return;
+    }
   }
   member_ = GroupMember{-1, {}, config_.group_instance_id};
   asio::post(io_, [m = membership_] { m->rejoin({}, -1); });

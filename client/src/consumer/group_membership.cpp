@@ -97,9 +97,25 @@ void GroupMembership::rejoin(std::vector<TopicPartition> owned, std::int32_t gen
 
 void GroupMembership::fenced(std::int32_t generation, std::error_code ec) {
   if (state_ != State::stable || generation != generation_) return;
+  if (ec == kafka_errc::fenced_instance_id) {
+    fail(ec, "a commit of generation " + std::to_string(generation) + " was refused");
+    return;
+  }
   if (ec == kafka_errc::unknown_member_id) member_id_.clear();
   end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "a commit of generation " + std::to_string(generation) +
                                                           " was refused: " + ec.message()});
+}
+
+void GroupMembership::fail(std::error_code ec, const std::string& where) {
+  state_ = State::idle;
+  owned_.clear();
+  cooperative_ = false;
+  push({GroupChange::Kind::failed, {}, {}, false, ec,
+        "group " + options_.group_id + ": " + where + ": " + ec.message() +
+            (ec == kafka_errc::fenced_instance_id
+                 ? " (another consumer joined with group.instance.id " + options_.instance_id.value_or("") + ")"
+                 : "")});
+  wake();
 }
 
 void GroupMembership::stop() {
@@ -167,17 +183,16 @@ asio::awaitable<void> GroupMembership::run(std::shared_ptr<GroupMembership> self
         co_await self->heartbeat();
         continue;
       }
+      if (is_fatal(ec)) {
+        self->fail(ec, "join");
+        continue;
+      }
       if (is_fenced(ec) && self->cooperative_ && !self->owned_.empty()) {
         // A cooperative member joins holding its partitions; when the
         // coordinator no longer knows its generation they are lost.
         self->owned_.clear();
         self->cooperative_ = false;
         self->end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "join: " + ec.message()});
-        continue;
-      }
-      if (is_fatal(ec)) {
-        self->state_ = State::idle;
-        self->push({GroupChange::Kind::failed, {}, {}, false, ec, "group " + self->options_.group_id + ": " + ec.message()});
         continue;
       }
       co_await self->sleep_until(Clock::now() + self->options_.retry_backoff);
@@ -362,12 +377,15 @@ asio::awaitable<void> GroupMembership::heartbeat() {
       next = Clock::now() + options_.heartbeat_interval;
     } else if (ec == kafka_errc::rebalance_in_progress) {
       end_generation({GroupChange::Kind::revoke, {}, {}, cooperative_, {}, "the group is rebalancing"});
+    } else if (ec == kafka_errc::fenced_instance_id) {
+      // KIP-345: another consumer took this group.instance.id. Joining again
+      // would fence it in turn; the membership ends here, as in Java and librdkafka.
+      fail(ec, "heartbeat");
     } else if (is_fenced(ec)) {
       if (ec != kafka_errc::illegal_generation) member_id_.clear();
       end_generation({GroupChange::Kind::lost, {}, {}, false, ec, "heartbeat: " + ec.message()});
     } else if (ec == kafka_errc::group_authorization_failed) {
-      state_ = State::idle;
-      push({GroupChange::Kind::failed, {}, {}, false, ec, "group " + options_.group_id + ": " + ec.message()});
+      fail(ec, "heartbeat");
     } else {
       // Coordinator moved or unreachable: try again soon; if the session
       // ends meanwhile, the coordinator says so (UNKNOWN_MEMBER_ID) when reached.

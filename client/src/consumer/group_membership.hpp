@@ -20,10 +20,12 @@
 //   positions, and, when it revoked anything, calls rejoin() so the
 //   partitions it gave up are handed out in a second round;
 // - lost: the coordinator no longer knows this generation (ILLEGAL_GENERATION,
-//   UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID): nothing is committed, poll()
+//   UNKNOWN_MEMBER_ID): nothing is committed, poll()
 //   drops the partitions and calls rejoin();
 // - failed: an error that ends the membership (authorization, an assignor
-//   no member shares, ...).
+//   no member shares, FENCED_INSTANCE_ID: another consumer joined with this
+//   group.instance.id, KIP-345); poll() reports the partitions lost and
+//   returns the error, and the member does not join again.
 // Between revoke/lost and rejoin() no heartbeat is sent: like the Java
 // client, a member whose application does not poll within the rebalance
 // timeout (max.poll.interval.ms) is left out of the next generation.
@@ -154,6 +156,8 @@ class GroupMembership : public std::enable_shared_from_this<GroupMembership> {
   std::error_code coordinator_error(std::error_code ec);
   // Ends the generation: the polling thread applies `change`, then calls rejoin().
   void end_generation(GroupChange change);
+  // Ends the membership for good (no rejoin): poll() reports `ec`.
+  void fail(std::error_code ec, const std::string& where);
   void push(GroupChange change);
   asio::awaitable<void> sleep_until(Clock::time_point when);
   void wake();
