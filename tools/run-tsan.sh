@@ -3,7 +3,8 @@
 # files holding [threads]/[thread] cases) with ThreadSanitizer and runs the
 # tests that exercise threads: many user threads sending at once, the accumulator shared
 # with a draining thread, the network thread shared by application
-# threads, and the consumer's io thread fetching under its polling threads
+# threads, and the consumer's io thread fetching (and heartbeating to the
+# group coordinator) under its polling threads
 # (tests/client/consumer/consumer_threads_test.cpp, against the TxnBroker).
 # Only tests whose peers are fully instrumented run here: librdkafka's
 # mock cluster runs on an uninstrumented thread of its own, which TSan cannot
