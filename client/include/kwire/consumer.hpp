@@ -162,7 +162,10 @@ class Consumer {
   // refuses as stale (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) is not made and
   // the partitions are reported lost. With no poll() for max.poll.interval.ms
   // the consumer leaves the group; the next poll() reports its partitions
-  // lost and joins again. no_group_id, assignment_conflict
+  // lost and joins again. With group.instance.id (KIP-345) close() sends no
+  // LeaveGroup; a member fenced by another consumer with its instance id gets
+  // FENCED_INSTANCE_ID from poll(), on_lost, and does not join again.
+  // no_group_id, assignment_conflict
   // (partitions assign()ed), unsupported_assignor, consumer_closed.
   std::error_code subscribe(std::vector<std::string> topics, RebalanceListener listener = {});
   // Subscribes to every topic whose whole name matches `pattern`
