@@ -38,6 +38,7 @@ FetchSessionContext FetchSessionCache::open(std::int32_t node, std::int16_t vers
   ctx.seen.version = version;
   ctx.seen.session_id = id;
   ctx.seen.session_epoch = epoch;
+  ctx.seen.max_bytes = req.max_bytes;
   std::vector<FetchTarget> requested;
   for (const auto& t : req.topics)
     for (const auto& p : t.partitions) {

@@ -23,6 +23,7 @@ struct TxnFetchSeen {
   std::int16_t version = 0;
   std::int32_t session_id = 0;      // as the request carried them
   std::int32_t session_epoch = -1;
+  std::int32_t max_bytes = 0;       // the request's response limit
   std::vector<TxnFetchPartitionSeen> sent;                  // the request's partitions
   std::vector<std::pair<std::string, std::int32_t>> forgotten;  // its forgotten_topics_data
   std::int16_t error_code = 0;                 // the answer's top-level error

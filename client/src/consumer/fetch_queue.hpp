@@ -48,6 +48,7 @@ class FetchMemory {
   }
   bool over_limit() const noexcept { return used_.load(std::memory_order_relaxed) >= limit_; }
   std::int64_t used() const noexcept { return used_.load(std::memory_order_relaxed); }
+  std::int64_t limit() const noexcept { return limit_; }
 
  private:
   const std::int64_t limit_;

@@ -46,6 +46,17 @@ std::size_t fetch_response_bound(std::int32_t max_bytes, std::int32_t partition_
 
 // Fetch sessions (KIP-227) exist from v7.
 constexpr std::int16_t kSessionMinVersion = 7;
+// What one Fetch may ask for: fetch.max.bytes, but no more than the room
+// fetch.buffer.bytes leaves beside the frames poll() still holds and the
+// Fetches already in flight, so fetched data stays near that bound (a full
+// fetch.max.bytes answer on top of a full buffer doubled it). Never below one
+// partition's limit, so a consumer with a full buffer still gets something
+// when it asks (it asks only once the buffer is under its bound).
+std::int32_t fetch_budget(std::int32_t max_bytes, std::int32_t partition_max_bytes, std::int64_t room) {
+  const std::int64_t floor = std::min(max_bytes, partition_max_bytes);
+  return static_cast<std::int32_t>(std::clamp<std::int64_t>(room, floor, max_bytes));
+}
+
 // OffsetForLeaderEpoch below v3 is for replicas (no consumer's replica id, no
 // topic permission check); Java's consumer skips validation there too.
 constexpr std::int16_t kEpochLookupMinVersion = 3;
@@ -372,6 +383,9 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
     partitions.push_back({x.partition, x.offset, x.leader_epoch, options_.partition_max_bytes});
   const SessionRequest session = sessions_[leader].next(partitions);
   msg::FetchRequest req = fetch_request(options_, session);
+  req.max_bytes = fetch_budget(options_.max_bytes, options_.partition_max_bytes,
+                               memory_->limit() - memory_->used() - reserved_);
+  reserved_ += req.max_bytes;
   std::vector<std::pair<std::string_view, std::int32_t>> index;
   for (const Sent& x : sent) index.emplace_back(*x.partition.topic, x.partition.partition);
   net::SendOptions opts;
@@ -382,9 +396,10 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   // An incremental request means nothing without sessions.
   if (session.incremental) opts.min_version = kSessionMinVersion;
   opts.timeout = options_.request_timeout + options_.max_wait;
-  opts.response_bytes = fetch_response_bound(options_.max_bytes, options_.partition_max_bytes, sent.size());
+  opts.response_bytes = fetch_response_bound(req.max_bytes, options_.partition_max_bytes, sent.size());
   auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
   fetching_.erase(leader);
+  reserved_ -= req.max_bytes;
   if (stopped_) co_return;
   request_done(sent);
   std::error_code top = result.error ? result.error : protocol::kafka_error(result.response.body.error_code);

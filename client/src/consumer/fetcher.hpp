@@ -162,6 +162,7 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id
   std::map<PartitionKey, State> partitions_;
   std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
+  std::int64_t reserved_ = 0;        // the max_bytes of the Fetches in flight (fetch_budget)
   std::map<std::int32_t, FetchSession> sessions_;  // per leader (KIP-227)
   std::set<const std::string*> awaited_topics_;  // await_topic() waiting
   asio::steady_timer wake_timer_;
