@@ -6,7 +6,6 @@
 namespace kwire::net {
 
 std::shared_ptr<std::vector<std::uint8_t>> FrameRecycler::take(std::size_t size) {
-  if (size < kMinRecycled) return std::make_shared<std::vector<std::uint8_t>>(size);
   std::unique_ptr<std::vector<std::uint8_t>> buffer;
   {
     std::lock_guard lock(mu_);

@@ -46,6 +46,7 @@ std::size_t fetch_response_bound(std::int32_t max_bytes, std::int32_t partition_
 
 // Fetch sessions (KIP-227) exist from v7.
 constexpr std::int16_t kSessionMinVersion = 7;
+
 // What one Fetch may ask for: fetch.max.bytes, but no more than the room
 // fetch.buffer.bytes leaves beside the frames poll() still holds and the
 // Fetches already in flight, so fetched data stays near that bound (a full
@@ -264,7 +265,11 @@ Fetcher::Clock::time_point Fetcher::dispatch() {
     fetching_.insert(leader);
     asio::co_spawn(executor_, fetch(shared_from_this(), leader, std::move(sent)), asio::detached);
   }
-  if (!sessions_.empty()) {
+  // Only a session whose leader has no Fetch in flight can be idle: in the
+  // steady state every leader has one, and the assignment is not walked again.
+  const bool maybe_idle = std::any_of(sessions_.begin(), sessions_.end(),
+                                      [this](const auto& entry) { return !fetching_.count(entry.first); });
+  if (maybe_idle) {
     // Leaders of the assignment; while one is unknown (an election), no
     // session closes: its partitions may come back to the same broker.
     std::set<std::int32_t> led;

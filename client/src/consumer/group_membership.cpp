@@ -37,9 +37,10 @@ constexpr std::string_view kCooperativeSticky = "cooperative-sticky";
 // timeout; the Java client gives it that plus 5 s before calling it lost.
 constexpr std::chrono::milliseconds kJoinGrace{5000};
 
+// The coordinator no longer knows this member's generation: join again.
+// (FENCED_INSTANCE_ID is not one: it ends the membership, see is_fatal.)
 bool is_fenced(std::error_code ec) {
-  return ec == kafka_errc::illegal_generation || ec == kafka_errc::unknown_member_id ||
-         ec == kafka_errc::fenced_instance_id;
+  return ec == kafka_errc::illegal_generation || ec == kafka_errc::unknown_member_id;
 }
 
 // Errors after which joining again cannot help.

@@ -9,7 +9,8 @@
 // nothing (the bytes are overwritten by the read before anyone sees them).
 //
 // Bounded: at most kKeptBuffers buffers and kKeptBytes bytes wait here; the
-// rest are freed. Frames under kMinRecycled bytes are plain allocations.
+// rest are freed. Frames under kMinRecycled bytes are not worth it: the
+// frame reader allocates those itself, and one given here is not kept.
 //
 // Threads: take() on the connection's io thread; a buffer comes back from
 // whichever thread drops the frame's last reference (the consumer's poll,
