@@ -84,20 +84,10 @@ Reply error_reply(const RequestContext& ctx, Reader& r, std::int16_t error) {
       }
       return respond(ctx, resp);
     }
-    case kAddOffsetsToTxn: {
-      msg::AddOffsetsToTxnRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::AddOffsetsToTxnResponse resp;
-      resp.error_code = error;
-      return respond(ctx, resp);
-    }
-    case kEndTxn: {
-      msg::EndTxnRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::EndTxnResponse resp;
-      resp.error_code = error;
-      return respond(ctx, resp);
-    }
+    case kAddOffsetsToTxn:
+      return error_code_reply<msg::AddOffsetsToTxnRequest, msg::AddOffsetsToTxnResponse>(ctx, r, error);
+    case kEndTxn:
+      return error_code_reply<msg::EndTxnRequest, msg::EndTxnResponse>(ctx, r, error);
     case kTxnOffsetCommit: {
       msg::TxnOffsetCommitRequest req;
       if (!decode_request(r, ctx.version, req)) return {};

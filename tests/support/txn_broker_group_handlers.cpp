@@ -187,20 +187,10 @@ Reply group_error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, s
       if (!decode_request(r, ctx.version, req)) return {};
       return sync_reply(ctx, failed(error));
     }
-    case kHeartbeat: {
-      msg::HeartbeatRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::HeartbeatResponse resp;
-      resp.error_code = error;
-      return respond(ctx, resp);
-    }
-    case kLeaveGroup: {
-      msg::LeaveGroupRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::LeaveGroupResponse resp;
-      resp.error_code = error;
-      return respond(ctx, resp);
-    }
+    case kHeartbeat:
+      return error_code_reply<msg::HeartbeatRequest, msg::HeartbeatResponse>(ctx, r, error);
+    case kLeaveGroup:
+      return error_code_reply<msg::LeaveGroupRequest, msg::LeaveGroupResponse>(ctx, r, error);
     default:
       return {};
   }

@@ -102,4 +102,15 @@ Reply respond(const RequestContext& ctx, const Response& body) {
   return reply;
 }
 
+// The answer to a request whose response says only `error` (its top-level
+// error_code): the request is decoded first, so a malformed one still closes.
+template <typename Request, typename Response>
+Reply error_code_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error) {
+  Request req;
+  if (!decode_request(r, ctx.version, req)) return {};
+  Response resp;
+  resp.error_code = error;
+  return respond(ctx, resp);
+}
+
 }  // namespace kwire::test::txn
