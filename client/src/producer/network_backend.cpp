@@ -1,7 +1,9 @@
-// The Producer's backend on the real network: kwire::net's connection pool
-// (with TLS/SASL from the security settings), the metadata cache and the
-// sender's net transport, plus a thread-safe view of partition counts and
-// leaders for user threads (the cache itself is io-thread only).
+// The Producer's backend on the real network, the one place where the
+// producer meets kwire::net: the connection pool (with TLS/SASL from the
+// security settings) and the metadata cache behind the sender's transport
+// (leaders, Produce, InitProducerId) and behind a thread-safe view of
+// partition counts and leaders for user threads (the cache itself is
+// io-thread only).
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -11,6 +13,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,7 +27,6 @@
 #include "kwire/net/errors.hpp"
 #include "producer/grow_only_tables.hpp"
 #include "producer/producer_backend.hpp"
-#include "producer/sender/net_sender_transport.hpp"
 
 namespace kwire::detail {
 namespace {
@@ -196,6 +198,72 @@ class NetTopicMetadataSource final : public TopicMetadataSource {
   std::shared_ptr<net::ConnectionPool> pool_;
   std::shared_ptr<detail::MetadataCache> cache_;
   GrowOnlyTopicMap<KnownTopic> topics_;  // written on the io thread only
+};
+
+// The sender's transport: Produce and InitProducerId through the pool,
+// leaders from the metadata cache (which also learns of every topic the
+// sender asks about). io thread only, like the pool and the cache.
+class NetSenderTransport final : public SenderTransport {
+ public:
+  NetSenderTransport(std::shared_ptr<net::ConnectionPool> pool, std::shared_ptr<detail::MetadataCache> metadata)
+      : pool_(std::move(pool)), metadata_(std::move(metadata)) {}
+
+  std::optional<std::int32_t> leader_of(std::string_view topic, std::int32_t partition) override {
+    auto leader = metadata_->leader(topic, partition);
+    if (leader && *leader < 0) return std::nullopt;
+    return leader;
+  }
+
+  void request_metadata_refresh(std::string_view topic) override {
+    metadata_->add_topic(std::string(topic));
+    metadata_->request_refresh();
+  }
+
+  // Segmented batches go to the connection as they are (gather write).
+  asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
+      std::int32_t broker, const OutgoingProduceRequest& request, bool& written) override {
+    co_return co_await pool_->send<protocol::messages::ProduceResponse>(broker, request,
+                                                                        produce_options(request, written));
+  }
+
+  asio::awaitable<std::error_code> produce_without_ack(std::int32_t broker, const OutgoingProduceRequest& request,
+                                                       bool& written) override {
+    co_return co_await pool_->send_no_response(broker, request, produce_options(request, written));
+  }
+
+  asio::awaitable<net::Result<protocol::messages::InitProducerIdResponse>> init_producer_id(
+      const protocol::messages::InitProducerIdRequest& request) override {
+    co_return co_await pool_->send_any<protocol::messages::InitProducerIdResponse>(request);
+  }
+
+  void cancel_all() override { pool_->shutdown(); }
+
+  void prepare_connection(std::int32_t broker) override {
+    if (pool_->connected(broker) != nullptr || !preparing_->insert(broker).second) return;
+    // The pool keeps the connection; a failed attempt is the pool's to log and
+    // back off from, and the batch's own send tries again.
+    asio::co_spawn(
+        pool_->executor(),
+        [pool = pool_, preparing = preparing_, broker]() -> asio::awaitable<void> {
+          (void)co_await pool->connection(broker);
+          preparing->erase(broker);
+        },
+        asio::detached);
+  }
+
+ private:
+  static net::SendOptions produce_options(const OutgoingProduceRequest& request, bool& written) {
+    net::SendOptions options;
+    options.written = &written;
+    options.min_version = request.lowest_version();
+    return options;
+  }
+
+  std::shared_ptr<net::ConnectionPool> pool_;
+  std::shared_ptr<detail::MetadataCache> metadata_;
+  // Brokers a prepare_connection attempt is under way for (shared with the
+  // attempt, which may end after this transport).
+  std::shared_ptr<std::set<std::int32_t>> preparing_ = std::make_shared<std::set<std::int32_t>>();
 };
 
 // ProducerConfig::on_error from the pool's connection failures: security

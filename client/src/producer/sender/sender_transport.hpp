@@ -1,6 +1,6 @@
 // What the sender needs from the network and the cluster metadata, as an
 // interface: the producer plugs in the connection pool and metadata cache
-// (net_sender_transport), tests plug in a scripted broker. Every member is
+// (producer/network_backend.cpp), tests plug in a scripted broker. Every member is
 // called on the producer's io_context thread.
 #pragma once
 
