@@ -44,8 +44,9 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
   sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
   sender_->count_into(&stats_);
   if (config_.transactional_id) {
-    txn_ = std::make_unique<TransactionCalls>(io_, accumulator_, *sender_, backend_.pool, config_);
-    sender_->set_partition_gate([this](std::string_view t, std::int32_t p) { return txn_->may_send(t, p); });
+    txn_ = std::make_unique<TransactionCalls>(io_, accumulator_, sender_->idempotence(), sender_->counters(),
+                                              backend_.pool, config_);
+    if (TransactionRequests* requests = txn_->requests()) sender_->pull_transactions_from(*requests);
   }
   sender_->start();
   io_thread_ = std::thread([this] {

@@ -225,6 +225,10 @@ class RecordAccumulator final : public BatchCompletionSink {
   std::size_t incomplete() const;   // batches created and not yet reported
   bool flush_in_progress() const noexcept { return flushes_.load(std::memory_order_acquire) > 0; }
   void set_wakeup(std::function<void()> wakeup);
+  // Something outside the accumulator lets a queued batch go sooner (a
+  // partition added to the transaction, a producer id from the coordinator):
+  // the same hand-off as an append's (any thread).
+  void wake_sender() noexcept { notify(); }
 
   // The sender's side of the wake-up hand-off (see the top of this file).
   // events(): read before a round's ready(). park(): false when an event came

@@ -13,6 +13,7 @@
 #include "kwire/errors.hpp"
 #include "kwire/protocol/errors.hpp"
 #include "producer/produce_stats.hpp"
+#include "producer/transactions/transaction_requests.hpp"
 
 namespace kwire::detail {
 
@@ -58,11 +59,6 @@ Sender::~Sender() = default;
 void Sender::start() {
   accumulator_.set_wakeup([this] { wake(); });
   asio::co_spawn(executor_, run(), asio::detached);
-}
-
-void Sender::adopt_producer_id(ProducerIdAndEpoch pe) {
-  idempotence_.set_producer_id_and_epoch(pe);
-  wake_on_io_thread();
 }
 
 void Sender::fail_queued(std::error_code error) {
@@ -158,6 +154,7 @@ asio::awaitable<void> Sender::run() {
 std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now) {
   std::optional<Clock::time_point> next;
   auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
+  if (txn_ != nullptr) pull_from_transaction();
   // Nothing can be sent without a producer id: fail what arrived (appends wake us).
   if (fatal_) {
     fail_queued(fatal_);
@@ -193,8 +190,8 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   }
   if (!nodes.empty()) {
     const RecordAccumulator::BatchFilter can_send = [this, now](const ProducerBatch& batch) {
-      // The gate goes first: it also notices a fenced transactional producer.
-      return (!gate_ || gate_(batch.topic(), batch.partition())) && batch.retry_not_before() <= now &&
+      // The transaction goes first: it also notices a fenced producer.
+      return transaction_allows(batch) && batch.retry_not_before() <= now &&
              idempotence_.can_send(batch.topic(), batch.partition(), &batch);
     };
     // A new batch gets its producer state before it is sealed; a retried one
@@ -218,6 +215,16 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
   }
   if (accumulator_.incomplete() > 0 || idempotence_.needs_producer_id()) earlier(now + kIdleTick);
   return next;
+}
+
+void Sender::pull_from_transaction() {
+  if (const auto pe = txn_->take_producer_id()) idempotence_.set_producer_id_and_epoch(*pe);
+  if (const auto error = txn_->take_queued_failure()) fail_queued(*error);
+}
+
+bool Sender::transaction_allows(const ProducerBatch& batch) {
+  if (!options_.transactional_id) return true;
+  return txn_ != nullptr && txn_->may_send(batch.topic(), batch.partition());
 }
 
 void Sender::send_drained(std::int32_t broker, std::vector<BatchPtr> batches) {

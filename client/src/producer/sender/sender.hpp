@@ -10,6 +10,10 @@
 // (RecordAccumulator::park, one wake-up per park): appends while it works
 // cost no hand-off. What becomes of each batch after its response is
 // decided by BatchOutcomes; the sender splits, requeues and refreshes.
+// A transactional producer's sender pulls from TransactionRequests at the
+// start of each round (a new producer id, queued batches to fail) and asks
+// it in the drain whether a partition's batches may go; TransactionRequests
+// never calls the sender (it wakes it through the accumulator).
 //
 // Threads: start(), wake(), initiate_close() and wait_closed() from any
 // thread; everything else runs on the io_context thread. The Sender must
@@ -45,6 +49,7 @@
 namespace kwire::detail {
 
 class ProduceStats;
+class TransactionRequests;
 
 struct SenderOptions {
   std::int16_t acks = -1;
@@ -74,19 +79,12 @@ class Sender {
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
 
-  // Transactions: batches of a partition go only when gate(topic, partition)
-  // says so (it was added to the transaction). Set before start().
-  using PartitionGate = std::function<bool(std::string_view topic, std::int32_t partition)>;
-  void set_partition_gate(PartitionGate gate) { gate_ = std::move(gate); }
+  // Transactions (set before start()): the producer id, the partitions that
+  // may send and the batches to fail come from `txn` (see the top of this
+  // file). A transactional sender without one sends nothing.
+  void pull_transactions_from(TransactionRequests& txn) noexcept { txn_ = &txn; }
   // Producer::metrics: per-request and per-batch figures (set before start()).
   void count_into(ProduceStats* stats) noexcept { stats_ = stats; }
-  // Transactions, io thread: the producer id and epoch from InitProducerId.
-  void adopt_producer_id(ProducerIdAndEpoch pe);
-  // io thread: fails every queued batch (new or waiting for a retry) with
-  // `error`, and makes the idempotence state forget the ones already sent
-  // (their sequences are then re-assigned), so no partition waits on them.
-  void fail_queued(std::error_code error);
-
   // io thread: Producer::purge. Fails the queued batches never sent
   // (`queued`) and those sent and waiting for a retry (`in_flight`); a
   // request on the wire is answered as usual. Returns the records dropped.
@@ -128,6 +126,15 @@ class Sender {
   void count_answer(std::int32_t broker, const std::vector<ProducerBatch*>& batches, std::error_code error,
                     Clock::duration rtt, std::int32_t throttle_ms);
   asio::awaitable<void> init_producer_id();
+  // The start of a transactional producer's round: what TransactionRequests
+  // has for the sender (a producer id to adopt, queued batches to fail).
+  void pull_from_transaction();
+  // Whether a transactional producer's partition may send now.
+  bool transaction_allows(const ProducerBatch& batch);
+  // Fails every queued batch (new or waiting for a retry) with `error`, and
+  // makes the idempotence state forget the ones already sent (their
+  // sequences are then re-assigned), so no partition waits on them.
+  void fail_queued(std::error_code error);
   // InitProducerId refused with an error no retry fixes: every record, queued
   // now or sent later, fails with it (as the Java client's fatal state).
   void fail_fatally(std::error_code error);
@@ -143,7 +150,7 @@ class Sender {
   BatchOutcomes outcomes_;
   ProduceRequestOptions request_options_;
   asio::steady_timer timer_;
-  PartitionGate gate_;
+  TransactionRequests* txn_ = nullptr;
   ProduceStats* stats_ = nullptr;
 
   // io thread state

@@ -13,7 +13,8 @@
 
 namespace kwire::detail {
 
-TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
+TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator,
+                                   const IdempotenceState& idempotence, const ProduceOutcomeCounters& counters,
                                    std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config)
     : io_(io), accumulator_(accumulator), wake_(io) {
   if (!pool || !config.transactional_id) return;
@@ -21,8 +22,8 @@ TransactionCalls::TransactionCalls(asio::io_context& io, RecordAccumulator& accu
   settings.transactional_id = *config.transactional_id;
   settings.transaction_timeout = config.transaction_timeout;
   settings.retry_backoff = config.retry_backoff;
-  requests_ = std::make_unique<TransactionRequests>(io.get_executor(), std::move(pool), sender,
-                                                    state_, std::move(settings));
+  requests_ = std::make_unique<TransactionRequests>(io.get_executor(), std::move(pool), accumulator, idempotence,
+                                                    counters, state_, std::move(settings));
   // A failure inside the transaction ends a commit's flush at once (io thread).
   // A fatal one is also the application's error callback's, once (issue 14).
   requests_->on_failure([this, on_error = config.on_error, reported = false]() mutable {

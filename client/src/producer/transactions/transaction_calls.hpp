@@ -9,8 +9,8 @@
 // for those in flight before EndTxn. Waits end on events: the flush done,
 // the state turned abortable or fatal, the deadline.
 // Threads: init/send_offsets/commit/abort/begin/check_send from any thread;
-// may_send() on the io thread (the sender's gate). The callbacks run on the
-// io thread.
+// requests() is the sender's to pull from, on the io thread. The callbacks
+// run on the io thread.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -27,7 +27,8 @@
 
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
-#include "producer/sender/sender.hpp"
+#include "producer/idempotence/idempotence_state.hpp"
+#include "producer/sender/batch_outcomes.hpp"
 #include "producer/transactions/transaction_requests.hpp"
 #include "producer/transactions/transactional_state.hpp"
 
@@ -39,16 +40,17 @@ class TransactionCalls {
   using Done = std::function<void(std::error_code)>;
 
   // `pool` may be null (a test backend): then not available().
-  TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, Sender& sender,
-                   std::shared_ptr<net::ConnectionPool> pool, const ProducerConfig& config);
+  // `idempotence` and `counters` are the sender's (read only).
+  TransactionCalls(asio::io_context& io, RecordAccumulator& accumulator, const IdempotenceState& idempotence,
+                   const ProduceOutcomeCounters& counters, std::shared_ptr<net::ConnectionPool> pool,
+                   const ProducerConfig& config);
 
   // False without a coordinator to talk to; the calls below are then not made
   // (ProducerImpl::transaction_calls answers errc::transactions_unavailable).
   bool available() const noexcept { return requests_ != nullptr; }
   std::error_code check_send() const noexcept { return state_.check_send(); }
-  bool may_send(std::string_view topic, std::int32_t partition) {
-    return requests_ ? requests_->may_send(topic, partition) : false;
-  }
+  // What the sender pulls from (null when not available()).
+  TransactionRequests* requests() noexcept { return requests_.get(); }
 
   std::error_code begin() { return state_.begin(); }
   void init(Clock::time_point deadline, Done done);
@@ -75,7 +77,7 @@ class TransactionCalls {
   asio::awaitable<void> run_queued();
   // Flushes until done, `deadline` (errc::transaction_timeout), or the state
   // leaves `expected`. Abort fails queued batches first (and those that come
-  // back for a retry: the sender's gate does that while aborting).
+  // back for a retry: may_send does that while aborting).
   asio::awaitable<std::error_code> flush_while(TxnState expected, Clock::time_point deadline, bool fail_queued);
   // io thread: ends the current wait in flush_while early (it looks again).
   void wake() { wake_.cancel(); }

@@ -1,5 +1,5 @@
-// The transactional producer's coordinator requests and the sender's gate:
-// see transaction_requests.hpp. io_context thread only.
+// The transactional producer's coordinator requests and what the sender
+// pulls from it: see transaction_requests.hpp. io_context thread only.
 #include "producer/transactions/transaction_requests.hpp"
 
 // GCC 12 misreads Asio's coroutine-frame operator new/delete pair as
@@ -74,20 +74,35 @@ std::int16_t first_partition_error(const Results& topics, ErrorOf error_of) {
 }  // namespace
 
 TransactionRequests::TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
-                                         Sender& sender, TransactionalState& state,
+                                         RecordAccumulator& accumulator, const IdempotenceState& idempotence,
+                                         const ProduceOutcomeCounters& counters, TransactionalState& state,
                                          TransactionSettings settings)
     : executor_(std::move(executor)),
       client_(std::move(pool), settings.retry_backoff),
-      sender_(sender),
+      accumulator_(accumulator),
+      idempotence_(idempotence),
+      counters_(counters),
       state_(state),
       settings_(std::move(settings)),
       adding_done_(executor_) {}
 
 void TransactionRequests::become_fatal(std::error_code ec) {
   state_.set_fatal(ec);
-  // Not from inside the sender's drain (may_send runs there): later.
-  asio::post(executor_, [this, ec] { sender_.fail_queued(ec); });
+  fail_queued_with(ec);
   if (on_failure_) on_failure_();
+}
+
+void TransactionRequests::fail_queued_with(std::error_code ec) {
+  // A fatal error is what every record hears, also during an abort.
+  if (!queued_failure_ || queued_failure_ == errc::transaction_aborted) queued_failure_ = ec;
+  accumulator_.wake_sender();
+}
+
+std::optional<std::error_code> TransactionRequests::take_queued_failure() {
+  if (!queued_failure_) return std::nullopt;
+  const std::error_code ec = std::exchange(queued_failure_, std::error_code());
+  if (ec == errc::transaction_aborted && state_.state() != TxnState::aborting) return std::nullopt;
+  return ec;
 }
 
 void TransactionRequests::become_abortable(std::error_code ec) {
@@ -103,33 +118,25 @@ std::error_code TransactionRequests::on_error(std::error_code ec) {
 }
 
 bool TransactionRequests::produce_failed() const {
-  const auto& c = sender_.counters();
-  return c.failed + c.expired != failures_at_start_;
+  return counters_.failed + counters_.expired != failures_at_start_;
 }
 
 void TransactionRequests::reset_transaction() {
   added_.clear();
   pending_.clear();
   offsets_added_ = false;
-  const auto& c = sender_.counters();
-  failures_at_start_ = c.failed + c.expired;
+  failures_at_start_ = counters_.failed + counters_.expired;
 }
 
 bool TransactionRequests::may_send(std::string_view topic, std::int32_t partition) {
   if (!state_.sending_allowed()) {
-    if (state_.state() == TxnState::aborting && !failing_queued_) {
-      // Not from inside the sender's drain: later.
-      failing_queued_ = true;
-      asio::post(executor_, [this] {
-        failing_queued_ = false;
-        if (state_.state() == TxnState::aborting) fail_queued();
-      });
-    }
+    // The sender fails them at its next round, not inside its drain.
+    if (state_.state() == TxnState::aborting) fail_queued();
     return false;
   }
   // A Produce answered INVALID_PRODUCER_EPOCH dropped the producer id: a newer
   // producer with our transactional id fenced us.
-  if (has_producer_id_ && sender_.idempotence().needs_producer_id()) {
+  if (has_producer_id_ && idempotence_.needs_producer_id()) {
     become_fatal(make_error_code(kafka_errc::invalid_producer_epoch));
     return false;
   }
@@ -180,7 +187,7 @@ asio::awaitable<void> TransactionRequests::add_pending_partitions() {
       break;
     }
     for (auto& key : batch) added_.insert(key);
-    sender_.wake();
+    accumulator_.wake_sender();
   }
   adding_ = false;
   adding_done_.cancel();
@@ -203,7 +210,9 @@ asio::awaitable<std::error_code> TransactionRequests::init_producer_id(Clock::ti
     co_return result.error;
   }
   pe_ = {result.body.producer_id, result.body.producer_epoch};
-  sender_.adopt_producer_id(pe_);
+  // The sender adopts it at the start of its next round, before it drains.
+  new_producer_id_ = pe_;
+  accumulator_.wake_sender();
   has_producer_id_ = true;
   reset_transaction();
   state_.init_done();
@@ -304,7 +313,7 @@ asio::awaitable<std::error_code> TransactionRequests::finish_transaction(bool co
   // sequence numbers (the sender never bumps the epoch of a transactional
   // producer itself): after the abort, the coordinator moves this producer
   // to its next epoch, as the Java client does since KIP-360.
-  if (!commit && (produce_failed() || sender_.idempotence().needs_epoch_bump())) {
+  if (!commit && (produce_failed() || idempotence_.needs_epoch_bump())) {
     std::error_code ec = co_await init_producer_id(deadline, pe_);
     if (ec) co_return ec;
   }

@@ -1,11 +1,14 @@
 // The io-thread half of a transactional producer: talks to the transaction
 // coordinator (InitProducerId with the transactional id and
 // transaction.timeout.ms, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn) and to
-// the group coordinator (TxnOffsetCommit), and gates the sender: a
-// partition's batches go only once AddPartitionsToTxn added the partition to
-// the current transaction. Errors are sorted into fatal (fenced, not
-// authorized: TransactionalState::set_fatal, queued records fail with the
-// error) and abortable (the user must abort).
+// the group coordinator (TxnOffsetCommit). The sender pulls from it (it never
+// calls the sender): each round the producer id to adopt and the queued
+// batches to fail, and in the drain whether a partition's batches may go
+// (only once AddPartitionsToTxn added the partition to the current
+// transaction). It reads the sender's idempotence state and outcome counters
+// and wakes the sender through the accumulator. Errors are sorted into fatal
+// (fenced, not authorized: TransactionalState::set_fatal, queued records fail
+// with the error) and abortable (the user must abort).
 // Threads: every member on the producer's io_context thread.
 #pragma once
 
@@ -17,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,7 +32,8 @@
 #include "cluster/topic_partition_key.hpp"
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
-#include "producer/sender/sender.hpp"
+#include "producer/idempotence/idempotence_state.hpp"
+#include "producer/sender/batch_outcomes.hpp"
 #include "producer/transactions/transactional_state.hpp"
 
 namespace kwire::detail {
@@ -46,14 +51,24 @@ class TransactionRequests {
  public:
   using Clock = std::chrono::steady_clock;
 
-  TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool, Sender& sender,
-                      TransactionalState& state, TransactionSettings settings);
+  // `idempotence` and `counters` are the sender's (read only).
+  TransactionRequests(asio::any_io_executor executor, std::shared_ptr<net::ConnectionPool> pool,
+                      RecordAccumulator& accumulator, const IdempotenceState& idempotence,
+                      const ProduceOutcomeCounters& counters, TransactionalState& state,
+                      TransactionSettings settings);
 
-  // The sender's gate for a partition's batches: true once the partition is
-  // part of the current transaction; otherwise asks the coordinator to add it
-  // (the sender is woken when it is) and returns false. While aborting, a
-  // batch it sees (one back for a retry) fails with the others.
+  // ---- What the sender pulls ----
+  // Whether a partition's batches may go: true once the partition is part of
+  // the current transaction; otherwise asks the coordinator to add it (the
+  // sender is woken when it is) and returns false. While aborting, a batch
+  // it sees (one back for a retry) makes the queued batches fail.
   bool may_send(std::string_view topic, std::int32_t partition);
+  // A producer id and epoch from InitProducerId the sender has not taken yet.
+  std::optional<ProducerIdAndEpoch> take_producer_id() { return std::exchange(new_producer_id_, std::nullopt); }
+  // The error the queued batches must fail with, once: the transaction
+  // turned fatal, or is being aborted (dropped if the abort is over).
+  std::optional<std::error_code> take_queued_failure();
+
   // Called when the transaction turns abortable or fatal.
   void on_failure(std::function<void()> listener) { on_failure_ = std::move(listener); }
 
@@ -65,8 +80,9 @@ class TransactionRequests {
                                                 ConsumerGroupMetadata group, Clock::time_point deadline);
   // Commit: first checks that no record of the transaction failed.
   asio::awaitable<std::error_code> end_transaction(bool commit, Clock::time_point deadline);
-  // Abort: fails every batch still queued with errc::transaction_aborted.
-  void fail_queued() { sender_.fail_queued(errc::transaction_aborted); }
+  // Abort: every batch still queued fails with errc::transaction_aborted
+  // (at the sender's next round).
+  void fail_queued() { fail_queued_with(errc::transaction_aborted); }
 
   std::uint64_t coordinator_retries() const noexcept { return client_.retries(); }
 
@@ -80,6 +96,7 @@ class TransactionRequests {
   std::error_code on_error(std::error_code ec);
   void become_fatal(std::error_code ec);
   void become_abortable(std::error_code ec);
+  void fail_queued_with(std::error_code ec);
   net::SendOptions capped(std::int16_t max_version) const {
     net::SendOptions o;
     o.max_version = max_version;
@@ -88,7 +105,9 @@ class TransactionRequests {
 
   asio::any_io_executor executor_;
   CoordinatorClient client_;
-  Sender& sender_;
+  RecordAccumulator& accumulator_;
+  const IdempotenceState& idempotence_;
+  const ProduceOutcomeCounters& counters_;
   TransactionalState& state_;
   const TransactionSettings settings_;
 
@@ -99,7 +118,8 @@ class TransactionRequests {
   bool adding_ = false;
   // Cancelled when an AddPartitionsToTxn round ends (end_transaction waits for it).
   asio::steady_timer adding_done_;
-  bool failing_queued_ = false;  // a fail_queued() posted by the gate while aborting
+  std::optional<ProducerIdAndEpoch> new_producer_id_;  // for take_producer_id
+  std::error_code queued_failure_;                     // for take_queued_failure
   std::function<void()> on_failure_;
   bool offsets_added_ = false;
   std::uint64_t failures_at_start_ = 0;
