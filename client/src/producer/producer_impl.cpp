@@ -37,22 +37,18 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
       accumulator_(AccumulatorOptions::from(config_), dispatcher_),
       partitioner_(config_.partitioner, config_.custom_partitioner,
                    static_cast<std::size_t>(std::max<std::int32_t>(config_.batch_size, 1))),
-      work_(asio::make_work_guard(io_)),
       send_limit_(static_cast<std::size_t>(std::min<std::int64_t>(config_.max_request_size, config_.buffer_memory))) {
-  backend_ = factory(io_.get_executor(), config_);
+  backend_ = factory(io_thread_.executor(), config_);
   dispatcher_.count_into(&stats_);
-  sender_ = std::make_unique<Sender>(io_.get_executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
+  sender_ = std::make_unique<Sender>(io_thread_.executor(), accumulator_, *backend_.transport, SenderOptions::from(config_));
   sender_->count_into(&stats_);
   if (config_.transactional_id) {
-    txn_ = std::make_unique<TransactionCalls>(io_, accumulator_, sender_->idempotence(), sender_->counters(),
+    txn_ = std::make_unique<TransactionCalls>(io(), accumulator_, sender_->idempotence(), sender_->counters(),
                                               backend_.pool, config_);
     if (TransactionRequests* requests = txn_->requests()) sender_->pull_transactions_from(*requests);
   }
   sender_->start();
-  io_thread_ = std::thread([this] {
-    io_thread_id_.store(std::this_thread::get_id());
-    io_.run();
-  });
+  io_thread_.start();
 }
 
 ProducerImpl::~ProducerImpl() { close(config_.delivery_timeout); }
@@ -210,11 +206,11 @@ void ProducerImpl::start_flush(std::chrono::milliseconds timeout, std::function<
     std::uint64_t id = 0;
     asio::steady_timer timer;
   };
-  auto wait = std::make_shared<Wait>(io_);
+  auto wait = std::make_shared<Wait>(io());
   wait->done = std::move(done);
   const Clock::time_point deadline = Clock::now() + timeout;
   wait->id = accumulator_.start_flush([wait] { wait->finish({}); });
-  asio::post(io_, [this, wait, deadline] {
+  asio::post(io(), [this, wait, deadline] {
     if (wait->finished.load(std::memory_order_acquire)) return;
     wait->timer.expires_at(deadline);
     wait->timer.async_wait([this, wait](std::error_code ec) {
@@ -250,7 +246,7 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
     // Whatever is still queued is failed on the io thread, where reports run.
     std::promise<void> aborted;
     auto done = aborted.get_future();
-    asio::post(io_, [this, &aborted, left_over] {
+    asio::post(io(), [this, &aborted, left_over] {
       accumulator_.abort_all(left_over);
       if (backend_.shutdown) backend_.shutdown();
       aborted.set_value();
@@ -262,14 +258,10 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
     backend_.shutdown();
   }
   accumulator_.pool().close();
-  work_.reset();
-  if (self) {
-    io_.stop();
-    io_thread_.detach();  // cannot join ourselves; the thread ends after this report
-    return;
-  }
-  io_.stop();
-  if (io_thread_.joinable()) io_thread_.join();
+  // From the io thread itself (a report closing its producer) the thread is
+  // detached and ends after this report.
+  io_thread_.halt();
+  if (self) return;
   // Manual-poll mode: the reports of failed records are queued; run them now
   // on the closing (user) thread so none is left behind.
   if (dispatcher_.manual_poll()) dispatcher_.poll(std::chrono::milliseconds(0));
@@ -281,9 +273,9 @@ std::size_t ProducerImpl::purge(bool queued, bool in_flight) {
   // destroyed with the io_context, after this call returned.
   auto answer = std::make_shared<std::promise<std::size_t>>();
   auto purged = answer->get_future();
-  asio::post(io_, [this, answer, queued, in_flight] { answer->set_value(sender_->purge(queued, in_flight)); });
+  asio::post(io(), [this, answer, queued, in_flight] { answer->set_value(sender_->purge(queued, in_flight)); });
   while (purged.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-    if (io_.stopped()) return 0;
+    if (io().stopped()) return 0;
   }
   return purged.get();
 }
@@ -330,12 +322,12 @@ ProducerMetrics ProducerImpl::metrics() {
   }
   auto answer = std::make_shared<std::promise<ProducerMetrics>>();
   auto read = answer->get_future();
-  asio::post(io_, [answer, m, read_sender]() mutable {
+  asio::post(io(), [answer, m, read_sender]() mutable {
     read_sender(m);
     answer->set_value(m);
   });
   while (read.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-    if (io_.stopped()) return m;  // the io thread ended first: the sender's part stays zero
+    if (io().stopped()) return m;  // the io thread ended first: the sender's part stays zero
   }
   return read.get();
 }

@@ -1,11 +1,10 @@
-// The Producer's insides: the io_context thread, the accumulator, the
+// The Producer's insides: the io thread (net::NetworkThread), the accumulator, the
 // partitioner, the delivery dispatcher, the backend and the sender, built and
 // torn down in an order that lets every delivery report fire exactly once.
 // Threads: enqueue/flush/close/poll from user threads; the sender and the
 // transport live on io_thread_.
 #pragma once
 
-#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -18,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "kwire/net/network_thread.hpp"
 #include "kwire/producer.hpp"
 #include "kwire/producer_metrics.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
@@ -51,7 +51,7 @@ class ProducerImpl {
   // Producer::metrics: the sender's counters read on the io thread (waited
   // for from a user thread), the rest from atomics.
   ProducerMetrics metrics();
-  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
+  bool on_io_thread() const noexcept { return io_thread_.in_network_thread(); }
 
   // Direct batch control.
   std::error_code create_batch(BatchPtr& out);
@@ -69,7 +69,7 @@ class ProducerImpl {
   RecordAccumulator& accumulator() noexcept { return accumulator_; }
   SenderTransport& transport() noexcept { return *backend_.transport; }
   Sender& sender() noexcept { return *sender_; }
-  asio::io_context& io() noexcept { return io_; }
+  asio::io_context& io() noexcept { return io_thread_.context(); }
 
   // The partition count of a topic, waiting for metadata until `deadline`
   // (user threads; on the io thread only a known topic answers).
@@ -113,22 +113,20 @@ class ProducerImpl {
   // How long a user thread may block (max.block.ms); not at all on the io thread.
   Clock::time_point block_deadline() const;
   // The same, read from the clock only when a send has to wait.
-  SendDeadline send_deadline() const { return SendDeadline(config_.max_block, &io_thread_id_); }
+  SendDeadline send_deadline() const { return SendDeadline(config_.max_block, &io_thread_.thread_id()); }
 
   const ProducerConfig config_;
   ProduceStats stats_;  // before the dispatcher and sender, which count into it
   DeliveryDispatcher dispatcher_;
   RecordAccumulator accumulator_;
   Partitioner partitioner_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  // Started last in the constructor, once everything that runs on it exists.
+  net::NetworkThread io_thread_{net::NetworkThread::Start::later};
   // The largest record a send accepts (max.request.size, buffer.memory).
   const std::size_t send_limit_;
   ProducerBackend backend_;
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<TransactionCalls> txn_;
-  std::thread io_thread_;
-  std::atomic<std::thread::id> io_thread_id_{};
   std::mutex close_mu_;
   bool closed_ = false;
   GrowOnlyTopicMap<TopicHandle> topics_;

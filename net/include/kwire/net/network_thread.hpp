@@ -3,9 +3,10 @@
 // work over with post() (or asio::co_spawn(executor(), ...)); they must not
 // touch network objects directly.
 //
-// Thread: construct, stop() and destroy on an application thread (never on
-// the network thread itself); executor(), post() and in_network_thread() are
-// safe from any thread.
+// Thread: construct, start(), stop() and destroy on an application thread
+// (never on the network thread itself); halt() from any thread, the network
+// thread included; executor(), post(), in_network_thread() and thread_id()
+// are safe from any thread.
 #pragma once
 
 // A standard header before Asio's: Asio picks its aligned allocator from
@@ -17,6 +18,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -25,7 +27,11 @@ namespace kwire::net {
 
 class NetworkThread {
  public:
-  NetworkThread();
+  // `later`: the thread starts at start(), once the owner has set up what
+  // runs on the io_context (the producer and the consumer build their parts
+  // on its executor first).
+  enum class Start { now, later };
+  explicit NetworkThread(Start when = Start::now);
   ~NetworkThread();  // stop()
   NetworkThread(const NetworkThread&) = delete;
   NetworkThread& operator=(const NetworkThread&) = delete;
@@ -36,16 +42,28 @@ class NetworkThread {
   void post(F&& f) {
     asio::post(context_, std::forward<F>(f));
   }
-  bool in_network_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+  // Once, for Start::later.
+  void start();
+  bool in_network_thread() const noexcept { return std::this_thread::get_id() == id_.load(std::memory_order_acquire); }
+  // The network thread's id (a default id until it runs), published by the
+  // thread itself: readable while another thread joins it.
+  const std::atomic<std::thread::id>& thread_id() const noexcept { return id_; }
 
   // Lets the io_context finish what is queued, then joins. Close the pool
   // (on the network thread) before, or pending timers keep it busy.
   void stop();
+  // Stops at once: handlers still queued never run. Joins the thread, or,
+  // called on the network thread itself (a handler closing its owner),
+  // detaches it: the thread ends when that handler returns.
+  void halt();
 
  private:
+  void run();
+
   asio::io_context context_{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
+  std::atomic<std::thread::id> id_{};
 };
 
 }  // namespace kwire::net
