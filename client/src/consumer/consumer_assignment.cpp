@@ -40,7 +40,7 @@ void ConsumerImpl::set_assignment(const std::vector<TopicPartition>& partitions)
   }
   if (drain_.active() && !next.count(drain_.current().partition)) held_.push_back(drain_.finish());
   owned_ = std::move(next);
-  asio::post(io_, [f = fetcher_, for_fetcher = std::move(for_fetcher)] { f->assign(for_fetcher); });
+  asio::post(io(), [f = fetcher_, for_fetcher = std::move(for_fetcher)] { f->assign(for_fetcher); });
 }
 
 std::vector<TopicPartition> ConsumerImpl::assignment() const {
@@ -63,7 +63,7 @@ std::error_code ConsumerImpl::seek(const TopicPartition& tp, StartPosition start
   o->position_epoch = start.kind == StartPosition::Kind::offset ? start.epoch : -1;
   drop_current_of(key);
   Fetcher::Assigned a{key, o->generation, start};
-  asio::post(io_, [f = fetcher_, a] { f->seek(a); });
+  asio::post(io(), [f = fetcher_, a] { f->seek(a); });
   return {};
 }
 
@@ -112,7 +112,7 @@ std::error_code ConsumerImpl::pause(std::span<const TopicPartition> partitions, 
     Owned* o = owned(tp, key);
     if (o->paused == paused) continue;
     o->paused = paused;
-    asio::post(io_, [f = fetcher_, key, paused] { f->pause(key, paused); });
+    asio::post(io(), [f = fetcher_, key, paused] { f->pause(key, paused); });
     if (paused) {
       drop_current_of(key);
     } else if (o->position >= 0) {

@@ -71,7 +71,7 @@ void ConsumerImpl::commit_async(CommitOffsets offsets, CommitCallback callback) 
   async_commits_.emplace(id, PendingCommit{std::move(offsets), std::move(callback)});
   const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
   asio::co_spawn(
-      io_,
+      io(),
       [group = offsets_, membership = membership_, member = member_, entries,
        deadline]() -> asio::awaitable<std::error_code> {
         std::error_code ec = co_await group->commit(*entries, member, deadline);

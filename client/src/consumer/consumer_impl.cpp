@@ -75,27 +75,26 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
     : config_(checked(std::move(config))),
       queue_(std::make_shared<FetchQueue>()),
       memory_(std::make_shared<FetchMemory>(config_.fetch_buffer_bytes)),
-      work_(asio::make_work_guard(io_)),
       polls_(std::make_shared<PollTimer>()),
       drain_(config_.check_crcs, config_.isolation_level == IsolationLevel::read_committed),
       auto_commit_(config_.group_id && config_.enable_auto_commit),
       next_auto_commit_(Clock::now() + config_.auto_commit_interval) {
-  auto pool = net::ConnectionPool::create(io_.get_executor(), connection_settings(config_));
+  auto pool = net::ConnectionPool::create(io_thread_.executor(), connection_settings(config_));
   pool_ = pool;
   report_security_failures(*pool, queue_);
   auto cache = MetadataCache::create(pool);
   cache_ = cache;
   if (config_.group_id) offsets_ = std::make_shared<GroupOffsets>(pool, *config_.group_id, config_.retry_backoff);
-  fetcher_ = std::make_shared<Fetcher>(io_.get_executor(), pool, cache, fetcher_options(config_), queue_, memory_,
+  fetcher_ = std::make_shared<Fetcher>(io_thread_.executor(), pool, cache, fetcher_options(config_), queue_, memory_,
                                        offsets_);
   if (offsets_)
     membership_ =
-        std::make_shared<GroupMembership>(io_.get_executor(), cache, offsets_, membership_options(config_), queue_,
+        std::make_shared<GroupMembership>(io_thread_.executor(), cache, offsets_, membership_options(config_), queue_,
                                           polls_);
   member_.instance_id = config_.group_instance_id;
   std::weak_ptr<Fetcher> weak = fetcher_;
   memory_->set_on_below_limit([this, weak] {
-    asio::post(io_, [weak] {
+    asio::post(io(), [weak] {
       if (auto f = weak.lock()) f->wake();
     });
   });
@@ -105,21 +104,20 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
     cache->stop();
     pool->shutdown();
   };
-  asio::post(io_, [cache, fetcher = fetcher_] {
+  asio::post(io(), [cache, fetcher = fetcher_] {
     cache->start();
     fetcher->start();
   });
   records_.records_.reserve(static_cast<std::size_t>(config_.max_poll_records));
-  io_thread_ = std::thread([this] { io_.run(); });
+  io_thread_.start();
 }
 
 ConsumerImpl::~ConsumerImpl() {
-  if (poll_thread_.joinable()) {
+  if (poll_thread_) {
     // A poll waiting on the polling thread ends now; queued ones fail.
     destroying_ = true;
     queue_->wake();
-    poll_work_.reset();
-    poll_thread_.join();
+    poll_thread_->stop();
   }
   close();
   // Frames released from here on must not wake a fetcher that is gone.
@@ -152,14 +150,12 @@ void ConsumerImpl::close() {
   run_commit_callbacks();
   closed_ = true;
   std::promise<void> done;
-  asio::post(io_, [&] {
+  asio::post(io(), [&] {
     shutdown_network_();
     done.set_value();
   });
   done.get_future().wait();
-  work_.reset();
-  io_.stop();
-  io_thread_.join();
+  io_thread_.halt();
   memory_->set_on_below_limit({});
   queue_->wake();
 }
@@ -183,7 +179,7 @@ std::error_code ConsumerImpl::run_on_io(std::function<asio::awaitable<std::error
   if (closed_) return consumer_errc::consumer_closed;
   auto done = std::make_shared<std::promise<std::error_code>>();
   auto result = done->get_future();
-  asio::co_spawn(io_, std::move(op), [done](std::exception_ptr failure, std::error_code ec) {
+  asio::co_spawn(io(), std::move(op), [done](std::exception_ptr failure, std::error_code ec) {
     done->set_value(failure ? make_error_code(consumer_errc::consumer_closed) : ec);
   });
   if (result.wait_for(timeout + std::chrono::seconds(2)) != std::future_status::ready)

@@ -15,7 +15,6 @@
 // side runs on io_thread_ and is reached by asio::post.
 #pragma once
 
-#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
 #include <atomic>
@@ -40,6 +39,7 @@
 #include "consumer/record_drain.hpp"
 #include "consumer/topic_pattern_watcher.hpp"
 #include "kwire/consumer.hpp"
+#include "kwire/net/network_thread.hpp"
 
 namespace kwire::detail {
 
@@ -127,12 +127,15 @@ class ConsumerImpl {
   // which `op` is expected to respect).
   std::error_code run_on_io(std::function<asio::awaitable<std::error_code>()> op, std::chrono::milliseconds timeout);
 
+  // The io thread's context (asio::post, co_spawn).
+  asio::io_context& io() noexcept { return io_thread_.context(); }
+
   const ConsumerConfig config_;
   std::set<std::string, std::less<>> topics_;  // interned; records and keys point at these
   std::shared_ptr<FetchQueue> queue_;
   std::shared_ptr<FetchMemory> memory_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  // Started last in the constructor, once everything that runs on it exists.
+  net::NetworkThread io_thread_{net::NetworkThread::Start::later};
   std::shared_ptr<MetadataCache> cache_;  // io thread
   std::shared_ptr<GroupOffsets> offsets_;  // null without group.id; used on the io thread
   std::shared_ptr<Fetcher> fetcher_;
@@ -144,12 +147,9 @@ class ConsumerImpl {
   std::shared_ptr<MatchedTopics> matched_;
   std::shared_ptr<PollTimer> polls_;  // poll() marks it, the membership reads it (max.poll.interval.ms)
   std::function<void()> shutdown_network_;  // io thread
-  std::thread io_thread_;
   bool closed_ = false;
   // async_poll's thread: polls run there one after another.
-  std::unique_ptr<asio::io_context> poll_io_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> poll_work_;
-  std::thread poll_thread_;
+  std::optional<net::NetworkThread> poll_thread_;
   std::atomic<bool> destroying_{false};  // polls still queued complete with consumer_closed
 
   // Polling thread.

@@ -104,12 +104,8 @@ const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
 
 void ConsumerImpl::start_poll(std::chrono::milliseconds timeout,
                               std::function<void(std::error_code, const ConsumerRecords&)> done) {
-  if (!poll_thread_.joinable()) {
-    poll_io_ = std::make_unique<asio::io_context>();
-    poll_work_.emplace(asio::make_work_guard(*poll_io_));
-    poll_thread_ = std::thread([io = poll_io_.get()] { io->run(); });
-  }
-  asio::post(*poll_io_, [this, timeout, done = std::move(done)] {
+  if (!poll_thread_) poll_thread_.emplace();
+  poll_thread_->post([this, timeout, done = std::move(done)] {
     if (destroying_) {
       records_.records_.clear();
       records_.error_ = consumer_errc::consumer_closed;

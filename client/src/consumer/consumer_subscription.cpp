@@ -23,7 +23,7 @@ std::error_code ConsumerImpl::can_subscribe() const {
 void ConsumerImpl::stop_pattern_watcher() {
   matched_.reset();
   if (!pattern_watcher_) return;
-  asio::post(io_, [w = std::move(pattern_watcher_)] { w->stop(); });
+  asio::post(io(), [w = std::move(pattern_watcher_)] { w->stop(); });
   pattern_watcher_.reset();
 }
 
@@ -40,14 +40,14 @@ std::error_code ConsumerImpl::subscribe(std::regex pattern, RebalanceListener li
   std::weak_ptr<GroupMembership> weak = membership_;
   matched_ = std::make_shared<MatchedTopics>();
   pattern_watcher_ = std::make_shared<TopicPatternWatcher>(
-      io_.get_executor(), pool_, std::move(pattern), config_.metadata_max_age, config_.retry_backoff,
+      io_thread_.executor(), pool_, std::move(pattern), config_.metadata_max_age, config_.retry_backoff,
       [weak, matched = matched_](std::vector<std::string> topics) {
         // Before the membership rejoins with them: the revoke that follows
         // must see what is still subscribed.
         matched->set(topics);
         if (auto m = weak.lock()) m->subscribe(std::move(topics));
       });
-  asio::post(io_, [w = pattern_watcher_] { w->start(); });
+  asio::post(io(), [w = pattern_watcher_] { w->start(); });
   return {};
 }
 
@@ -61,7 +61,7 @@ std::error_code ConsumerImpl::subscribe(std::vector<std::string> topics, Rebalan
   subscribed_ = true;
   subscription_ = topics;
   listener_ = std::move(listener);
-  asio::post(io_, [m = membership_, topics = std::move(topics)]() mutable { m->subscribe(std::move(topics)); });
+  asio::post(io(), [m = membership_, topics = std::move(topics)]() mutable { m->subscribe(std::move(topics)); });
   return {};
 }
 
@@ -110,7 +110,7 @@ void ConsumerImpl::apply(const GroupChange& change) {
         for (const TopicPartition& tp : assignment())
           (std::count(subscribed.begin(), subscribed.end(), tp.topic) ? keep : drop).push_back(tp);
         if (!drop.empty()) revoke_some(drop, keep);
-        asio::post(io_, [m = membership_, keep = std::move(keep), generation = member_.generation]() mutable {
+        asio::post(io(), [m = membership_, keep = std::move(keep), generation = member_.generation]() mutable {
           m->rejoin(std::move(keep), generation);
         });
         return;
@@ -144,7 +144,7 @@ void ConsumerImpl::apply(const GroupChange& change) {
     }
   }
   member_ = GroupMember{-1, {}, config_.group_instance_id};
-  asio::post(io_, [m = membership_] { m->rejoin({}, -1); });
+  asio::post(io(), [m = membership_] { m->rejoin({}, -1); });
 }
 
 void ConsumerImpl::revoke_some(const std::vector<TopicPartition>& revoked, const std::vector<TopicPartition>& rest) {
@@ -172,7 +172,7 @@ void ConsumerImpl::apply_incremental(const std::vector<TopicPartition>& target) 
   if (listener_.on_assigned) listener_.on_assigned(added);
   // What was given up goes to its new owner in a second round.
   if (!revoked.empty())
-    asio::post(io_, [m = membership_, wanted = std::move(wanted), generation = member_.generation]() mutable {
+    asio::post(io(), [m = membership_, wanted = std::move(wanted), generation = member_.generation]() mutable {
       m->rejoin(std::move(wanted), generation);
     });
 }
