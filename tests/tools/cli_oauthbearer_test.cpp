@@ -12,20 +12,14 @@
 #include "mock_cluster.hpp"
 #include "run_tool.hpp"
 #include "sasl_server.hpp"
+#include "secured_cli_run.hpp"
 
 using kwire::test::run_tool;
 
 namespace cli_oauth_test {
 
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& settings) {
-  for (const std::string& s : settings) {
-    args.push_back("-X");
-    args.push_back(s);
-  }
-  return args;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using kwire::test::cli::contains;
+using kwire::test::cli::with;
 
 const std::vector<std::string> kOauth = {"security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=OAUTHBEARER",
                                          "enable.sasl.oauthbearer.unsecure.jwt=true",
@@ -43,24 +37,13 @@ TEST_CASE("every subcommand authenticates with OAUTHBEARER's unsecured JWS setti
   kwire::test::SaslServer sasl(front);
   const std::string b = sasl.bootstrap();
 
-  auto produced = run_tool(with({"produce", "-b", b, "-t", "oauth-cli"}, kOauth), "x\ny\n");
-  INFO("produce: " << produced.err);
-  REQUIRE(produced.exit_code == 0);
-  auto metadata = run_tool(with({"metadata", "-b", b, "-t", "oauth-cli"}, kOauth));
-  INFO("metadata: " << metadata.out << metadata.err);
-  CHECK(metadata.exit_code == 0);
-  CHECK(contains(metadata.out, "topic \"oauth-cli\" with 1 partition"));
-  auto versions = run_tool(with({"api-versions", "-b", b}, kOauth));
-  INFO("api-versions: " << versions.err);
-  CHECK(versions.exit_code == 0);
-  auto consumed = run_tool(with({"consume", "-b", b, "-t", "oauth-cli", "-o", "beginning", "-e"}, kOauth));
-  INFO("consume: " << consumed.err);
-  CHECK(consumed.exit_code == 0);
-  CHECK(consumed.out == "x\ny\n");
-  auto demo = run_tool(with({"demo", "-b", b, "-t", "oauth-demo", "-n", "100", "-s", "40"}, kOauth));
-  INFO("demo: " << demo.out << demo.err);
-  CHECK(demo.exit_code == 0);
-  CHECK(contains(demo.out, "kwire demo: OK"));
+  kwire::test::cli::run_every_subcommand({.bootstrap = b,
+                                          .settings = kOauth,
+                                          .topic = "oauth-cli",
+                                          .lines = "x\ny\n",
+                                          .demo_topic = "oauth-demo",
+                                          .demo_messages = "100",
+                                          .api_versions_says = ""});
   auto perf = run_tool(with({"perf", "produce", "-b", b, "-t", "oauth-perf", "-n", "200", "-s", "20"}, kOauth));
   INFO("perf produce: " << perf.out << perf.err);
   CHECK(perf.exit_code == 0);

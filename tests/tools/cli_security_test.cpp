@@ -11,24 +11,18 @@
 #include "mock_cluster.hpp"
 #include "run_tool.hpp"
 #include "sasl_server.hpp"
+#include "secured_cli_run.hpp"
 #include "test_certs.hpp"
 #include "tls_relay.hpp"
 
 using kwire::test::run_tool;
 
-namespace {
+namespace cli_security_test {
 
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& settings) {
-  for (const std::string& s : settings) {
-    args.push_back("-X");
-    args.push_back(s);
-  }
-  return args;
-}
+using kwire::test::cli::contains;
+using kwire::test::cli::with;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
+// The test cases stay in the namespace: unity builds put files together.
 
 TEST_CASE("every subcommand connects over TLS with the producer's ssl.* settings", "[tools][mock][security]") {
   kwire::test::TestPki pki;
@@ -41,29 +35,13 @@ TEST_CASE("every subcommand connects over TLS with the producer's ssl.* settings
   // librdkafka's name for the CA file, as a librdkafka user would write it.
   const std::vector<std::string> tls = {"security.protocol=SSL", "ssl.ca.location=" + pki.ca_file};
 
-  auto produced = run_tool(with({"produce", "-b", b, "-t", "tls-cli"}, tls), "one\ntwo\nthree\n");
-  INFO("produce: " << produced.err);
-  REQUIRE(produced.exit_code == 0);
-
-  auto metadata = run_tool(with({"metadata", "-b", b, "-t", "tls-cli"}, tls));
-  INFO("metadata: " << metadata.out << metadata.err);
-  CHECK(metadata.exit_code == 0);
-  CHECK(contains(metadata.out, "topic \"tls-cli\" with 1 partition"));
-
-  auto versions = run_tool(with({"api-versions", "-b", b}, tls));
-  INFO("api-versions: " << versions.err);
-  CHECK(versions.exit_code == 0);
-  CHECK(contains(versions.out, "answered ApiVersions"));
-
-  auto consumed = run_tool(with({"consume", "-b", b, "-t", "tls-cli", "-o", "beginning", "-e"}, tls));
-  INFO("consume: " << consumed.err);
-  CHECK(consumed.exit_code == 0);
-  CHECK(consumed.out == "one\ntwo\nthree\n");
-
-  auto demo = run_tool(with({"demo", "-b", b, "-t", "tls-demo", "-n", "200", "-s", "40"}, tls));
-  INFO("demo: " << demo.out << demo.err);
-  CHECK(demo.exit_code == 0);
-  CHECK(contains(demo.out, "kwire demo: OK"));
+  kwire::test::cli::run_every_subcommand({.bootstrap = b,
+                                          .settings = tls,
+                                          .topic = "tls-cli",
+                                          .lines = "one\ntwo\nthree\n",
+                                          .demo_topic = "tls-demo",
+                                          .demo_messages = "200",
+                                          .api_versions_says = "answered ApiVersions"});
 
   // Without the settings the relay's port speaks only TLS: no metadata.
   auto plaintext = run_tool({"metadata", "-b", b, "-X", "socket.connection.setup.timeout.ms=3000",
@@ -125,3 +103,5 @@ TEST_CASE("-b without a port means port 9092", "[tools]") {
   // Nobody may listen on 9092 here; if someone does, it answered.
   if (run.exit_code != 0) CHECK(contains(run.err, "127.0.0.1:9092"));
 }
+
+}  // namespace cli_security_test
