@@ -88,30 +88,10 @@ Reply error_reply(const RequestContext& ctx, Reader& r, std::int16_t error) {
       return error_code_reply<msg::AddOffsetsToTxnRequest, msg::AddOffsetsToTxnResponse>(ctx, r, error);
     case kEndTxn:
       return error_code_reply<msg::EndTxnRequest, msg::EndTxnResponse>(ctx, r, error);
-    case kTxnOffsetCommit: {
-      msg::TxnOffsetCommitRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::TxnOffsetCommitResponse resp;
-      for (const auto& topic : req.topics) {
-        msg::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic tr;
-        tr.name = topic.name;
-        for (const auto& p : topic.partitions) tr.partitions.push_back({p.partition_index, error, {}});
-        resp.topics.push_back(std::move(tr));
-      }
-      return respond(ctx, resp);
-    }
-    case kOffsetCommit: {
-      msg::OffsetCommitRequest req;
-      if (!decode_request(r, ctx.version, req)) return {};
-      msg::OffsetCommitResponse resp;
-      for (const auto& topic : req.topics) {
-        msg::OffsetCommitResponse::OffsetCommitResponseTopic tr;
-        tr.name = topic.name;
-        for (const auto& p : topic.partitions) tr.partitions.push_back({p.partition_index, error, {}});
-        resp.topics.push_back(std::move(tr));
-      }
-      return respond(ctx, resp);
-    }
+    case kTxnOffsetCommit:
+      return offset_commit_error_reply<msg::TxnOffsetCommitRequest, msg::TxnOffsetCommitResponse>(ctx, r, error);
+    case kOffsetCommit:
+      return offset_commit_error_reply<msg::OffsetCommitRequest, msg::OffsetCommitResponse>(ctx, r, error);
     case kOffsetFetch: {
       msg::OffsetFetchRequest req;
       if (!decode_request(r, ctx.version, req)) return {};

@@ -113,4 +113,31 @@ Reply error_code_reply(const RequestContext& ctx, kwire::protocol::Reader& r, st
   return respond(ctx, resp);
 }
 
+// The answer to an OffsetCommit or TxnOffsetCommit request (their generated
+// types differ, their shape does not): every partition of every topic asked
+// for, answered `error`; `each(topic_name, partition)` sees every requested
+// partition first (where the handler stores the commit).
+template <typename Response, typename Request, typename Each>
+Response offset_commit_answer(const Request& req, std::int16_t error, Each&& each) {
+  Response resp;
+  for (const auto& topic : req.topics) {
+    auto& tr = resp.topics.emplace_back();
+    tr.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      each(topic.name, p);
+      tr.partitions.push_back({p.partition_index, error, {}});
+    }
+  }
+  return resp;
+}
+
+// The error form of an OffsetCommit or TxnOffsetCommit: the request decoded
+// (a malformed one closes), every partition answered `error`.
+template <typename Request, typename Response>
+Reply offset_commit_error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error) {
+  Request req;
+  if (!decode_request(r, ctx.version, req)) return {};
+  return respond(ctx, offset_commit_answer<Response>(req, error, [](const auto&, const auto&) {}));
+}
+
 }  // namespace kwire::test::txn

@@ -24,18 +24,11 @@ Reply handle_offset_commit(const RequestContext& ctx, kwire::protocol::Reader& r
   const std::int16_t error =
       group_commit_check(s.classic_groups, req.group_id, ctx.version >= 1 ? req.generation_id_or_member_epoch : -1,
                          req.member_id, req.group_instance_id);
-  msg::OffsetCommitResponse resp;
-  for (const auto& topic : req.topics) {
-    msg::OffsetCommitResponse::OffsetCommitResponseTopic tr;
-    tr.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      if (!error) s.group_offsets[req.group_id][{topic.name, p.partition_index}] = {
-          p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
-      tr.partitions.push_back({p.partition_index, error, {}});
-    }
-    resp.topics.push_back(std::move(tr));
-  }
-  return respond(ctx, resp);
+  auto store = [&](const std::string& topic, const auto& p) {
+    if (!error) s.group_offsets[req.group_id][{topic, p.partition_index}] = {
+        p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
+  };
+  return respond(ctx, offset_commit_answer<msg::OffsetCommitResponse>(req, error, store));
 }
 
 }  // namespace kwire::test::txn

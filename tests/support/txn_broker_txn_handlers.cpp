@@ -100,21 +100,11 @@ Reply handle_txn_offset_commit(const RequestContext& ctx, kwire::protocol::Reade
   std::int16_t error = find_transaction(s, req.transactional_id, req.producer_id, req.producer_epoch, t);
   // The group must have been added to the transaction first (AddOffsetsToTxn).
   if (!error && !t->groups.count(req.group_id)) error = code(kafka_errc::invalid_txn_state);
-  msg::TxnOffsetCommitResponse resp;
-  for (const auto& topic : req.topics) {
-    msg::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic tr;
-    tr.name = topic.name;
-    for (const auto& p : topic.partitions) {
-      msg::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::TxnOffsetCommitResponsePartition pr;
-      pr.partition_index = p.partition_index;
-      pr.error_code = error;
-      if (!error) t->pending_offsets[req.group_id][{topic.name, p.partition_index}] = {
-          p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
-      tr.partitions.push_back(pr);
-    }
-    resp.topics.push_back(std::move(tr));
-  }
-  return respond(ctx, resp);
+  auto store = [&](const std::string& topic, const auto& p) {
+    if (!error) t->pending_offsets[req.group_id][{topic, p.partition_index}] = {
+        p.committed_offset, p.committed_metadata, p.committed_leader_epoch};
+  };
+  return respond(ctx, offset_commit_answer<msg::TxnOffsetCommitResponse>(req, error, store));
 }
 
 Reply handle_end_txn(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
