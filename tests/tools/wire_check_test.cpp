@@ -1,187 +1,43 @@
-// `kwire wire check` on captures built by hand (capture_builder.hpp): every
-// file format and link type reads the same; segments split, reordered and
-// duplicated over several connections change nothing; each kind of
-// violation is reported with its field path and offset, and fails the exit
-// status. tshark reads the same hand-built files, so the builder is not only
-// checked by the reader it feeds.
+// `kwire wire check` on captures built by hand (wire_check_captures.hpp,
+// capture_builder.hpp): every file format and link type reads the same;
+// segments split, reordered and duplicated over several connections change
+// nothing; --port keeps to the brokers' ports, and decode --pcap prints every
+// frame. tshark reads the same hand-built files, so the builder is not only
+// checked by the reader it feeds. The violations: wire_check_violations_test.cpp.
 #include <catch2/catch.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "../../tools/kwire/wire/json.cpp"  // NOLINT: the tool has no library; its JSON parser reads the output
-#include "../protocol/frame_helpers.hpp"
-#include "capture_builder.hpp"
-#include "kwire/protocol/messages/api_versions_request.hpp"
-#include "kwire/protocol/messages/api_versions_response.hpp"
-#include "kwire/protocol/messages/find_coordinator_request.hpp"
-#include "kwire/protocol/messages/init_producer_id_request.hpp"
-#include "kwire/protocol/messages/metadata_request.hpp"
-#include "kwire/protocol/messages/metadata_response.hpp"
-#include "kwire/protocol/messages/produce_request.hpp"
-#include "kwire/protocol/messages/produce_response.hpp"
-#include "kwire/protocol/records/batch_builder.hpp"
 #include "run_tool.hpp"
-#include "wire_check_run.hpp"
+#include "wire_check_captures.hpp"
 
-namespace {
+namespace wire_check_reading_test {
 
-namespace msg = kwire::protocol::messages;
 using kwire::test::ByteVector;
 using kwire::test::CaptureBuilder;
 using kwire::test::Link;
-using kwire::test::sized;
-using kwire::test::CheckRun;
+using kwire::test::wire_check::api_versions_answer;
+using kwire::test::wire_check::check;
+using kwire::test::wire_check::metadata_request;
+using kwire::test::wire_check::one_batch;
+using kwire::test::wire_check::only_violation;
+using kwire::test::wire_check::produce_request;
+using kwire::test::wire_check::request;
+using kwire::test::wire_check::response;
+namespace msg = kwire::protocol::messages;
+using kwire::test::wire_check::conversation;
+using kwire::test::wire_check::expect_clean;
+using kwire::test::wire_check::summary;
 using kwire::tool::Json;
 
-template <typename Response>
-ByteVector response_body(const Response& resp, std::int16_t version, std::int32_t correlation) {
-  msg::ResponseHeader h;
-  h.correlation_id = correlation;
-  kwire::protocol::Writer w;
-  h.encode(w, kwire::protocol::response_header_version(Response::api_key, version));
-  resp.encode(w, version);
-  ByteVector out;
-  w.gather([&](kwire::protocol::Bytes b) { out.insert(out.end(), b.begin(), b.end()); });
-  return out;
-}
-
-template <typename Request>
-ByteVector request(const Request& req, std::int16_t version, std::int32_t correlation) {
-  return sized(kwire::test::request_body(req, version, correlation, "wire-check"));
-}
-
-template <typename Response>
-ByteVector response(const Response& resp, std::int16_t version, std::int32_t correlation) {
-  return sized(response_body(resp, version, correlation));
-}
-
-ByteVector api_versions_answer(std::int16_t produce_max, bool with_init_producer_id, std::int32_t correlation) {
-  msg::ApiVersionsResponse resp;
-  resp.api_keys.push_back({0, 0, produce_max, {}});
-  resp.api_keys.push_back({3, 0, 12, {}});
-  resp.api_keys.push_back({10, 0, 6, {}});
-  resp.api_keys.push_back({18, 0, 3, {}});
-  if (with_init_producer_id) resp.api_keys.push_back({22, 0, 5, {}});
-  return response(resp, 3, correlation);
-}
-
-msg::MetadataRequest metadata_request() {
-  msg::MetadataRequest req;
-  req.topics.emplace();
-  msg::MetadataRequest::MetadataRequestTopic t;
-  t.name = "events";
-  req.topics->push_back(t);
-  req.allow_auto_topic_creation = true;
-  return req;
-}
-
-ByteVector one_batch() {
-  kwire::protocol::records::BatchBuilder b({}, SIZE_MAX, 1700000000000);
-  const std::string value = "hello";
-  REQUIRE(b.append(1700000000000, std::nullopt, kwire::protocol::as_bytes(value)));
-  REQUIRE_FALSE(b.close().empty());
-  return b.take_buffer();
-}
-
-msg::ProduceRequest produce_request(const ByteVector& records) {
-  msg::ProduceRequest req;
-  req.acks = -1;
-  req.timeout_ms = 1000;
-  msg::ProduceRequest::TopicProduceData topic;
-  topic.name = "events";
-  msg::ProduceRequest::TopicProduceData::PartitionProduceData p;
-  p.index = 0;
-  p.records = kwire::protocol::Bytes(records);
-  topic.partition_data.push_back(p);
-  req.topic_data.push_back(topic);
-  return req;
-}
-
-// ApiVersions v3, Metadata v9 and Produce v9, each request answered: six conforming frames.
-void conversation(CaptureBuilder& c, const ByteVector& records, std::size_t mss = 1400) {
-  c.handshake();
-  c.send(true, request(msg::ApiVersionsRequest{"kwire", "1.0", {}}, 3, 1), mss);
-  c.send(false, api_versions_answer(9, true, 1), mss);
-  c.send(true, request(metadata_request(), 9, 2), mss);
-  msg::MetadataResponse md;
-  md.brokers.push_back({1, "localhost", 9092, std::nullopt, {}});
-  md.cluster_id = "cluster";
-  c.send(false, response(md, 9, 2), mss);
-  c.send(true, request(produce_request(records), 9, 3), mss);
-  msg::ProduceResponse pr;
-  c.send(false, response(pr, 9, 3), mss);
-}
-
-CheckRun check(const ByteVector& capture, const std::vector<std::string>& extra = {}) {
-  char path[] = "/tmp/kwire-wire-check-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  close(fd);
-  CaptureBuilder::write(path, capture);
-  CheckRun out = kwire::test::check_capture_file(path, extra);
-  std::remove(path);
-  return out;
-}
-
-std::int64_t summary(const CheckRun& r, const char* key) {
-  const Json* v = r.summary.find(key);
-  REQUIRE(v != nullptr);
-  return v->as_int();
-}
-
-// The one violation the capture must hold.
-const Json& only_violation(const CheckRun& r, const std::string& kind) {
-  INFO("violations: " << summary(r, "violations"));
-  for (const auto& [line, v] : r.violations) INFO(v->dump(0));
-  REQUIRE(r.violations.size() == 1);
-  CHECK(r.violations[0].second->find("kind")->as_string() == kind);
-  CHECK(r.exit_code == 1);
-  return *r.violations[0].second;
-}
-
-void expect_clean(const CheckRun& r, std::int64_t frames) {
-  for (const auto& [line, v] : r.violations) INFO(v->dump(0));
-  CHECK(r.exit_code == 0);
-  CHECK(summary(r, "frames") == frames);
-  CHECK(summary(r, "decoded") == frames);
-  CHECK(summary(r, "identical") == frames);
-  CHECK(summary(r, "violations") == 0);
-}
-
-// Replaces the first occurrence of `from` in `bytes` (it must be there).
-void patch(ByteVector& bytes, const ByteVector& from, const ByteVector& to) {
-  auto it = std::search(bytes.begin(), bytes.end(), from.begin(), from.end());
-  REQUIRE(it != bytes.end());
-  it = bytes.erase(it, it + static_cast<std::ptrdiff_t>(from.size()));
-  bytes.insert(it, to.begin(), to.end());
-}
-
-// A request frame after `edit` changed its body; the size prefix follows.
-template <typename Request>
-ByteVector edited(const Request& req, std::int16_t version, std::int32_t correlation,
-                  const std::function<void(ByteVector&)>& edit) {
-  ByteVector body = kwire::test::request_body(req, version, correlation, "wire-check");
-  edit(body);
-  return sized(body);
-}
-
-// A capture of one connection: ApiVersions (advertising Produce up to v9), then `frames`.
-ByteVector capture_of(const std::vector<std::pair<bool, ByteVector>>& frames) {
-  CaptureBuilder c(Link::ethernet);
-  c.handshake();
-  c.send(true, request(msg::ApiVersionsRequest{"kwire", "1.0", {}}, 3, 1));
-  c.send(false, api_versions_answer(9, false, 1));
-  for (const auto& [from_client, frame] : frames) c.send(from_client, frame);
-  return c.pcapng();
-}
-
-}  // namespace
+// The test cases stay in the namespace: unity builds put files together.
 
 TEST_CASE("wire check: pcap and pcapng in both byte orders, every link type, IPv4 and IPv6", "[tools][wire]") {
   const ByteVector records = one_batch();
@@ -293,88 +149,6 @@ TEST_CASE("wire check: split, reordered and duplicated segments on several conne
   }
 }
 
-TEST_CASE("wire check: each violation is reported with its place", "[tools][wire]") {
-  const ByteVector records = one_batch();
-
-  SECTION("unknown API key") {
-    ByteVector body{0x03, 0xE7, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00};  // key 999 v0, corr 5, client id ""
-    auto v = only_violation(check(capture_of({{true, sized(body)}})), "unknown_api_key");
-    CHECK(v.find("offset")->as_int() == 4);
-  }
-  SECTION("a version the broker did not advertise") {
-    CaptureBuilder c(Link::ethernet);
-    c.handshake();
-    c.send(true, request(msg::ApiVersionsRequest{"kwire", "1.0", {}}, 3, 1));
-    c.send(false, api_versions_answer(8, false, 1));
-    c.send(true, request(produce_request(records), 9, 2));
-    only_violation(check(c.pcapng()), "version_not_advertised");
-  }
-  SECTION("an API the broker did not advertise") {
-    msg::InitProducerIdRequest init;
-    only_violation(check(capture_of({{true, request(init, 4, 2)}})), "api_not_advertised");
-  }
-  SECTION("truncated message") {
-    auto frame = edited(metadata_request(), 9, 2, [](ByteVector& b) { b.resize(b.size() - 3); });
-    auto v = only_violation(check(capture_of({{true, frame}})), "truncated");
-    CHECK(v.find("path")->as_string().rfind("MetadataRequest.", 0) == 0);
-  }
-  SECTION("trailing bytes") {
-    auto frame = edited(metadata_request(), 9, 2, [](ByteVector& b) { b.insert(b.end(), {0xAA, 0xBB}); });
-    auto v = only_violation(check(capture_of({{true, frame}})), "trailing_bytes");
-    CHECK(v.find("offset")->as_int() == static_cast<std::int64_t>(frame.size() - 2));
-  }
-  SECTION("a varint longer than needed") {
-    // Topics: compact array of one (0x02), then the name "events": length 6+1 in two bytes.
-    auto frame = edited(metadata_request(), 9, 2, [](ByteVector& b) { patch(b, {0x02, 0x07, 'e'}, {0x02, 0x87, 0x00, 'e'}); });
-    auto v = only_violation(check(capture_of({{true, frame}})), "non_minimal_varint");
-    CHECK(v.find("path")->as_string() == "MetadataRequest.Topics[0].Name");
-    const ByteVector marker{0x87, 0x00, 'e'};
-    const auto at = std::search(frame.begin(), frame.end(), marker.begin(), marker.end()) - frame.begin();
-    CHECK(v.find("offset")->as_int() == at);
-  }
-  SECTION("tagged fields out of order, and repeated") {
-    // The request's own tagged fields are its last byte (none): put two unknown ones there.
-    for (bool repeat : {false, true}) {
-      auto frame = edited(metadata_request(), 9, 2, [&](ByteVector& b) {
-        b.pop_back();
-        b.insert(b.end(), {0x02, 0x05, 0x01, 0x11, static_cast<std::uint8_t>(repeat ? 0x05 : 0x03), 0x01, 0x22});
-      });
-      auto v = only_violation(check(capture_of({{true, frame}})),
-                              repeat ? "duplicate_tagged_field" : "tagged_fields_out_of_order");
-      CHECK(v.find("path")->as_string() == "MetadataRequest._tagged_fields");
-    }
-  }
-  SECTION("null where the version does not allow it") {
-    msg::FindCoordinatorRequest fc;
-    fc.key = "g";
-    // Key "g" (compact: 0x02 'g') becomes null (0x00).
-    auto frame = edited(fc, 3, 2, [](ByteVector& b) { patch(b, {0x02, 'g'}, {0x00}); });
-    auto v = only_violation(check(capture_of({{true, frame}})), "null_not_allowed");
-    CHECK(v.find("path")->as_string() == "FindCoordinatorRequest.Key");
-  }
-  SECTION("a record batch with a bad CRC") {
-    ByteVector bad = records;
-    bad.back() ^= 0x01;  // inside the record, covered by the CRC
-    auto v = only_violation(check(capture_of({{true, request(produce_request(bad), 9, 2)}})), "record_batch_crc");
-    CHECK(v.find("path")->as_string() == "ProduceRequest.TopicData[0].PartitionData[0].Records");
-  }
-  SECTION("a record batch whose length runs past its records") {
-    ByteVector bad = records;
-    bad[11] = static_cast<std::uint8_t>(bad[11] + 8);  // batch length (bytes 8-11) claims 8 more bytes
-    only_violation(check(capture_of({{true, request(produce_request(bad), 9, 2)}})), "record_batch_length");
-  }
-  SECTION("a response to no request") {
-    auto v = only_violation(check(capture_of({{false, response(msg::ProduceResponse{}, 9, 4242)}})),
-                            "response_to_no_request");
-    CHECK(v.find("detail")->as_string().find("4242") != std::string::npos);
-  }
-  SECTION("a stream that ends inside a frame") {
-    ByteVector frame = request(metadata_request(), 9, 2);
-    frame.resize(frame.size() - 5);
-    only_violation(check(capture_of({{true, frame}})), "truncated_frame");
-  }
-}
-
 TEST_CASE("wire check: --port keeps to the brokers' ports; decode --pcap prints every frame", "[tools][wire]") {
   const ByteVector records = one_batch();
   CaptureBuilder c(Link::sll2);
@@ -401,3 +175,5 @@ TEST_CASE("wire check: --port keeps to the brokers' ports; decode --pcap prints 
   CHECK(topics->items()[0].find("Name")->as_string() == "events");
   CHECK(lines[3].find("header")->find("CorrelationId")->as_int() == 2);
 }
+
+}  // namespace wire_check_reading_test
