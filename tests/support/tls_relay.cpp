@@ -78,6 +78,24 @@ bool rewrite_metadata_brokers(Frame& frame, std::int16_t version, const AddressM
   return true;
 }
 
+void MetadataAnswers::note_request(const std::vector<std::uint8_t>& frame) {
+  protocol::Reader r(frame);
+  std::int16_t key = r.i16();
+  std::int16_t version = r.i16();
+  std::int32_t correlation = r.i32();
+  if (r.ok() && key == kMetadata) versions_[correlation] = version;
+}
+
+bool MetadataAnswers::rewrite_answer(std::vector<std::uint8_t>& frame, const AddressMap& map) {
+  protocol::Reader r(frame);
+  std::int32_t correlation = r.i32();
+  auto it = versions_.find(correlation);
+  if (!r.ok() || it == versions_.end()) return false;
+  const bool rewritten = rewrite_metadata_brokers(frame, it->second, map);
+  versions_.erase(it);
+  return rewritten;
+}
+
 struct TlsRelay::Impl {
   Impl(std::vector<RelayUpstream> ups, TlsRelayOptions opts, std::shared_ptr<Stats> st)
       : upstreams(std::move(ups)), options(std::move(opts)), stats(std::move(st)), server(upstreams.size()) {
@@ -105,7 +123,7 @@ struct TlsRelay::Impl {
     Session(asio::io_context& io, tcp::socket s, asio::ssl::context& ctx) : client(std::move(s), ctx), upstream(io) {}
     asio::ssl::stream<tcp::socket> client;
     tcp::socket upstream;
-    std::map<std::int32_t, std::int16_t> metadata_versions;  // correlation id -> Metadata version
+    MetadataAnswers metadata;
     void close() {
       std::error_code ignored;
       client.next_layer().close(ignored);
@@ -138,27 +156,17 @@ struct TlsRelay::Impl {
   asio::awaitable<void> client_to_upstream(std::shared_ptr<Session> session) {
     Frame frame;
     while (co_await frames::read(session->client, frame)) {
-      protocol::Reader r(frame);
-      std::int16_t key = r.i16();
-      std::int16_t version = r.i16();
-      std::int32_t correlation = r.i32();
-      if (r.ok() && key == kMetadata) session->metadata_versions[correlation] = version;
+      session->metadata.note_request(frame);
       if (!co_await frames::write(session->upstream, frame)) break;
     }
     session->close();
   }
 
   asio::awaitable<void> upstream_to_client(std::shared_ptr<Session> session) {
+    const AddressMap map = [this](const std::string& h, std::int32_t p) { return map_address(h, p); };
     Frame frame;
     while (co_await frames::read(session->upstream, frame)) {
-      protocol::Reader r(frame);
-      std::int32_t correlation = r.i32();
-      auto it = session->metadata_versions.find(correlation);
-      if (r.ok() && it != session->metadata_versions.end()) {
-        auto map = [this](const std::string& h, std::int32_t p) { return map_address(h, p); };
-        if (rewrite_metadata_brokers(frame, it->second, map)) ++stats->metadata_rewrites;
-        session->metadata_versions.erase(it);
-      }
+      if (session->metadata.rewrite_answer(frame, map)) ++stats->metadata_rewrites;
       if (!co_await frames::write(session->client, frame)) break;
     }
     session->close();

@@ -70,6 +70,7 @@ class TlsRelay {
 }  // namespace kwire::test
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -81,5 +82,20 @@ namespace kwire::test {
 // False when the frame cannot be parsed (it is then left as it was).
 using AddressMap = std::function<std::optional<std::pair<std::string, std::int32_t>>(const std::string&, std::int32_t)>;
 bool rewrite_metadata_brokers(std::vector<std::uint8_t>& frame, std::int16_t version, const AddressMap& map);
+
+// A relay's Metadata requests, remembered on the way to the broker so their
+// answers can be rewritten on the way back (TlsRelay, SaslServer). One
+// connection's; frames without their length prefix.
+class MetadataAnswers {
+ public:
+  // Remembers a client's frame if it is a Metadata request (its version).
+  void note_request(const std::vector<std::uint8_t>& frame);
+  // A broker's frame answering a remembered Metadata request has its brokers
+  // rewritten (rewrite_metadata_brokers); true when it was.
+  bool rewrite_answer(std::vector<std::uint8_t>& frame, const AddressMap& map);
+
+ private:
+  std::map<std::int32_t, std::int16_t> versions_;  // correlation id -> Metadata version
+};
 
 }  // namespace kwire::test
