@@ -11,6 +11,7 @@
 #include "kwire/protocol/messages/produce_request.hpp"
 #include "mock_cluster.hpp"
 #include "net_test_util.hpp"
+#include "txn_wire.hpp"
 
 using namespace std::chrono_literals;
 namespace messages = kwire::protocol::messages;
@@ -21,16 +22,9 @@ using kwire::test::run_coroutine;
 namespace {
 
 messages::ProduceRequest acks0_produce(const std::vector<std::uint8_t>& payload) {
-  messages::ProduceRequest request;
+  messages::ProduceRequest request = kwire::test::wire::produce_request("events", 0, payload);
   request.acks = 0;
   request.timeout_ms = 1000;
-  messages::ProduceRequest::TopicProduceData topic;
-  topic.name = "events";
-  messages::ProduceRequest::TopicProduceData::PartitionProduceData partition;
-  partition.index = 0;
-  partition.records = kwire::protocol::Bytes(payload);
-  topic.partition_data.push_back(partition);
-  request.topic_data.push_back(topic);
   return request;
 }
 

@@ -25,6 +25,7 @@
 #include "mock_cluster.hpp"
 #include "net_test_util.hpp"
 #include "order_recording_peer.hpp"
+#include "txn_wire.hpp"
 
 using namespace std::chrono_literals;
 namespace messages = kwire::protocol::messages;
@@ -274,20 +275,6 @@ std::vector<std::uint8_t> one_record_batch(const std::string& value) {
   return builder.take_buffer();
 }
 
-messages::ProduceRequest produce_to(const std::string& topic, const std::vector<std::uint8_t>& batch) {
-  messages::ProduceRequest request;
-  request.acks = -1;
-  request.timeout_ms = 5000;
-  messages::ProduceRequest::TopicProduceData t;
-  t.name = topic;
-  messages::ProduceRequest::TopicProduceData::PartitionProduceData p;
-  p.index = 0;
-  p.records = kwire::protocol::Bytes(batch);
-  t.partition_data.push_back(p);
-  request.topic_data.push_back(t);
-  return request;
-}
-
 }  // namespace
 
 TEST_CASE("order: batches sent while waiting for a reconnect land in the mock's log in call order",
@@ -310,7 +297,7 @@ TEST_CASE("order: batches sent while waiting for a reconnect land in the mock's 
   std::map<int, std::int16_t> broker_errors;
   for (int i = 0; i < kCallers; ++i) {
     asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-      auto request = produce_to("order", batches[static_cast<std::size_t>(i)]);
+      auto request = kwire::test::wire::produce_request("order", 0, batches[static_cast<std::size_t>(i)]);
       auto [ec, response] = co_await pool->send<messages::ProduceResponse>(kFirstBootstrapId, request);
       if (!ec) broker_errors[i] = response.body.responses.at(0).partition_responses.at(0).error_code;
       errors[i] = ec;

@@ -37,13 +37,8 @@ TEST_CASE("every subcommand authenticates with OAUTHBEARER's unsecured JWS setti
   kwire::test::SaslServer sasl(front);
   const std::string b = sasl.bootstrap();
 
-  kwire::test::cli::run_every_subcommand({.bootstrap = b,
-                                          .settings = kOauth,
-                                          .topic = "oauth-cli",
-                                          .lines = "x\ny\n",
-                                          .demo_topic = "oauth-demo",
-                                          .demo_messages = "100",
-                                          .api_versions_says = ""});
+  kwire::test::cli::run_every_subcommand({.bootstrap = b, .settings = kOauth, .topic = "oauth-cli", .lines = "x\ny\n",
+                                          .demo_topic = "oauth-demo", .demo_messages = "100"});
   auto perf = run_tool(with({"perf", "produce", "-b", b, "-t", "oauth-perf", "-n", "200", "-s", "20"}, kOauth));
   INFO("perf produce: " << perf.out << perf.err);
   CHECK(perf.exit_code == 0);

@@ -35,13 +35,9 @@ TEST_CASE("every subcommand connects over TLS with the producer's ssl.* settings
   // librdkafka's name for the CA file, as a librdkafka user would write it.
   const std::vector<std::string> tls = {"security.protocol=SSL", "ssl.ca.location=" + pki.ca_file};
 
-  kwire::test::cli::run_every_subcommand({.bootstrap = b,
-                                          .settings = tls,
-                                          .topic = "tls-cli",
-                                          .lines = "one\ntwo\nthree\n",
-                                          .demo_topic = "tls-demo",
-                                          .demo_messages = "200",
-                                          .api_versions_says = "answered ApiVersions"});
+  kwire::test::cli::run_every_subcommand({.bootstrap = b, .settings = tls, .topic = "tls-cli",
+                                          .lines = "one\ntwo\nthree\n", .demo_topic = "tls-demo",
+                                          .demo_messages = "200", .api_versions_says = "answered ApiVersions"});
 
   // Without the settings the relay's port speaks only TLS: no metadata.
   auto plaintext = run_tool({"metadata", "-b", b, "-X", "socket.connection.setup.timeout.ms=3000",

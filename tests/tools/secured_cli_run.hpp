@@ -32,7 +32,7 @@ struct SecuredRun {
   std::string lines;                   // produced, then consumed back
   std::string demo_topic;
   std::string demo_messages;           // demo -n
-  std::string api_versions_says;       // when not empty: api-versions prints it
+  std::string api_versions_says{};     // when not empty: api-versions prints it
 };
 
 // produce (required to succeed), then metadata, api-versions, consume from

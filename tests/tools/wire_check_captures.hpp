@@ -23,6 +23,7 @@
 #include "kwire/protocol/messages/produce_request.hpp"
 #include "kwire/protocol/messages/produce_response.hpp"
 #include "kwire/protocol/records/batch_builder.hpp"
+#include "txn_wire.hpp"
 #include "wire_check_run.hpp"
 
 namespace kwire::test::wire_check {
@@ -79,18 +80,9 @@ inline ByteVector one_batch() {
   return b.take_buffer();
 }
 
+// A Produce of `records` to partition 0 of "events" (acks=all).
 inline msg::ProduceRequest produce_request(const ByteVector& records) {
-  msg::ProduceRequest req;
-  req.acks = -1;
-  req.timeout_ms = 1000;
-  msg::ProduceRequest::TopicProduceData topic;
-  topic.name = "events";
-  msg::ProduceRequest::TopicProduceData::PartitionProduceData p;
-  p.index = 0;
-  p.records = kwire::protocol::Bytes(records);
-  topic.partition_data.push_back(p);
-  req.topic_data.push_back(topic);
-  return req;
+  return kwire::test::wire::produce_request("events", 0, records);
 }
 
 // ApiVersions v3, Metadata v9 and Produce v9, each request answered: six conforming frames.

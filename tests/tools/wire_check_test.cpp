@@ -18,24 +18,7 @@
 #include "run_tool.hpp"
 #include "wire_check_captures.hpp"
 
-namespace wire_check_reading_test {
-
-using kwire::test::ByteVector;
-using kwire::test::CaptureBuilder;
-using kwire::test::Link;
-using kwire::test::wire_check::api_versions_answer;
-using kwire::test::wire_check::check;
-using kwire::test::wire_check::metadata_request;
-using kwire::test::wire_check::one_batch;
-using kwire::test::wire_check::only_violation;
-using kwire::test::wire_check::produce_request;
-using kwire::test::wire_check::request;
-using kwire::test::wire_check::response;
-namespace msg = kwire::protocol::messages;
-using kwire::test::wire_check::conversation;
-using kwire::test::wire_check::expect_clean;
-using kwire::test::wire_check::summary;
-using kwire::tool::Json;
+namespace kwire::test::wire_check::reading_test {
 
 // The test cases stay in the namespace: unity builds put files together.
 
@@ -176,4 +159,4 @@ TEST_CASE("wire check: --port keeps to the brokers' ports; decode --pcap prints 
   CHECK(lines[3].find("header")->find("CorrelationId")->as_int() == 2);
 }
 
-}  // namespace wire_check_reading_test
+}  // namespace kwire::test::wire_check::reading_test

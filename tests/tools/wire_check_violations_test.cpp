@@ -15,21 +15,7 @@
 #include "kwire/protocol/messages/init_producer_id_request.hpp"
 #include "wire_check_captures.hpp"
 
-namespace wire_check_violations_test {
-
-using kwire::test::ByteVector;
-using kwire::test::CaptureBuilder;
-using kwire::test::Link;
-using kwire::test::wire_check::api_versions_answer;
-using kwire::test::wire_check::check;
-using kwire::test::wire_check::metadata_request;
-using kwire::test::wire_check::one_batch;
-using kwire::test::wire_check::only_violation;
-using kwire::test::wire_check::produce_request;
-using kwire::test::wire_check::request;
-using kwire::test::wire_check::response;
-namespace msg = kwire::protocol::messages;
-using kwire::test::sized;
+namespace kwire::test::wire_check::violations_test {
 
 // Replaces the first occurrence of `from` in `bytes` (it must be there).
 void patch(ByteVector& bytes, const ByteVector& from, const ByteVector& to) {
@@ -142,4 +128,4 @@ TEST_CASE("wire check: each violation is reported with its place", "[tools][wire
   }
 }
 
-}  // namespace wire_check_violations_test
+}  // namespace kwire::test::wire_check::violations_test

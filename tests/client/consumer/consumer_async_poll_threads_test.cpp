@@ -17,15 +17,7 @@
 
 #include "consumer_threads.hpp"
 
-using namespace std::chrono_literals;
-
-namespace consumer_async_poll_threads_test {
-
-using kwire::test::consumer_threads::all_partitions;
-using kwire::test::consumer_threads::kPartitions;
-using kwire::test::consumer_threads::small_fetches;
-using kwire::test::consumer_threads::value_of;
-using kwire::test::consumer_threads::WrittenTopic;
+namespace kwire::test::consumer_threads::async_poll_test {
 
 // The test cases stay in the namespace: unity builds put files together.
 
@@ -33,9 +25,8 @@ TEST_CASE("Consumer's async_poll thread reads and commits from its handlers; des
           "[consumer][threads]") {
   constexpr int kPerPartition = 150;
   WrittenTopic written("async-threads", kPerPartition);
-  kwire::test::TxnBroker& broker = written.broker;
 
-  auto consumer = std::make_unique<kwire::Consumer>(small_fetches(broker.bootstrap(), "async-group"));
+  auto consumer = std::make_unique<kwire::Consumer>(small_fetches(written.broker.bootstrap(), "async-group"));
   consumer->assign(all_partitions("async-threads"));
 
   // Handlers run one after another on the polling thread; each starts the next poll.
@@ -78,7 +69,7 @@ TEST_CASE("Consumer's async_poll thread reads and commits from its handlers; des
     REQUIRE(got.size() == static_cast<std::size_t>(kPerPartition));
     for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == static_cast<std::int64_t>(i));
     CHECK(!reading.values_match.count(p));
-    CHECK(broker.committed_offset("async-group", "async-threads", p) == kPerPartition);
+    CHECK(written.broker.committed_offset("async-group", "async-threads", p) == kPerPartition);
   }
 
   // Nothing more to read: this poll waits on the polling thread until the
@@ -98,4 +89,4 @@ TEST_CASE("Consumer's async_poll thread reads and commits from its handlers; des
   CHECK((!ended || ended == kwire::consumer_errc::consumer_closed));
 }
 
-}  // namespace consumer_async_poll_threads_test
+}  // namespace kwire::test::consumer_threads::async_poll_test

@@ -26,19 +26,7 @@
 
 using namespace std::chrono_literals;
 
-namespace consumer_group_librdkafka_mock_test {
-
-using kwire::TopicPartition;
-using kwire::test::consumer_group::as_set;
-using kwire::test::consumer_group::check_each_once;
-using kwire::test::consumer_group::Heard;
-using kwire::test::consumer_group::kGroupTiming;
-using kwire::test::consumer_group::member_props;
-using kwire::test::consumer_group::partitions_of;
-using kwire::test::consumer_group::poll_into;
-using kwire::test::consumer_group::produce_to_every_partition;
-using kwire::test::consumer_group::Read;
-using kwire::test::consumer_group::splits;
+namespace kwire::test::consumer_group::librdkafka_test {
 
 // Revoked partitions whose commit was refused, with the position not committed.
 using Refused = std::vector<std::pair<TopicPartition, std::int64_t>>;
@@ -252,4 +240,4 @@ TEST_CASE("cooperative-sticky: kwire and librdkafka members move only what must 
   REQUIRE(!kw.commit());
 }
 
-}  // namespace consumer_group_librdkafka_mock_test
+}  // namespace kwire::test::consumer_group::librdkafka_test

@@ -26,17 +26,7 @@
 
 using namespace std::chrono_literals;
 
-namespace consumer_group_mock_test {
-
-using kwire::TopicPartition;
-using kwire::test::consumer_group::check_each_once;
-using kwire::test::consumer_group::Heard;
-using kwire::test::consumer_group::member_props;
-using kwire::test::consumer_group::partitions_of;
-using kwire::test::consumer_group::poll_into;
-using kwire::test::consumer_group::produce_to_every_partition;
-using kwire::test::consumer_group::Read;
-using kwire::test::consumer_group::splits;
+namespace kwire::test::consumer_group::mock_test {
 
 // The test cases stay in the namespace: unity builds put files together.
 
@@ -187,4 +177,4 @@ TEST_CASE("subscribe() needs a group.id and does not mix with assign()", "[consu
   CHECK(!sticky_only.subscribe({"t"}));
 }
 
-}  // namespace consumer_group_mock_test
+}  // namespace kwire::test::consumer_group::mock_test

@@ -18,14 +18,7 @@
 
 #include "consumer_threads.hpp"
 
-using namespace std::chrono_literals;
-
-namespace consumer_group_threads_test {
-
-using kwire::test::consumer_threads::kPartitions;
-using kwire::test::consumer_threads::small_fetches;
-using kwire::test::consumer_threads::value_of;
-using kwire::test::consumer_threads::write_records_from;
+namespace kwire::test::consumer_threads::group_test {
 
 // What one group member read, checked as it reads: within one assignment a
 // partition's offsets follow each other; each (re)assignment may start over
@@ -174,4 +167,4 @@ TEST_CASE("Consumer group member commits from the application thread while its i
   INFO("commits refused in a rebalance: " << refused);
 }
 
-}  // namespace consumer_group_threads_test
+}  // namespace kwire::test::consumer_threads::group_test

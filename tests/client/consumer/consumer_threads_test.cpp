@@ -19,15 +19,7 @@
 
 #include "consumer_threads.hpp"
 
-using namespace std::chrono_literals;
-
-namespace consumer_threads_test {
-
-using kwire::test::consumer_threads::all_partitions;
-using kwire::test::consumer_threads::kPartitions;
-using kwire::test::consumer_threads::small_fetches;
-using kwire::test::consumer_threads::value_of;
-using kwire::test::consumer_threads::WrittenTopic;
+namespace kwire::test::consumer_threads::polling_test {
 
 // The test cases stay in the namespace: unity builds put files together.
 
@@ -35,9 +27,8 @@ TEST_CASE("Consumer polls, commits, seeks and pauses while its io thread fetches
           "[consumer][threads]") {
   constexpr int kPerPartition = 2000;
   WrittenTopic written("threads", kPerPartition);
-  kwire::test::TxnBroker& broker = written.broker;
 
-  auto props = small_fetches(broker.bootstrap(), "threads-group");
+  auto props = small_fetches(written.broker.bootstrap(), "threads-group");
   props["enable.auto.commit"] = "true";
   props["auto.commit.interval.ms"] = "0";  // an asynchronous commit from every poll
   kwire::Consumer consumer(props);
@@ -155,15 +146,14 @@ TEST_CASE("Consumer polls, commits, seeks and pauses while its io thread fetches
   CHECK(async_answered.load() == async_started);
   CHECK(async_failed.load() == 0);
   for (std::int32_t p = 0; p < kPartitions; ++p)
-    CHECK(broker.committed_offset("threads-group", "threads", p) == kPerPartition);
+    CHECK(written.broker.committed_offset("threads-group", "threads", p) == kPerPartition);
 }
 
 TEST_CASE("Consumer destroyed while its io thread fetches what a producer still writes", "[consumer][threads]") {
   WrittenTopic written("gone", 3000);
-  kwire::test::TxnBroker& broker = written.broker;
   std::size_t read = 0;
   {
-    kwire::Consumer consumer(small_fetches(broker.bootstrap(), "gone-group"));
+    kwire::Consumer consumer(small_fetches(written.broker.bootstrap(), "gone-group"));
     consumer.assign(all_partitions("gone"));
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (read < 500 && std::chrono::steady_clock::now() < deadline) {
@@ -178,4 +168,4 @@ TEST_CASE("Consumer destroyed while its io thread fetches what a producer still 
   CHECK(written.finish() == 0);
 }
 
-}  // namespace consumer_threads_test
+}  // namespace kwire::test::consumer_threads::polling_test
