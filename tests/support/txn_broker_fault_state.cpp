@@ -64,11 +64,10 @@ std::optional<ProduceFault> FaultState::draw(bool request_wide_actions) {
   return f;
 }
 
-std::optional<ProduceFault> FaultState::take_request_fault(const std::vector<ProducedPartition>& partitions) {
+std::optional<ProduceFault> FaultState::take_produce_fault(bool request_wide_actions,
+                                                           const std::function<bool(const ProduceFault&)>& hits) {
   for (auto it = produce_.begin(); it != produce_.end(); ++it) {
-    if (!request_wide(it->action)) continue;
-    bool hit = std::any_of(partitions.begin(), partitions.end(), [&](const auto& p) { return matches(*it, p); });
-    if (!hit) continue;
+    if (request_wide(it->action) != request_wide_actions || !hits(*it)) continue;
     if (it->skip > 0) {
       --it->skip;
       continue;
@@ -78,26 +77,19 @@ std::optional<ProduceFault> FaultState::take_request_fault(const std::vector<Pro
     ++counters.produce_faults_fired;
     return fired;
   }
-  auto drawn = draw(true);
+  auto drawn = draw(request_wide_actions);
   if (drawn) ++counters.produce_faults_fired;
   return drawn;
 }
 
+std::optional<ProduceFault> FaultState::take_request_fault(const std::vector<ProducedPartition>& partitions) {
+  return take_produce_fault(true, [&](const ProduceFault& rule) {
+    return std::any_of(partitions.begin(), partitions.end(), [&](const auto& p) { return matches(rule, p); });
+  });
+}
+
 std::optional<ProduceFault> FaultState::take_partition_fault(const ProducedPartition& partition) {
-  for (auto it = produce_.begin(); it != produce_.end(); ++it) {
-    if (request_wide(it->action) || !matches(*it, partition)) continue;
-    if (it->skip > 0) {
-      --it->skip;
-      continue;
-    }
-    ProduceFault fired = *it;
-    if (--it->times <= 0) produce_.erase(it);
-    ++counters.produce_faults_fired;
-    return fired;
-  }
-  auto drawn = draw(false);
-  if (drawn) ++counters.produce_faults_fired;
-  return drawn;
+  return take_produce_fault(false, [&](const ProduceFault& rule) { return matches(rule, partition); });
 }
 
 std::optional<ApiFault> FaultState::take_api_fault(std::int16_t api_key) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -63,6 +64,10 @@ class FaultState {
   static bool matches(const ProduceFault& rule, const ProducedPartition& p);
   static bool request_wide(ProduceFaultAction action);
   std::optional<ProduceFault> draw(bool request_wide_actions);
+  // The first pending rule of the kind (request-wide or not) that `hits`,
+  // past its skips, fired once; else the random draw of that kind.
+  std::optional<ProduceFault> take_produce_fault(bool request_wide_actions,
+                                                 const std::function<bool(const ProduceFault&)>& hits);
 
   std::vector<ProduceFault> produce_;
   std::vector<ApiFault> api_;
