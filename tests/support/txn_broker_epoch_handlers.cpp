@@ -1,7 +1,8 @@
 // Leader epochs for the TxnBroker (KIP-320): OffsetForLeaderEpoch answers, from
-// the partition's leader, where a leader epoch ended in its log; and the check
-// of a request's current leader epoch that Fetch v9+ shares with it. Io thread
-// only.
+// the partition's leader, where a leader epoch ended in its log; the check of
+// a request's current leader epoch that Fetch v9+ shares with it; and the
+// check that this node leads the partition, which ListOffsets and Fetch share.
+// Io thread only.
 #include "kwire/protocol/errors.hpp"
 #include "kwire/protocol/messages/offset_for_leader_epoch_request.hpp"
 #include "kwire/protocol/messages/offset_for_leader_epoch_response.hpp"
@@ -26,6 +27,15 @@ std::int16_t check_current_leader_epoch(const BrokerState& s, const std::string&
   return 0;
 }
 
+PartitionLog* led_partition(BrokerState& s, const std::string& topic, std::int32_t partition, std::int32_t node_id,
+                            std::int16_t& error) {
+  PartitionLog* log = s.partition(topic, partition);
+  if (log == nullptr) error = code(kafka_errc::unknown_topic_or_partition);
+  else if (s.leader_of(topic, partition).node != node_id) error = code(kafka_errc::not_leader_or_follower);
+  else return log;
+  return nullptr;
+}
+
 Reply handle_offset_for_leader_epoch(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
   msg::OffsetForLeaderEpochRequest req;
   if (!decode_request(r, ctx.version, req)) return {};
@@ -37,11 +47,10 @@ Reply handle_offset_for_leader_epoch(const RequestContext& ctx, kwire::protocol:
     for (const auto& p : t.partitions) {
       msg::OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::EpochEndOffset e;
       e.partition = p.partition;
-      PartitionLog* log = s.partition(t.topic, p.partition);
+      std::int16_t error = 0;
+      PartitionLog* log = led_partition(s, t.topic, p.partition, ctx.node_id, error);
       if (log == nullptr) {
-        e.error_code = code(kafka_errc::unknown_topic_or_partition);
-      } else if (s.leader_of(t.topic, p.partition).node != ctx.node_id) {
-        e.error_code = code(kafka_errc::not_leader_or_follower);
+        e.error_code = error;
       } else if (auto ec = ctx.version >= 2 ? check_current_leader_epoch(s, t.topic, p.partition,
                                                                         p.current_leader_epoch)
                                             : std::int16_t{0}) {

@@ -29,9 +29,10 @@ constexpr std::int8_t kReadCommitted = 1;
 std::size_t serve_partition(const RequestContext& ctx, BrokerState& s, const FetchTarget& p, bool committed,
                             std::size_t budget, msg::FetchResponse::FetchableTopicResponse::PartitionData& pd,
                             std::deque<std::vector<std::uint8_t>>& blobs) {
-  PartitionLog* log = s.partition(p.topic, p.partition);
-  if (log == nullptr || s.leader_of(p.topic, p.partition).node != ctx.node_id) {
-    pd.error_code = code(log == nullptr ? kafka_errc::unknown_topic_or_partition : kafka_errc::not_leader_or_follower);
+  std::int16_t error = 0;
+  PartitionLog* log = led_partition(s, p.topic, p.partition, ctx.node_id, error);
+  if (log == nullptr) {
+    pd.error_code = error;
     pd.high_watermark = -1;
     return 0;
   }
@@ -125,11 +126,10 @@ Reply handle_list_offsets(const RequestContext& ctx, kwire::protocol::Reader& r,
     for (const auto& p : t.partitions) {
       msg::ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse pr;
       pr.partition_index = p.partition_index;
-      PartitionLog* log = s.partition(t.name, p.partition_index);
+      std::int16_t error = 0;
+      PartitionLog* log = led_partition(s, t.name, p.partition_index, ctx.node_id, error);
       if (log == nullptr) {
-        pr.error_code = code(kafka_errc::unknown_topic_or_partition);
-      } else if (s.leader_of(t.name, p.partition_index).node != ctx.node_id) {
-        pr.error_code = code(kafka_errc::not_leader_or_follower);
+        pr.error_code = error;
       } else if (p.timestamp == -2) {  // earliest
         pr.offset = log->log_start_offset();
         pr.leader_epoch = 0;

@@ -65,6 +65,11 @@ Reply handle_leave_group(const RequestContext& ctx, kwire::protocol::Reader& r, 
 // The error form of a group request (error_reply's for JoinGroup, SyncGroup,
 // Heartbeat, LeaveGroup); close for other APIs.
 Reply group_error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error);
+// The partition a request names, if node `node_id` leads it (mu held): its
+// log; else null, with `error` UNKNOWN_TOPIC_OR_PARTITION (no such partition)
+// or NOT_LEADER_OR_FOLLOWER (another node leads it).
+PartitionLog* led_partition(BrokerState& s, const std::string& topic, std::int32_t partition, std::int32_t node_id,
+                            std::int16_t& error);
 // A request's current leader epoch against the partition's (mu held): 0, or
 // FENCED_LEADER_EPOCH (older) / UNKNOWN_LEADER_EPOCH (newer); -1 is not checked.
 std::int16_t check_current_leader_epoch(const BrokerState& s, const std::string& topic, std::int32_t partition,

@@ -65,14 +65,11 @@ PartitionResponse produce_partition(const RequestContext& ctx, BrokerState& s, c
   pr.index = p.index;
   pr.base_offset = -1;
   pr.log_append_time_ms = -1;
-  PartitionLog* log = s.partition(topic, p.index);
+  std::int16_t error = 0;
+  PartitionLog* log = led_partition(s, topic, p.index, ctx.node_id, error);
   if (log == nullptr) {
-    pr.error_code = code(kafka_errc::unknown_topic_or_partition);
-    return pr;
-  }
-  if (s.leader_of(topic, p.index).node != ctx.node_id) {
-    ++s.faults.counters.not_leader_answers;
-    pr.error_code = code(kafka_errc::not_leader_or_follower);
+    if (error == code(kafka_errc::not_leader_or_follower)) ++s.faults.counters.not_leader_answers;
+    pr.error_code = error;
     return pr;
   }
   if (!p.records) {
