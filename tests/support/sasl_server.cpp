@@ -14,9 +14,9 @@
 
 #include "kwire/protocol/wire/reader.hpp"
 #include "kwire/protocol/wire/writer.hpp"
+#include "metadata_relay.hpp"
 #include "sasl_mechanism_servers.hpp"
 #include "server_thread.hpp"
-#include "tls_relay.hpp"  // MetadataAnswers
 
 namespace kwire::test {
 namespace {
@@ -253,11 +253,7 @@ struct SaslServer::Impl {
   // back through SASL.
   asio::awaitable<void> relay(std::shared_ptr<Session> session) {
     asio::co_spawn(io, upstream_to_client(session), asio::detached);
-    Frame frame;
-    while (co_await frames::read(session->client, frame)) {
-      session->metadata.note_request(frame);
-      if (!co_await frames::write(session->upstream, frame)) break;
-    }
+    co_await relay_requests(session->client, session->upstream, session->metadata);
     session->close();
   }
   asio::awaitable<void> upstream_to_client(std::shared_ptr<Session> session) {
@@ -266,11 +262,7 @@ struct SaslServer::Impl {
       if (port != options.upstream_port) return std::nullopt;
       return std::pair{options.advertised_host, static_cast<std::int32_t>(server.port())};
     };
-    Frame frame;
-    while (co_await frames::read(session->upstream, frame)) {
-      if (session->metadata.rewrite_answer(frame, to_self)) ++stats->metadata_rewrites;
-      if (!co_await frames::write(session->client, frame)) break;
-    }
+    co_await relay_answers(session->upstream, session->client, session->metadata, to_self, stats->metadata_rewrites);
     session->close();
   }
 
