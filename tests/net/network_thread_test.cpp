@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,19 @@ struct ThreadOutcome {
   int failed = 0;
   bool all_on_network_thread = true;
 };
+
+// The pool belongs to the network thread: shut it down and let it go there,
+// then stop the thread.
+void shut_down_there(kwire::net::NetworkThread& network, std::shared_ptr<ConnectionPool> pool) {
+  std::promise<void> released;
+  network.post([p = std::move(pool), &released]() mutable {
+    p->shutdown();
+    p.reset();
+    released.set_value();
+  });
+  REQUIRE(released.get_future().wait_for(10s) == std::future_status::ready);
+  network.stop();
+}
 
 }  // namespace
 
@@ -93,15 +107,7 @@ TEST_CASE("thread: application threads share one pool on the network thread", "[
   CHECK(peer.connections() == 1);
   CHECK(counters->snapshot().responses_received >= static_cast<std::uint64_t>(kThreads * kRequestsPerThread));
 
-  // The pool belongs to the network thread: shut it down and let it go there.
-  std::promise<void> released;
-  network.post([p = std::move(pool), &released]() mutable {
-    p->shutdown();
-    p.reset();
-    released.set_value();
-  });
-  REQUIRE(released.get_future().wait_for(10s) == std::future_status::ready);
-  network.stop();
+  shut_down_there(network, std::move(pool));
 }
 
 TEST_CASE("thread: a peer that goes away fails the next request handed to the network thread", "[net][thread]") {
@@ -132,12 +138,5 @@ TEST_CASE("thread: a peer that goes away fails the next request handed to the ne
   // pool's reader waits on the network thread.
   peer.reset();
   CHECK(ping());  // nobody listens on that port any more
-  std::promise<void> released;
-  network.post([p = std::move(pool), &released]() mutable {
-    p->shutdown();
-    p.reset();
-    released.set_value();
-  });
-  REQUIRE(released.get_future().wait_for(10s) == std::future_status::ready);
-  network.stop();
+  shut_down_there(network, std::move(pool));
 }
