@@ -21,6 +21,7 @@
 
 #include "consumer_group_members.hpp"
 #include "kwire/consumer.hpp"
+#include "kwire/producer.hpp"
 #include "mock_cluster.hpp"
 #include "rdkafka_subscriber.hpp"
 

@@ -22,6 +22,7 @@
 
 #include "consumer_group_members.hpp"
 #include "kwire/consumer.hpp"
+#include "kwire/producer.hpp"
 #include "mock_cluster.hpp"
 
 using namespace std::chrono_literals;
