@@ -3,75 +3,12 @@
 // futures and coroutines, send_and_wait, the callback overload, flush, close
 // with reports, manual poll mode, borrowed values, direct batch control, and
 // the immediate errors (oversized record, unknown topic within max.block.ms,
-// invalid partition, queue full).
+// invalid partition). A full buffer: producer_queue_full_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/io_context.hpp>
-#include <asio/use_awaitable.hpp>
-#include <asio/use_future.hpp>
+#include "producer_api_cluster.hpp"
 
-#include <atomic>
-#include <future>
-#include <map>
-#include <mutex>
-#include <set>
-#include <string>
-#include <thread>
-#include <type_traits>
-#include <vector>
-
-#include "delivery_recorder.hpp"
-#include "fake_topic_metadata.hpp"
-#include "kwire/errors.hpp"
-#include "kwire/producer.hpp"
-#include "producer/producer_backend.hpp"
-#include "producer/producer_impl.hpp"
-#include "sender/sender_fake_broker.hpp"
-
-using namespace std::chrono_literals;
-using kwire::detail::ProducerTestAccess;
-
-namespace {
-
-struct Cluster {
-  kwire::test::FakeBroker* broker = nullptr;
-
-  kwire::Producer make(kwire::Properties extra = {}) {
-    kwire::Properties props{{"bootstrap.servers", "fake:9092"}, {"linger.ms", "1"}, {"retry.backoff.ms", "1"}};
-    for (auto& [k, v] : extra) props[k] = v;
-    return ProducerTestAccess::make(
-        kwire::ProducerConfig::from_properties(props), [this](asio::any_io_executor ex, const kwire::ProducerConfig&) {
-          auto fb = std::make_unique<kwire::test::FakeBroker>(ex);
-          for (std::int32_t p = 0; p < 4; ++p) fb->set_leader("t", p, p % 2);
-          broker = fb.get();
-          kwire::detail::ProducerBackend backend;
-          backend.transport = std::move(fb);
-          backend.metadata =
-              std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", 4}});
-          return backend;
-        });
-  }
-};
-
-kwire::Record record(const std::string& key, const std::string& value, std::optional<std::int32_t> partition = {}) {
-  kwire::Record r;
-  r.topic = "t";
-  r.partition = partition;
-  r.key = kwire::as_bytes(key);
-  r.value = kwire::as_bytes(value);
-  return r;
-}
-
-// A record with static key and value bytes, known by its user id.
-kwire::Record numbered(std::uint64_t id, std::int32_t partition) {
-  kwire::Record r{.topic = "t", .partition = partition, .key = kwire::as_bytes("k"), .value = kwire::as_bytes("v")};
-  r.user_id = id;
-  return r;
-}
-
-}  // namespace
+namespace producer_api {
 
 TEST_CASE("producer api: async_send with a callback, send() future, send_and_wait") {
   Cluster cluster;
@@ -386,84 +323,4 @@ TEST_CASE("producer api: a Producer is move-assignable; the one assigned over cl
   CHECK(second_cluster.broker->log("t", 0).size() == 1);
 }
 
-TEST_CASE("producer api: a send may choose not to block when the buffer is full", "[producer][queue_full]") {
-  Cluster cluster;
-  // Blocking by default, for a minute: a send that waited would get its room
-  // (a waiter makes every batch ready, and their reports free the memory).
-  kwire::Producer producer =
-      cluster.make({{"buffer.memory", "2048"}, {"batch.size", "1024"}, {"linger.ms", "60000"}, {"max.block.ms", "60000"}});
-  kwire::test::DeliveryRecorder reports;
-  REQUIRE_FALSE(producer.send(numbered(1, 0), reports.handler()));
-  REQUIRE_FALSE(producer.send(numbered(2, 1), reports.handler()));
-  kwire::Record third = numbered(3, 2);
-  third.when_full = kwire::QueueFullAction::fail_at_once;
-  CHECK(producer.send(third, reports.handler()) == kwire::errc::queue_full);
-  CHECK(reports.reported() == 0);  // refused at once, not after a wait that sent the others
-  third.when_full = kwire::QueueFullAction::producer_default;
-  CHECK_FALSE(producer.send(third, reports.handler()));
-  REQUIRE_FALSE(producer.flush(10s));
-  REQUIRE(reports.wait(3));
-  for (const auto& [id, report] : reports.snapshot()) {
-    CHECK(report.fired == 1);
-    CHECK_FALSE(report.error);
-  }
-}
-
-TEST_CASE("producer api: in manual-poll mode a send may choose to block until a report frees room",
-          "[producer][queue_full]") {
-  Cluster cluster;
-  kwire::Producer producer =
-      cluster.make({{"enable.manual.events.poll", "true"}, {"buffer.memory", "2048"}, {"batch.size", "1024"},
-                    {"linger.ms", "60000"}, {"max.block.ms", "60000"}});
-  std::atomic<int> delivered{0};
-  auto cb = [&](std::error_code ec, kwire::RecordMetadata) {
-    if (!ec) ++delivered;
-  };
-  REQUIRE_FALSE(producer.send(record("k", "a", 0), cb));
-  REQUIRE_FALSE(producer.send(record("k", "b", 1), cb));
-  CHECK(producer.send(record("k", "c", 2), cb) == kwire::errc::queue_full);  // the mode's default
-  kwire::Record blocking = numbered(3, 2);
-  blocking.when_full = kwire::QueueFullAction::block;
-  // Memory comes back when the first batches complete, before their reports
-  // are polled: this thread need not poll to get unblocked.
-  CHECK_FALSE(producer.send(blocking, cb));
-  REQUIRE_FALSE(producer.flush(10s));
-  std::size_t polled = 0;
-  while (polled < 3) polled += producer.poll_events(100ms);
-  CHECK(delivered == 3);
-}
-
-TEST_CASE("producer api: queue.buffering.max.messages bounds the records held", "[producer][queue_full]") {
-  Cluster cluster;
-  kwire::Producer producer = cluster.make({{"queue.buffering.max.messages", "2"}, {"linger.ms", "60000"},
-                                           {"max.block.ms", "60000"}});
-  CHECK(producer.config().buffer_max_records == 2);
-  kwire::test::DeliveryRecorder reports;
-  REQUIRE_FALSE(producer.send(numbered(1, 0), reports.handler()));
-  REQUIRE_FALSE(producer.send(numbered(2, 0), reports.handler()));
-  // Two records held, though buffer.memory has room for thousands.
-  kwire::Record third = numbered(3, 0);
-  third.when_full = kwire::QueueFullAction::fail_at_once;
-  CHECK(producer.send(third, reports.handler()) == kwire::errc::queue_full);
-  CHECK(reports.reported() == 0);
-  // Blocking: the wait makes the held batch ready; its reports free the slots.
-  third.when_full = kwire::QueueFullAction::block;
-  REQUIRE_FALSE(producer.send(third, reports.handler()));
-  CHECK(reports.wait(2));
-  REQUIRE_FALSE(producer.flush(10s));
-  REQUIRE(reports.wait(3));
-  for (const auto& [id, report] : reports.snapshot()) {
-    INFO("record " << id);
-    CHECK(report.fired == 1);
-    CHECK_FALSE(report.error);
-  }
-  // Fire-and-forget records hold slots too, and give them back.
-  for (int i = 0; i < 10; ++i) REQUIRE_FALSE(producer.send(numbered(100, 1), nullptr));
-  REQUIRE_FALSE(producer.flush(10s));
-}
-
-TEST_CASE("producer api: queue.buffering.max.messages takes a count", "[producer][queue_full][config]") {
-  CHECK_THROWS_AS(kwire::ProducerConfig::from_properties({{"bootstrap.servers", "h:9092"}, {"queue.buffering.max.messages", "-1"}}), kwire::ConfigError);
-  CHECK_THROWS_AS(kwire::ProducerConfig::from_properties({{"bootstrap.servers", "h:9092"}, {"queue.buffering.max.messages", "many"}}), kwire::ConfigError);
-  CHECK(kwire::ProducerConfig::from_properties({{"bootstrap.servers", "h:9092"}, {"queue.buffering.max.messages", "0"}}).buffer_max_records == 0);
-}
+}  // namespace producer_api

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_topic_metadata.hpp"
+#include "fake_broker_producer.hpp"
 #include "kwire/producer.hpp"
 #include "producer/producer_backend.hpp"
 #include "producer/producer_impl.hpp"
@@ -28,16 +28,7 @@ TEST_CASE("sticky partitioner: keyless sends switch partition once batch.size by
   kwire::Properties props{{"bootstrap.servers", "fake:9092"},
                           {"linger.ms", "1"},
                           {"batch.size", std::to_string(kBatchSize)}};
-  kwire::Producer producer = kwire::detail::ProducerTestAccess::make(
-      kwire::ProducerConfig::from_properties(props), [&](asio::any_io_executor ex, const kwire::ProducerConfig&) {
-        auto fb = std::make_unique<kwire::test::FakeBroker>(ex);
-        for (std::int32_t p = 0; p < kPartitions; ++p) fb->set_leader("t", p, p % 2);
-        kwire::detail::ProducerBackend backend;
-        backend.transport = std::move(fb);
-        backend.metadata =
-            std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", kPartitions}});
-        return backend;
-      });
+  kwire::Producer producer = kwire::test::make_fake_broker_producer(props, {.partitions = kPartitions});
 
   std::mutex mu;
   std::vector<std::int32_t> partition_of(kRecords, -1);

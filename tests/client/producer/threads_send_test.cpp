@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "delivery_recorder.hpp"
-#include "fake_topic_metadata.hpp"
+#include "fake_broker_producer.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/producer.hpp"
 #include "producer/accumulator/record_accumulator.hpp"
@@ -23,21 +23,9 @@ using namespace std::chrono_literals;
 
 TEST_CASE("threads: many threads send at once through the Producer", "[threads]") {
   kwire::test::FakeBroker* broker = nullptr;
-  kwire::Producer producer = kwire::detail::ProducerTestAccess::make(
-      kwire::ProducerConfig::from_properties({{"bootstrap.servers", "fake:1"},
-                                              {"linger.ms", "2"},
-                                              {"batch.size", "2048"},
-                                              {"buffer.memory", "65536"}}),
-      [&](asio::any_io_executor ex, const kwire::ProducerConfig&) {
-        auto fb = std::make_unique<kwire::test::FakeBroker>(ex);
-        for (std::int32_t p = 0; p < 6; ++p) fb->set_leader("mt", p, p % 3);
-        broker = fb.get();
-        kwire::detail::ProducerBackend b;
-        b.transport = std::move(fb);
-        b.metadata =
-            std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"mt", 6}});
-        return b;
-      });
+  kwire::Producer producer = kwire::test::make_fake_broker_producer(
+      {{"bootstrap.servers", "fake:1"}, {"linger.ms", "2"}, {"batch.size", "2048"}, {"buffer.memory", "65536"}},
+      {.topic = "mt", .partitions = 6, .brokers = 3}, &broker);
   constexpr int threads = 8;
   constexpr int per_thread = 400;
   kwire::test::DeliveryRecorder reports;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "fake_broker_producer.hpp"
 #include "fake_topic_metadata.hpp"
 #include "kwire/errors.hpp"
 #include "kwire/partitioner.hpp"
@@ -43,20 +44,11 @@ class SlotMetadata final : public kwire::detail::TopicMetadataSource {
   std::atomic<std::int32_t>& count_;
 };
 
-using MetadataFactory = std::function<std::unique_ptr<kwire::detail::TopicMetadataSource>()>;
+using MetadataFactory = kwire::test::TopicMetadataFactory;
 
 kwire::Producer make(const MetadataFactory& metadata, kwire::test::FakeBroker*& broker) {
   kwire::Properties props{{"bootstrap.servers", "fake:9092"}, {"linger.ms", "1"}, {"retry.backoff.ms", "1"}};
-  return ProducerTestAccess::make(kwire::ProducerConfig::from_properties(props),
-                                  [&](asio::any_io_executor ex, const kwire::ProducerConfig&) {
-                                    auto fb = std::make_unique<kwire::test::FakeBroker>(ex);
-                                    for (std::int32_t p = 0; p < 4; ++p) fb->set_leader("t", p, p % 2);
-                                    broker = fb.get();
-                                    kwire::detail::ProducerBackend backend;
-                                    backend.transport = std::move(fb);
-                                    backend.metadata = metadata();
-                                    return backend;
-                                  });
+  return kwire::test::make_fake_broker_producer(props, {}, &broker, metadata);
 }
 
 kwire::Record to(std::int32_t partition, const char* value) {

@@ -1,37 +1,13 @@
 // Idempotence state (IdempotenceState) as pure logic: sequence assignment,
 // the per-partition in-flight window, order under retries, and the KIP-360
 // reactions to OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID,
-// INVALID_PRODUCER_EPOCH and failed batches; inside a transaction
-// (EpochBumps::by_coordinator) the same errors never move the epoch locally.
+// INVALID_PRODUCER_EPOCH and failed batches. Inside a transaction:
+// idempotence_state_transactional_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <cstdint>
-#include <limits>
+#include "idempotence_test_support.hpp"
 
-#include "producer/idempotence/idempotence_state.hpp"
-
-using kwire::detail::BatchKey;
-using kwire::detail::EpochBumps;
-using kwire::detail::ErrorAction;
-using kwire::detail::ProducerIdAndEpoch;
-using kwire::detail::ProducerState;
-using kwire::detail::SequenceError;
-using kwire::detail::WriteState;
-using kwire::detail::IdempotenceState;
-
-namespace {
-
-// Distinct opaque keys standing in for batches.
-int slots[16];
-BatchKey batch(int i) { return &slots[i]; }
-
-IdempotenceState ready_manager(std::int64_t pid = 1000, std::int16_t epoch = 0) {
-  IdempotenceState tm(true);
-  tm.set_producer_id_and_epoch({pid, epoch});
-  return tm;
-}
-
-}  // namespace
+namespace idempotence_test {
 
 TEST_CASE("idempotence: nothing is sent before a producer id", "[idempotence]") {
   IdempotenceState tm(true);
@@ -379,83 +355,4 @@ TEST_CASE("idempotence: a lone retry refused as out of order is not in the log a
   CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 1, 0});
 }
 
-namespace {
-IdempotenceState transactional_manager(std::int64_t pid, std::int16_t epoch) {
-  IdempotenceState tm(true, 5, EpochBumps::by_coordinator);
-  tm.set_producer_id_and_epoch({pid, epoch});
-  return tm;
-}
-}  // namespace
-
-TEST_CASE("idempotence in a transaction: 45/59 on the oldest batch fail it, no local epoch bump",
-          "[idempotence][transactional]") {
-  for (SequenceError error : {SequenceError::out_of_order_sequence, SequenceError::unknown_producer_id}) {
-    auto tm = transactional_manager(9, 4);
-    tm.on_send("t", 0, batch(0), 5);  // 0..4, acknowledged
-    tm.on_acknowledged("t", 0, batch(0));
-    tm.on_send("t", 0, batch(1), 2);  // 5..6, refused
-    tm.on_send("t", 0, batch(2), 3);  // 7..9, refused as out of order behind it
-    tm.on_send("t", 1, batch(3), 1);  // another partition
-    // A later batch waits for the older one, as without a transaction.
-    CHECK(tm.on_error("t", 0, batch(2), SequenceError::out_of_order_sequence) == ErrorAction::retry);
-    const auto decision = tm.on_error("t", 0, batch(1), error);
-    CHECK(decision == ErrorAction::fail);
-    CHECK(decision.state == WriteState::not_written);
-    CHECK(tm.needs_epoch_bump());
-    tm.apply_pending_resequencing();
-    // The coordinator's epoch stays: EndTxn must carry it.
-    CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{9, 4});
-    CHECK(tm.epoch_bumps() == 0);
-    CHECK_FALSE(tm.needs_producer_id());
-    // Nothing of the partition goes under the old epoch with new sequences.
-    CHECK(tm.needs_resequencing("t", 0));
-    CHECK_FALSE(tm.can_send("t", 0, batch(2)));
-    CHECK_FALSE(tm.can_send("t", 0, batch(4)));
-    // The abort fails what is left; the other partition's batch was written.
-    CHECK(tm.on_abandoned("t", 0, batch(2)) == WriteState::not_written);
-    tm.on_acknowledged("t", 1, batch(3));
-    tm.apply_pending_resequencing();
-    CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{9, 4});
-    CHECK_FALSE(tm.can_send("t", 0, batch(4)));
-
-    // InitProducerId at the coordinator gives epoch 5: every partition starts at 0.
-    tm.set_producer_id_and_epoch({9, 5});
-    CHECK_FALSE(tm.needs_epoch_bump());
-    tm.apply_pending_resequencing();
-    CHECK_FALSE(tm.needs_resequencing("t", 0));
-    REQUIRE(tm.can_send("t", 0, batch(4)));
-    CHECK(tm.on_send("t", 0, batch(4), 2) == ProducerState{9, 5, 0});
-    REQUIRE(tm.can_send("t", 1, batch(5)));
-    CHECK(tm.on_send("t", 1, batch(5), 1) == ProducerState{9, 5, 0});
-    CHECK(tm.epoch_bumps() == 0);
-  }
-}
-
-TEST_CASE("idempotence in a transaction: an abandoned batch waits for the coordinator's epoch",
-          "[idempotence][transactional]") {
-  auto tm = transactional_manager(3, 0);
-  tm.on_send("t", 0, batch(0), 1);
-  tm.on_send("t", 0, batch(1), 1);
-  tm.on_error("t", 0, batch(0), SequenceError::retriable);
-  tm.on_error("t", 0, batch(1), SequenceError::retriable);
-  // The abort gives both up; their sequences may leave a hole.
-  tm.on_abandoned("t", 0, batch(0));
-  tm.on_abandoned("t", 0, batch(1));
-  CHECK(tm.needs_epoch_bump());
-  tm.apply_pending_resequencing();
-  CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{3, 0});
-  CHECK_FALSE(tm.can_send("t", 0, batch(2)));
-  tm.set_producer_id_and_epoch({3, 1});
-  tm.apply_pending_resequencing();
-  REQUIRE(tm.can_send("t", 0, batch(2)));
-  CHECK(tm.on_send("t", 0, batch(2), 1) == ProducerState{3, 1, 0});
-}
-
-TEST_CASE("idempotence without a transaction still bumps its epoch itself on 45", "[idempotence][transactional]") {
-  auto tm = ready_manager(9, 4);
-  tm.on_send("t", 0, batch(0), 2);
-  CHECK(tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence) == ErrorAction::retry);
-  CHECK_FALSE(tm.needs_epoch_bump());
-  tm.apply_pending_resequencing();
-  CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{9, 5});
-}
+}  // namespace idempotence_test
