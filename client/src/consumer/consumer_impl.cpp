@@ -69,6 +69,18 @@ void report_security_failures(net::ConnectionPool& pool, const std::shared_ptr<F
   });
 }
 
+// The network side's end, on the io thread: the group membership stops, the
+// fetcher closes its fetch sessions (until `deadline`), then the metadata
+// cache and the connections.
+asio::awaitable<void> shut_down_network(std::shared_ptr<GroupMembership> membership, std::shared_ptr<Fetcher> fetcher,
+                                        std::shared_ptr<MetadataCache> cache, std::shared_ptr<net::ConnectionPool> pool,
+                                        ConsumerImpl::Clock::time_point deadline) {
+  if (membership) membership->stop();
+  co_await fetcher->stop(deadline);
+  cache->stop();
+  pool->shutdown();
+}
+
 }  // namespace
 
 ConsumerImpl::ConsumerImpl(ConsumerConfig config)
@@ -98,11 +110,8 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
       if (auto f = weak.lock()) f->wake();
     });
   });
-  shutdown_network_ = [fetcher = fetcher_, membership = membership_, cache, pool] {
-    if (membership) membership->stop();
-    fetcher->stop();
-    cache->stop();
-    pool->shutdown();
+  shutdown_network_ = [fetcher = fetcher_, membership = membership_, cache, pool](Clock::time_point deadline) {
+    return shut_down_network(membership, fetcher, cache, pool, deadline);
   };
   asio::post(io(), [cache, fetcher = fetcher_] {
     cache->start();
@@ -131,7 +140,8 @@ void ConsumerImpl::close() {
     if (!at.empty()) commit(at, config_.default_api_timeout);
   }
   if (subscribed_) leave_group();
-  // Asynchronous commits still unanswered get until default.api.timeout.ms.
+  // Asynchronous commits still unanswered, then the closes of the fetch
+  // sessions, get until default.api.timeout.ms.
   const Clock::time_point deadline = Clock::now() + config_.default_api_timeout;
   while (!async_commits_.empty()) {
     for (auto it = pending_.begin(); it != pending_.end();) {
@@ -150,10 +160,7 @@ void ConsumerImpl::close() {
   run_commit_callbacks();
   closed_ = true;
   std::promise<void> done;
-  asio::post(io(), [&] {
-    shutdown_network_();
-    done.set_value();
-  });
+  asio::co_spawn(io(), shutdown_network_(deadline), [&done](std::exception_ptr) { done.set_value(); });
   done.get_future().wait();
   io_thread_.halt();
   memory_->set_on_below_limit({});

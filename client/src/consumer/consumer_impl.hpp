@@ -15,6 +15,7 @@
 // side runs on io_thread_ and is reached by asio::post.
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 
 #include <atomic>
@@ -146,7 +147,8 @@ class ConsumerImpl {
   // subscribe(pattern): what it matches, written by the watcher's callback; null otherwise.
   std::shared_ptr<MatchedTopics> matched_;
   std::shared_ptr<PollTimer> polls_;  // poll() marks it, the membership reads it (max.poll.interval.ms)
-  std::function<void()> shutdown_network_;  // io thread
+  // Spawned on the io thread by close(): ends the network side by the deadline.
+  std::function<asio::awaitable<void>(Clock::time_point)> shutdown_network_;
   bool closed_ = false;
   // async_poll's thread: polls run there one after another.
   std::optional<net::NetworkThread> poll_thread_;

@@ -19,14 +19,10 @@ Fetcher::Fetcher(asio::any_io_executor executor, std::shared_ptr<net::Connection
       queue_(std::move(queue)),
       memory_(std::move(memory)),
       offsets_(std::move(offsets)),
-      wake_timer_(executor) {}
+      wake_timer_(executor),
+      stop_timer_(executor) {}
 
 void Fetcher::start() { asio::co_spawn(executor_, run(shared_from_this()), asio::detached); }
-
-void Fetcher::stop() {
-  stopped_ = true;
-  wake_timer_.cancel();
-}
 
 void Fetcher::wake() {
   wake_pending_ = true;

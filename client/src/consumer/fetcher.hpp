@@ -30,7 +30,10 @@
 // their state. FETCH_SESSION_ID_NOT_FOUND and INVALID_FETCH_SESSION_EPOCH
 // drop the session and fetch again at once (full, a new session); a failed
 // request or a lost connection makes the next Fetch full too. A leader that
-// no longer leads any assigned partition gets a Fetch closing its session.
+// no longer leads any assigned partition gets a Fetch closing its session,
+// and so does every leader with an open session when the consumer closes
+// (stop(), as Java's consumer does: a broker's session cache has a limited
+// number of slots).
 //
 // Thread: io_context thread only. The polling thread reaches it through
 // asio::post (see ConsumerImpl).
@@ -87,7 +90,14 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
           std::shared_ptr<FetchMemory> memory, std::shared_ptr<GroupOffsets> offsets = nullptr);
 
   void start();
-  void stop();
+  // Stops fetching (nothing new starts) and closes the session of every
+  // leader that has one open: a Fetch with the session's id, epoch -1 and no
+  // partitions, sent once the leader's Fetch in flight (if any) is answered
+  // (one Fetch per session at a time). Completes when those closes and any
+  // sent earlier are answered (whatever the answer) or at `deadline`,
+  // whichever comes first; the pool's shutdown ends what is left. Without a
+  // session, at once.
+  asio::awaitable<void> stop(Clock::time_point deadline);
 
   struct Assigned {
     PartitionKey partition;
@@ -130,8 +140,15 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   // Starts what can start now; returns when to look again at the earliest.
   Clock::time_point dispatch();
   asio::awaitable<void> fetch(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
-  // Closes the fetch session of a leader that leads no assigned partition now.
-  asio::awaitable<void> close_session(std::shared_ptr<Fetcher> self, std::int32_t leader, SessionRequest close);
+  // Closes the fetch session of a leader that leads no assigned partition
+  // now, or of any leader at stop(); `timeout` bounds the request.
+  asio::awaitable<void> close_session(std::shared_ptr<Fetcher> self, std::int32_t leader, SessionRequest close,
+                                      std::chrono::milliseconds timeout);
+  // Sends the close of the leader's session (which must be open) and marks the
+  // leader busy until it is answered.
+  void send_close(std::int32_t leader, FetchSession& session, std::chrono::milliseconds timeout);
+  // The request in flight to `leader` (a Fetch or a close) finished.
+  void leader_done(std::int32_t leader);
   // Sends a close for each open session whose leader leads none of `led`.
   void close_idle_sessions(const std::set<std::int32_t>& led);
   asio::awaitable<void> list_offsets(std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent);
@@ -164,8 +181,10 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
   std::set<std::int32_t> fetching_;  // leaders with a Fetch in flight
   std::int64_t reserved_ = 0;        // the max_bytes of the Fetches in flight (fetch_budget)
   std::map<std::int32_t, FetchSession> sessions_;  // per leader (KIP-227)
+  int closing_ = 0;                                // closes in flight
   std::set<const std::string*> awaited_topics_;  // await_topic() waiting
   asio::steady_timer wake_timer_;
+  asio::steady_timer stop_timer_;  // stop() waiting for its leaders; cancelled as each request ends
   bool wake_pending_ = false;
   bool stopped_ = false;
 };

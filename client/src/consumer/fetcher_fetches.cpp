@@ -1,10 +1,13 @@
 // The Fetcher's Fetch requests (see fetcher.hpp): building one from a fetch
 // session, sending it within the memory budget, handling its answer, and
-// closing the sessions of leaders no longer fetched from.
+// closing the sessions of leaders no longer fetched from and, at stop(),
+// every session.
 #include "consumer/fetcher.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <string_view>
@@ -90,27 +93,61 @@ void Fetcher::close_idle_sessions(const std::set<std::int32_t>& led) {
       ++it;
       continue;
     }
-    if (it->second.open()) {
-      fetching_.insert(leader);  // one request per leader at a time, the close too
-      asio::co_spawn(executor_, close_session(shared_from_this(), leader, it->second.close()), asio::detached);
-    }
+    if (it->second.open()) send_close(leader, it->second, options_.request_timeout);
     it = sessions_.erase(it);
   }
 }
 
+void Fetcher::send_close(std::int32_t leader, FetchSession& session, std::chrono::milliseconds timeout) {
+  fetching_.insert(leader);  // one request per leader at a time, the close too
+  ++closing_;
+  asio::co_spawn(executor_, close_session(shared_from_this(), leader, session.close(), timeout), asio::detached);
+}
+
+void Fetcher::leader_done(std::int32_t leader) {
+  fetching_.erase(leader);
+  if (stopped_) stop_timer_.cancel();  // stop() may be waiting for this leader
+}
+
 asio::awaitable<void> Fetcher::close_session([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader,
-                                             SessionRequest close) {
+                                             SessionRequest close, std::chrono::milliseconds timeout) {
   msg::FetchRequest req = fetch_request(options_, close);
   req.max_wait_ms = 0;
   net::SendOptions opts;
   opts.max_version = kFetchMaxVersion;
   opts.min_version = kSessionMinVersion;
-  opts.timeout = options_.request_timeout;
+  opts.timeout = timeout;
   // Whatever the answer, the session is gone on this side; the broker would
   // evict it in time anyway.
   co_await pool_->send<msg::FetchResponse>(leader, req, opts);
-  fetching_.erase(leader);
+  --closing_;
+  leader_done(leader);
   if (!stopped_) wake();
+}
+
+asio::awaitable<void> Fetcher::stop(Clock::time_point deadline) {
+  stopped_ = true;
+  wake_timer_.cancel();
+  std::set<std::int32_t> unsent;  // leaders whose open session has no close sent yet
+  for (const auto& [leader, session] : sessions_)
+    if (session.open()) unsent.insert(leader);
+  for (Clock::time_point now = Clock::now(); now < deadline; now = Clock::now()) {
+    for (auto it = unsent.begin(); it != unsent.end();) {
+      if (fetching_.count(*it)) {
+        ++it;  // its Fetch first: the answer may close the session or move its epoch
+        continue;
+      }
+      FetchSession& session = sessions_[*it];
+      if (session.open())
+        send_close(*it, session, std::chrono::ceil<std::chrono::milliseconds>(
+                                     std::min<Clock::duration>(deadline - now, options_.request_timeout)));
+      it = unsent.erase(it);
+    }
+    if (unsent.empty() && closing_ == 0) break;
+    stop_timer_.expires_at(deadline);
+    std::error_code ignored;
+    co_await stop_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> self, std::int32_t leader, std::vector<Sent> sent) {
@@ -135,15 +172,17 @@ asio::awaitable<void> Fetcher::fetch([[maybe_unused]] std::shared_ptr<Fetcher> s
   opts.timeout = options_.request_timeout + options_.max_wait;
   opts.response_bytes = fetch_response_bound(req.max_bytes, options_.partition_max_bytes, sent.size());
   auto result = co_await pool_->send<msg::FetchResponse>(leader, req, opts);
-  fetching_.erase(leader);
   reserved_ -= req.max_bytes;
+  // Before stop() sees the leader free: the answer may have closed the
+  // session, which then needs no close.
+  FetchSession& fs = sessions_[leader];
+  if (result.error) fs.failed();
+  else fs.answered(result.response.body.error_code, result.response.body.session_id);
+  leader_done(leader);
   if (stopped_) co_return;
   request_done(sent);
   std::error_code top = result.error ? result.error : protocol::kafka_error(result.response.body.error_code);
   const bool no_version = top == net::net_errc::no_common_version || top == net::net_errc::unsupported_api;
-  FetchSession& fs = sessions_[leader];
-  if (result.error) fs.failed();
-  else fs.answered(result.response.body.error_code, result.response.body.session_id);
   if (top == kafka_errc::fetch_session_id_not_found || top == kafka_errc::invalid_fetch_session_epoch ||
       (no_version && session.incremental)) {
     // The session is gone or out of step (or the broker no longer speaks
