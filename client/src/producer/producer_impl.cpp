@@ -261,23 +261,42 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
   // From the io thread itself (a report closing its producer) the thread is
   // detached and ends after this report.
   io_thread_.halt();
+  {
+    std::lock_guard answers(answers_mu_);
+    io_halted_ = true;
+  }
+  answered_.notify_all();
   if (self) return;
   // Manual-poll mode: the reports of failed records are queued; run them now
   // on the closing (user) thread so none is left behind.
   if (dispatcher_.manual_poll()) dispatcher_.poll(std::chrono::milliseconds(0));
 }
 
+template <typename T>
+std::optional<T> ProducerImpl::ask_io_thread(std::function<T()> f) {
+  // Shared: if the io thread halts before running it, the handler stays
+  // queued until the io_context is destroyed, after this call returned.
+  struct Answer {
+    std::optional<T> value;
+  };
+  auto answer = std::make_shared<Answer>();
+  asio::post(io(), [this, answer, f = std::move(f)] {
+    T value = f();
+    {
+      std::lock_guard lock(answers_mu_);
+      answer->value = std::move(value);
+    }
+    answered_.notify_all();
+  });
+  std::unique_lock lock(answers_mu_);
+  answered_.wait(lock, [&] { return answer->value.has_value() || io_halted_; });
+  return std::move(answer->value);
+}
+
 std::size_t ProducerImpl::purge(bool queued, bool in_flight) {
   if (on_io_thread()) return sender_->purge(queued, in_flight);
-  // Shared: if the io thread stops before running it, the handler is
-  // destroyed with the io_context, after this call returned.
-  auto answer = std::make_shared<std::promise<std::size_t>>();
-  auto purged = answer->get_future();
-  asio::post(io(), [this, answer, queued, in_flight] { answer->set_value(sender_->purge(queued, in_flight)); });
-  while (purged.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-    if (io().stopped()) return 0;
-  }
-  return purged.get();
+  return ask_io_thread<std::size_t>([this, queued, in_flight] { return sender_->purge(queued, in_flight); })
+      .value_or(0);
 }
 
 ProducerMetrics ProducerImpl::metrics() {
@@ -320,16 +339,12 @@ ProducerMetrics ProducerImpl::metrics() {
     read_sender(m);
     return m;
   }
-  auto answer = std::make_shared<std::promise<ProducerMetrics>>();
-  auto read = answer->get_future();
-  asio::post(io(), [answer, m, read_sender]() mutable {
-    read_sender(m);
-    answer->set_value(m);
-  });
-  while (read.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-    if (io().stopped()) return m;  // the io thread ended first: the sender's part stays zero
-  }
-  return read.get();
+  // The io thread halted first: the sender's part stays zero.
+  return ask_io_thread<ProducerMetrics>([m, read_sender]() mutable {
+           read_sender(m);
+           return m;
+         })
+      .value_or(m);
 }
 
 void ProducerImpl::add_queued(ProducerMetrics& m) {

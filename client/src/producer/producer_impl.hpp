@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,11 @@ class ProducerImpl {
                              std::int32_t& count);
   // metrics(): records still queued, per partition.
   void add_queued(ProducerMetrics& m);
+  // From a user thread: runs `f` on the io thread and returns its result, or
+  // nullopt once close() halted the io thread before `f` ran (woken by
+  // either, no polling).
+  template <typename T>
+  std::optional<T> ask_io_thread(std::function<T()> f);
   // close(): aborts the open transaction, waiting until `deadline` at most.
   void abort_open_transaction(Clock::time_point deadline);
 
@@ -129,6 +135,10 @@ class ProducerImpl {
   std::unique_ptr<TransactionCalls> txn_;
   std::mutex close_mu_;
   bool closed_ = false;
+  // ask_io_thread's answers, and close() halting the io thread.
+  std::mutex answers_mu_;
+  std::condition_variable answered_;
+  bool io_halted_ = false;
   GrowOnlyTopicMap<TopicHandle> topics_;
 };
 
