@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <memory>
 #include <set>
@@ -219,6 +220,12 @@ class NetSenderTransport final : public SenderTransport {
     metadata_->request_refresh();
   }
 
+  void on_leaders_changed(std::function<void()> changed) override { leaders_changed_ = std::move(changed); }
+  // The cache's refresh listener calls this after every refresh.
+  void refreshed() {
+    if (leaders_changed_) leaders_changed_();
+  }
+
   // Segmented batches go to the connection as they are (gather write).
   asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
       std::int32_t broker, const OutgoingProduceRequest& request, bool& written) override {
@@ -264,6 +271,7 @@ class NetSenderTransport final : public SenderTransport {
   // Brokers a prepare_connection attempt is under way for (shared with the
   // attempt, which may end after this transport).
   std::shared_ptr<std::set<std::int32_t>> preparing_ = std::make_shared<std::set<std::int32_t>>();
+  std::function<void()> leaders_changed_;
 };
 
 // ProducerConfig::on_error from the pool's connection failures: security
@@ -288,12 +296,17 @@ ProducerBackend make_network_backend(asio::any_io_executor executor, const Produ
   if (config.on_error) report_connection_failures(*pool, config.on_error);
   auto cache = detail::MetadataCache::create(pool);
   auto topics = std::make_unique<NetTopicMetadataSource>(executor, pool, cache);
-  // Counts and leaders follow every refresh of the cache (the source
-  // outlives the listener: shutdown removes it).
-  cache->set_refresh_listener([topics_raw = topics.get()] { topics_raw->refresh(); });
+  auto transport = std::make_unique<NetSenderTransport>(pool, cache);
+  // Counts and leaders follow every refresh of the cache, and the sender
+  // looks again at batches waiting for a leader (both outlive the listener:
+  // shutdown removes it).
+  cache->set_refresh_listener([topics_raw = topics.get(), transport_raw = transport.get()] {
+    topics_raw->refresh();
+    transport_raw->refreshed();
+  });
   asio::post(executor, [cache] { cache->start(); });
   ProducerBackend backend;
-  backend.transport = std::make_unique<NetSenderTransport>(pool, cache);
+  backend.transport = std::move(transport);
   backend.metadata = std::move(topics);
   backend.pool = pool;
   backend.shutdown = [pool, cache] {

@@ -17,12 +17,6 @@
 
 namespace kwire::detail {
 
-namespace {
-// While batches wait (no leader yet, no producer id, retry backoff inside
-// the accumulator), look again at least this often so expiry is timely.
-constexpr std::chrono::milliseconds kIdleTick{50};
-}  // namespace
-
 SenderOptions SenderOptions::from(const ProducerConfig& config) {
   SenderOptions o;
   o.acks = config.acks;
@@ -54,10 +48,12 @@ Sender::Sender(asio::any_io_executor executor, RecordAccumulator& accumulator, S
   request_options_.transactional_id = options_.transactional_id;
 }
 
-Sender::~Sender() = default;
+Sender::~Sender() { transport_.on_leaders_changed(nullptr); }
 
 void Sender::start() {
   accumulator_.set_wakeup([this] { wake(); });
+  // Batches waiting for a leader go as soon as a refresh names one.
+  transport_.on_leaders_changed([this] { wake_on_io_thread(); });
   asio::co_spawn(executor_, run(), asio::detached);
 }
 
@@ -133,9 +129,11 @@ asio::awaitable<void> Sender::run() {
       wake_requested_ = false;
       continue;
     }
-    if (closing_) next = next ? std::min(*next, close_deadline_) : close_deadline_;
-    if (forced_) next = now + kIdleTick;
-    const Clock::time_point until = next ? *next : now + std::chrono::seconds(1);
+    // Forced: only the requests' ends are awaited, and each one wakes us.
+    if (closing_ && !forced_) next = next ? std::min(*next, close_deadline_) : close_deadline_;
+    // Nothing due at a known time: sleep until an event (append, answer,
+    // leader, producer id, transaction) wakes us.
+    const Clock::time_point until = next ? *next : Clock::time_point::max();
     // Appenders wake us only while we are parked, at most once per park.
     if (!accumulator_.park(until, seen)) continue;
     timer_.expires_at(until);
@@ -153,6 +151,7 @@ asio::awaitable<void> Sender::run() {
 
 std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now) {
   std::optional<Clock::time_point> next;
+  ++rounds_;
   auto earlier = [&next](Clock::time_point t) { next = next ? std::min(*next, t) : t; };
   if (txn_ != nullptr) pull_from_transaction();
   // Nothing can be sent without a producer id: fail what arrived (appends wake us).
@@ -213,7 +212,6 @@ std::optional<Sender::Clock::time_point> Sender::run_once(Clock::time_point now)
     // request on a connection below its limit): go round again.
     if (sent) wake_requested_ = true;
   }
-  if (accumulator_.incomplete() > 0 || idempotence_.needs_producer_id()) earlier(now + kIdleTick);
   return next;
 }
 

@@ -5,8 +5,10 @@
 // drains them (one request per broker, up to max.request.size, only
 // partitions the IdempotenceState lets through) while a connection has
 // fewer than max.in.flight.requests.per.connection requests in flight, and
-// sleeps until the accumulator wakes it, a response arrives or the next
-// linger/backoff expiry. The accumulator wakes it only while it is parked
+// sleeps until the accumulator wakes it, a response arrives, a metadata
+// refresh may have given a waiting partition its leader, or the next
+// linger/backoff/expiry time: there is no periodic tick, so every change
+// that can let a batch go must wake it. The accumulator wakes it only while it is parked
 // (RecordAccumulator::park, one wake-up per park): appends while it works
 // cost no hand-off. What becomes of each batch after its response is
 // decided by BatchOutcomes; the sender splits, requeues and refreshes.
@@ -110,6 +112,8 @@ class Sender {
   std::uint64_t requests_sent() const noexcept { return requests_sent_; }
   int max_in_flight_seen() const noexcept { return max_in_flight_seen_; }
   std::size_t in_flight_requests() const { return in_flight_total(); }
+  // How often the coroutine went round (each round looks at every queue).
+  std::uint64_t rounds() const noexcept { return rounds_; }
 
  private:
   asio::awaitable<void> run();
@@ -164,6 +168,7 @@ class Sender {
   Clock::time_point close_deadline_{};
   std::error_code close_error_ = errc::producer_closed;
   std::uint64_t requests_sent_ = 0;
+  std::uint64_t rounds_ = 0;
   int max_in_flight_seen_ = 0;
 
   std::atomic<bool> finished_{false};

@@ -7,6 +7,7 @@
 #include <asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -28,6 +29,10 @@ class SenderTransport {
   // Asks for fresh metadata of a topic (leader errors, unknown leaders);
   // must not block.
   virtual void request_metadata_refresh(std::string_view topic) = 0;
+  // `changed` (io thread; null to stop) runs whenever leader_of() may answer
+  // differently (a metadata refresh came in): the sender has no periodic
+  // tick, so this is how batches waiting for a leader learn of one.
+  virtual void on_leaders_changed(std::function<void()> changed) = 0;
 
   // Sends a Produce request to a broker and awaits its answer. The request's
   // batches (which may splice borrowed values in by reference, see

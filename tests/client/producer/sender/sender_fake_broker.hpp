@@ -41,8 +41,10 @@ class FakeBroker final : public detail::SenderTransport {
   explicit FakeBroker(asio::any_io_executor executor) : executor_(executor) {}
 
   // ---- set-up and faults (io thread, or before the sender starts) ----
+  // As a metadata refresh would, tells the sender (if started) leaders changed.
   void set_leader(const std::string& topic, std::int32_t partition, std::int32_t broker) {
     leaders_[{topic, partition}] = broker;
+    if (leaders_changed_) leaders_changed_();
   }
   // The next produce attempts of this partition answer these codes, unwritten.
   void push_partition_errors(const std::string& topic, std::int32_t partition, std::vector<std::int16_t> codes) {
@@ -72,6 +74,7 @@ class FakeBroker final : public detail::SenderTransport {
     return it->second;
   }
   void request_metadata_refresh(std::string_view) override { ++metadata_refreshes; }
+  void on_leaders_changed(std::function<void()> changed) override { leaders_changed_ = std::move(changed); }
 
   asio::awaitable<net::Result<protocol::messages::ProduceResponse>> produce(
       std::int32_t broker, const detail::OutgoingProduceRequest& outgoing, bool& written) override {
@@ -245,6 +248,7 @@ class FakeBroker final : public detail::SenderTransport {
   std::map<std::pair<PartitionKey, std::int64_t>, ProducerEntry> producers_;
   std::int64_t next_producer_id_ = 1000;
   int concurrent_ = 0;
+  std::function<void()> leaders_changed_;
 };
 
 }  // namespace kwire::test
