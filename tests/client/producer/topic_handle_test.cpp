@@ -6,7 +6,6 @@
 // not (partition_count() asked every send).
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,25 +24,6 @@ using kwire::detail::ProducerTestAccess;
 
 namespace {
 
-// Topic "t" with a count slot, as the network backend keeps them.
-class SlotMetadata final : public kwire::detail::TopicMetadataSource {
- public:
-  explicit SlotMetadata(std::atomic<std::int32_t>& count) : count_(count) {}
-  std::optional<std::int32_t> partition_count(std::string_view topic) override {
-    if (topic != "t") return std::nullopt;
-    return count_.load(std::memory_order_acquire);
-  }
-  const std::atomic<std::int32_t>* partition_count_slot(std::string_view topic) override {
-    return topic == "t" ? &count_ : nullptr;
-  }
-  std::error_code wait_for_topic(std::string_view topic, Clock::time_point) override {
-    return topic == "t" ? std::error_code() : make_error_code(kwire::errc::metadata_timeout);
-  }
-
- private:
-  std::atomic<std::int32_t>& count_;
-};
-
 using MetadataFactory = kwire::test::TopicMetadataFactory;
 
 kwire::Producer make(const MetadataFactory& metadata, kwire::test::FakeBroker*& broker) {
@@ -58,7 +38,13 @@ kwire::Record to(std::int32_t partition, const char* value) {
 
 // Two partitions, a send (the handle is made), then four: partition 3 is
 // refused before and accepted after, and a keyed record is hashed over four.
-void partitions_added_after_the_first_send(const MetadataFactory& metadata, const std::function<void()>& grow) {
+void partitions_added_after_the_first_send(kwire::test::FakeTopicMetadata::CountSlots slots) {
+  kwire::test::FakeTopicMetadata* fake = nullptr;
+  const MetadataFactory metadata = [&] {
+    auto m = std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", 2}}, slots);
+    fake = m.get();
+    return m;
+  };
   kwire::test::FakeBroker* broker = nullptr;
   kwire::Producer producer = make(metadata, broker);
   kwire::RecordMetadata md;
@@ -66,7 +52,7 @@ void partitions_added_after_the_first_send(const MetadataFactory& metadata, cons
   CHECK(producer.send_and_wait(to(3, "too soon"), md) == kwire::errc::invalid_partition);
   const std::string key = "order-9";
   REQUIRE(kwire::murmur2_partition(kwire::as_bytes(key), 4) >= 2);  // differs from any partition of two
-  grow();
+  fake->add("t", 4);
   REQUIRE_FALSE(producer.send_and_wait(to(3, "after"), md));
   CHECK(md.partition == 3);
   kwire::Record keyed{.topic = "t", .key = kwire::as_bytes(key), .value = kwire::as_bytes("keyed")};
@@ -80,18 +66,9 @@ void partitions_added_after_the_first_send(const MetadataFactory& metadata, cons
 }  // namespace
 
 TEST_CASE("topic handle: partitions added later are seen through the source's count slot", "[producer]") {
-  std::atomic<std::int32_t> count{2};
-  partitions_added_after_the_first_send([&] { return std::make_unique<SlotMetadata>(count); },
-                                        [&] { count.store(4, std::memory_order_release); });
+  partitions_added_after_the_first_send(kwire::test::FakeTopicMetadata::CountSlots::kept);
 }
 
 TEST_CASE("topic handle: partitions added later are seen when the source keeps no slot", "[producer]") {
-  kwire::test::FakeTopicMetadata* fake = nullptr;
-  partitions_added_after_the_first_send(
-      [&] {
-        auto m = std::make_unique<kwire::test::FakeTopicMetadata>(kwire::test::FakeTopicMetadata::Counts{{"t", 2}});
-        fake = m.get();
-        return m;
-      },
-      [&] { fake->add("t", 4); });
+  partitions_added_after_the_first_send(kwire::test::FakeTopicMetadata::CountSlots::none);
 }
