@@ -173,10 +173,7 @@ TEST_CASE("idempotence: a batch that fails for good leaves no hole for later bat
 
 TEST_CASE("idempotence: an abandoned (expired) batch re-sequences the rest", "[idempotence]") {
   auto tm = ready_manager(5, 0);
-  tm.on_send("t", 0, batch(0), 1);
-  tm.on_send("t", 0, batch(1), 1);
-  tm.on_error("t", 0, batch(0), SequenceError::retriable);
-  tm.on_error("t", 0, batch(1), SequenceError::retriable);
+  send_two_refused(tm);
   tm.on_abandoned("t", 0, batch(0));
   tm.apply_pending_resequencing();
   CHECK(tm.producer_id_and_epoch() == ProducerIdAndEpoch{5, 1});

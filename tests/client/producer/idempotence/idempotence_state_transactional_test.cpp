@@ -54,10 +54,7 @@ TEST_CASE("idempotence in a transaction: 45/59 on the oldest batch fail it, no l
 TEST_CASE("idempotence in a transaction: an abandoned batch waits for the coordinator's epoch",
           "[idempotence][transactional]") {
   auto tm = transactional_manager(3, 0);
-  tm.on_send("t", 0, batch(0), 1);
-  tm.on_send("t", 0, batch(1), 1);
-  tm.on_error("t", 0, batch(0), SequenceError::retriable);
-  tm.on_error("t", 0, batch(1), SequenceError::retriable);
+  send_two_refused(tm);
   // The abort gives both up; their sequences may leave a hole.
   tm.on_abandoned("t", 0, batch(0));
   tm.on_abandoned("t", 0, batch(1));

@@ -34,4 +34,13 @@ inline IdempotenceState transactional_manager(std::int64_t pid, std::int16_t epo
   return tm;
 }
 
+// Two one-record batches on t/0 (sequences 0 and 1), both refused
+// retriably: neither is written, both wait to be sent again.
+inline void send_two_refused(IdempotenceState& tm) {
+  tm.on_send("t", 0, batch(0), 1);
+  tm.on_send("t", 0, batch(1), 1);
+  tm.on_error("t", 0, batch(0), SequenceError::retriable);
+  tm.on_error("t", 0, batch(1), SequenceError::retriable);
+}
+
 }  // namespace idempotence_test
