@@ -94,85 +94,93 @@ std::optional<Reply> collect_held(const RequestContext& ctx, const std::string& 
   return answer(ctx, *a);
 }
 
+// Every group request: decoded, then under the broker's lock a JoinGroup or
+// SyncGroup held earlier collects its answer (`held` formats it); otherwise
+// the group's sessions and join deadline are looked at (group_tick) and
+// `answer(req, now)` gives the reply.
+template <typename Request, typename Answer>
+Reply answer_group_request(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s, Answer answer,
+                           Reply (*held)(const RequestContext&, const GroupAnswer&) = nullptr) {
+  Request req;
+  if (!decode_request(r, ctx.version, req)) return {};
+  std::lock_guard lock(s.mu);
+  if (held) {
+    if (auto reply = collect_held(ctx, req.group_id, s, held)) return *reply;
+  }
+  const auto now = GroupClock::now();
+  group_tick(s.classic_groups, req.group_id, now);
+  return answer(req, now);
+}
+
 }  // namespace
 
 Reply handle_join_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
-  msg::JoinGroupRequest req;
-  if (!decode_request(r, ctx.version, req)) return {};
-  std::lock_guard lock(s.mu);
-  if (auto held = collect_held(ctx, req.group_id, s, join_reply)) return *held;
-  const auto now = GroupClock::now();
-  group_tick(s.classic_groups, req.group_id, now);
-  JoinInput in;
-  in.group_id = req.group_id;
-  in.member_id = req.member_id;
-  in.instance_id = req.group_instance_id;
-  in.protocol_type = req.protocol_type;
-  in.session_timeout = std::chrono::milliseconds(req.session_timeout_ms);
-  // v0 has no rebalance timeout: the session timeout serves.
-  in.rebalance_timeout = std::chrono::milliseconds(req.rebalance_timeout_ms >= 0 ? req.rebalance_timeout_ms
-                                                                                  : req.session_timeout_ms);
-  for (const auto& p : req.protocols) in.protocols.push_back({p.name, copy_bytes(p.metadata)});
-  in.version = ctx.version;
-  in.key = key_of(ctx);
-  GroupAnswer a = group_join(s.classic_groups, in, now);
-  if (!a.ready) return hold_reply(in.rebalance_timeout + kHoldMargin);
-  return join_reply(ctx, a);
+  auto join = [&](const msg::JoinGroupRequest& req, GroupClock::time_point now) {
+    JoinInput in;
+    in.group_id = req.group_id;
+    in.member_id = req.member_id;
+    in.instance_id = req.group_instance_id;
+    in.protocol_type = req.protocol_type;
+    in.session_timeout = std::chrono::milliseconds(req.session_timeout_ms);
+    // v0 has no rebalance timeout: the session timeout serves.
+    in.rebalance_timeout = std::chrono::milliseconds(req.rebalance_timeout_ms >= 0 ? req.rebalance_timeout_ms
+                                                                                    : req.session_timeout_ms);
+    for (const auto& p : req.protocols) in.protocols.push_back({p.name, copy_bytes(p.metadata)});
+    in.version = ctx.version;
+    in.key = key_of(ctx);
+    GroupAnswer a = group_join(s.classic_groups, in, now);
+    if (!a.ready) return hold_reply(in.rebalance_timeout + kHoldMargin);
+    return join_reply(ctx, a);
+  };
+  return answer_group_request<msg::JoinGroupRequest>(ctx, r, s, join, join_reply);
 }
 
 Reply handle_sync_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
-  msg::SyncGroupRequest req;
-  if (!decode_request(r, ctx.version, req)) return {};
-  std::lock_guard lock(s.mu);
-  if (auto held = collect_held(ctx, req.group_id, s, sync_reply)) return *held;
-  const auto now = GroupClock::now();
-  GroupCoordinatorState& c = s.classic_groups;
-  group_tick(c, req.group_id, now);
-  if (inconsistent_protocol(c, req))
-    return sync_reply(ctx, failed(static_cast<std::int16_t>(kafka_errc::inconsistent_group_protocol)));
-  std::vector<std::pair<std::string, GroupBytes>> assignments;
-  for (const auto& a : req.assignments) assignments.emplace_back(a.member_id, copy_bytes(a.assignment));
-  GroupAnswer a = group_sync(c, req.group_id, req.generation_id, req.member_id, req.group_instance_id, assignments,
-                             key_of(ctx), now);
-  if (!a.ready) {
-    // Until the leader syncs; should it not, its session ends and the rebalance answers.
-    const ClassicMember& m = c.groups.at(req.group_id).members.at(req.member_id);
-    return hold_reply(std::max(m.rebalance_timeout, m.session_timeout) + kHoldMargin);
-  }
-  return sync_reply(ctx, a);
+  auto sync = [&](const msg::SyncGroupRequest& req, GroupClock::time_point now) {
+    GroupCoordinatorState& c = s.classic_groups;
+    if (inconsistent_protocol(c, req))
+      return sync_reply(ctx, failed(static_cast<std::int16_t>(kafka_errc::inconsistent_group_protocol)));
+    std::vector<std::pair<std::string, GroupBytes>> assignments;
+    for (const auto& a : req.assignments) assignments.emplace_back(a.member_id, copy_bytes(a.assignment));
+    GroupAnswer a = group_sync(c, req.group_id, req.generation_id, req.member_id, req.group_instance_id, assignments,
+                               key_of(ctx), now);
+    if (!a.ready) {
+      // Until the leader syncs; should it not, its session ends and the rebalance answers.
+      const ClassicMember& m = c.groups.at(req.group_id).members.at(req.member_id);
+      return hold_reply(std::max(m.rebalance_timeout, m.session_timeout) + kHoldMargin);
+    }
+    return sync_reply(ctx, a);
+  };
+  return answer_group_request<msg::SyncGroupRequest>(ctx, r, s, sync, sync_reply);
 }
 
 Reply handle_heartbeat(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
-  msg::HeartbeatRequest req;
-  if (!decode_request(r, ctx.version, req)) return {};
-  std::lock_guard lock(s.mu);
-  const auto now = GroupClock::now();
-  group_tick(s.classic_groups, req.group_id, now);
-  msg::HeartbeatResponse resp;
-  resp.error_code =
-      group_heartbeat(s.classic_groups, req.group_id, req.generation_id, req.member_id, req.group_instance_id, now);
-  return respond(ctx, resp);
+  auto heartbeat = [&](const msg::HeartbeatRequest& req, GroupClock::time_point now) {
+    msg::HeartbeatResponse resp;
+    resp.error_code =
+        group_heartbeat(s.classic_groups, req.group_id, req.generation_id, req.member_id, req.group_instance_id, now);
+    return respond(ctx, resp);
+  };
+  return answer_group_request<msg::HeartbeatRequest>(ctx, r, s, heartbeat);
 }
 
 Reply handle_leave_group(const RequestContext& ctx, kwire::protocol::Reader& r, BrokerState& s) {
-  msg::LeaveGroupRequest req;
-  if (!decode_request(r, ctx.version, req)) return {};
-  std::lock_guard lock(s.mu);
-  const auto now = GroupClock::now();
-  group_tick(s.classic_groups, req.group_id, now);
-  msg::LeaveGroupResponse resp;
-  if (ctx.version < 3) {
-    resp.error_code = group_leave(s.classic_groups, req.group_id, req.member_id, std::nullopt, now);
-  } else {
-    // KIP-345 batches the members that leave, each named by member and instance id.
-    for (const auto& m : req.members) {
-      auto& out = resp.members.emplace_back();
-      out.member_id = m.member_id;
-      out.group_instance_id = m.group_instance_id;
-      out.error_code = group_leave(s.classic_groups, req.group_id, m.member_id, m.group_instance_id, now);
+  auto leave = [&](const msg::LeaveGroupRequest& req, GroupClock::time_point now) {
+    msg::LeaveGroupResponse resp;
+    if (ctx.version < 3) {
+      resp.error_code = group_leave(s.classic_groups, req.group_id, req.member_id, std::nullopt, now);
+    } else {
+      // KIP-345 batches the members that leave, each named by member and instance id.
+      for (const auto& m : req.members) {
+        auto& out = resp.members.emplace_back();
+        out.member_id = m.member_id;
+        out.group_instance_id = m.group_instance_id;
+        out.error_code = group_leave(s.classic_groups, req.group_id, m.member_id, m.group_instance_id, now);
+      }
     }
-  }
-  return respond(ctx, resp);
+    return respond(ctx, resp);
+  };
+  return answer_group_request<msg::LeaveGroupRequest>(ctx, r, s, leave);
 }
 
 Reply group_error_reply(const RequestContext& ctx, kwire::protocol::Reader& r, std::int16_t error) {
