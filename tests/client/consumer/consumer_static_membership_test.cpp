@@ -172,29 +172,44 @@ void commit_positions(Member& m, const kwire::test::TxnBroker& broker, const std
   for (const auto& [tp, o] : at) REQUIRE(broker.committed_offset(group, tp.topic, tp.partition) == o.offset);
 }
 
-// Two members `a` and `b` in `group`, stable, each having read all it owns.
-void start_two(kwire::test::TxnBroker& broker, const std::string& group, const std::string& topic,
-               std::unique_ptr<Member>& a, std::unique_ptr<Member>& b, std::optional<std::string> ia,
-               std::optional<std::string> ib, std::chrono::milliseconds session = 10s) {
-  broker.create_topic(topic, kPartitions);
-  write(broker, topic, 30);
-  a = std::make_unique<Member>(member_props(broker.bootstrap(), group, ia, session), topic);
-  b = std::make_unique<Member>(member_props(broker.bootstrap(), group, ib, session), topic);
-  REQUIRE(poll_until({a.get(), b.get()}, [&] {
-    return split(*a, *b, topic) && stable(broker, group) && a->caught_up(broker) && b->caught_up(broker);
-  }));
-  CHECK(a->errors.empty());
-  CHECK(b->errors.empty());
-}
-
-}  // namespace consumer_static_membership_test
-
-TEST_CASE("Static member restarted within its session gets its partitions back with no rebalance",
-          "[consumer][group][static]") {
-  using namespace consumer_static_membership_test;
+// A TxnBroker and the group's two first members `a` and `b` (start()).
+struct TwoMembers {
   kwire::test::TxnBroker broker;
   std::unique_ptr<Member> a, b;
-  start_two(broker, "restart-group", "restart", a, b, "instance-a", "instance-b");
+
+  // `topic` with 30 records in each partition; `a` and `b` (group.instance.id
+  // `ia` and `ib`, none for nullopt) in `group`, stable, each having read all it owns.
+  void start(const std::string& group, const std::string& topic, std::optional<std::string> ia,
+             std::optional<std::string> ib, std::chrono::milliseconds session = 10s) {
+    broker.create_topic(topic, kPartitions);
+    write(broker, topic, 30);
+    a = std::make_unique<Member>(member_props(broker.bootstrap(), group, ia, session), topic);
+    b = std::make_unique<Member>(member_props(broker.bootstrap(), group, ib, session), topic);
+    REQUIRE(poll_until({a.get(), b.get()}, [&] {
+      return split(*a, *b, topic) && stable(broker, group) && a->caught_up(broker) && b->caught_up(broker);
+    }));
+    CHECK(a->errors.empty());
+    CHECK(b->errors.empty());
+  }
+};
+
+// `m` read offsets 30..39 of each of `partitions` once, in order: the ten
+// records written after the commit at 30.
+void check_read_on_from_30(Member& m, const std::set<TopicPartition>& partitions) {
+  for (const TopicPartition& tp : partitions) {
+    INFO(tp.topic << "-" << tp.partition);
+    std::vector<std::int64_t> want;
+    for (std::int64_t o = 30; o < 40; ++o) want.push_back(o);
+    CHECK(m.read[tp] == want);
+  }
+}
+
+// The test cases stay in the namespace: unity builds put files together.
+
+TEST_CASE_METHOD(TwoMembers,
+                 "Static member restarted within its session gets its partitions back with no rebalance",
+                 "[consumer][group][static]") {
+  start("restart-group", "restart", "instance-a", "instance-b");
   const auto before = broker.group("restart-group");
   REQUIRE(before);
   const std::set<TopicPartition> a_owned = a->owned(), b_owned = b->owned();
@@ -230,23 +245,15 @@ TEST_CASE("Static member restarted within its session gets its partitions back w
   CHECK(!new_id.empty());
   CHECK(new_id != old_id);
   // It read on from the commit (30): offsets 30..39 of each of its partitions, once each.
-  for (const TopicPartition& tp : a_owned) {
-    INFO(tp.topic << "-" << tp.partition);
-    std::vector<std::int64_t> want;
-    for (std::int64_t o = 30; o < 40; ++o) want.push_back(o);
-    CHECK(again.read[tp] == want);
-  }
+  check_read_on_from_30(again, a_owned);
   // Its commits carry the new member id and the unchanged generation.
   REQUIRE(!again.consumer->commit(positions(*again.consumer)));
   for (const TopicPartition& tp : a_owned) CHECK(broker.committed_offset("restart-group", tp.topic, tp.partition).value_or(-1) == 40);
 }
 
-TEST_CASE("A consumer joining with a group.instance.id in use fences the first, which stops",
-          "[consumer][group][static]") {
-  using namespace consumer_static_membership_test;
-  kwire::test::TxnBroker broker;
-  std::unique_ptr<Member> a, b;
-  start_two(broker, "fence-group", "fence", a, b, "instance-a", "instance-b");
+TEST_CASE_METHOD(TwoMembers, "A consumer joining with a group.instance.id in use fences the first, which stops",
+                 "[consumer][group][static]") {
+  start("fence-group", "fence", "instance-a", "instance-b");
   const std::set<TopicPartition> a_owned = a->owned();
   commit_positions(*a, broker, "fence-group");
   const auto before = broker.group("fence-group");
@@ -287,13 +294,12 @@ TEST_CASE("A consumer joining with a group.instance.id in use fences the first, 
   CHECK(b->errors.empty());
 }
 
-TEST_CASE("A static member that stops heartbeating leaves at the end of its session; the survivor takes its partitions",
-          "[consumer][group][static]") {
-  using namespace consumer_static_membership_test;
+TEST_CASE_METHOD(
+    TwoMembers,
+    "A static member that stops heartbeating leaves at the end of its session; the survivor takes its partitions",
+    "[consumer][group][static]") {
   constexpr auto kSession = 2000ms;
-  kwire::test::TxnBroker broker;
-  std::unique_ptr<Member> a, b;
-  start_two(broker, "expiry-group", "expiry", a, b, "instance-a", "instance-b", kSession);
+  start("expiry-group", "expiry", "instance-a", "instance-b", kSession);
   const std::set<TopicPartition> a_owned = a->owned();
   commit_positions(*a, broker, "expiry-group");
   const std::size_t b_revoked = b->revoked.size();
@@ -319,20 +325,13 @@ TEST_CASE("A static member that stops heartbeating leaves at the end of its sess
   CHECK(b->lost.empty());
   CHECK(b->errors.empty());
   // a's partitions were read on from a's commit (30), once each.
-  for (const TopicPartition& tp : a_owned) {
-    INFO(tp.topic << "-" << tp.partition);
-    std::vector<std::int64_t> want;
-    for (std::int64_t o = 30; o < 40; ++o) want.push_back(o);
-    CHECK(b->read[tp] == want);
-  }
+  check_read_on_from_30(*b, a_owned);
 }
 
-TEST_CASE("Dynamic members join through MEMBER_ID_REQUIRED and leave with LeaveGroup", "[consumer][group][static]") {
-  using namespace consumer_static_membership_test;
+TEST_CASE_METHOD(TwoMembers, "Dynamic members join through MEMBER_ID_REQUIRED and leave with LeaveGroup",
+                 "[consumer][group][static]") {
   constexpr auto kSession = 60s;  // far beyond the wait: only LeaveGroup can hand the partitions over
-  kwire::test::TxnBroker broker;
-  std::unique_ptr<Member> a, b;
-  start_two(broker, "dynamic-group", "dynamic", a, b, std::nullopt, std::nullopt, kSession);
+  start("dynamic-group", "dynamic", std::nullopt, std::nullopt, kSession);
   CHECK(broker.group_counters().member_id_required >= 2);  // each joined with the id it was given
   auto g = broker.group("dynamic-group");
   REQUIRE(g);
@@ -349,3 +348,5 @@ TEST_CASE("Dynamic members join through MEMBER_ID_REQUIRED and leave with LeaveG
   for (const TopicPartition& tp : a_owned) CHECK(b->read[tp].front() == 30);
   CHECK(b->errors.empty());
 }
+
+}  // namespace consumer_static_membership_test
