@@ -54,15 +54,20 @@ std::error_code read_into(kwire::Consumer& consumer, std::vector<EpochRead>& out
   return {};
 }
 
-// 100 records in epoch 0 at offsets 0..99, two batches (0..59 and 60..99).
-void write_first_hundred(kwire::test::TxnBroker& broker, const std::string& topic) {
+// `topic` with one partition holding 100 records in epoch 0 at offsets 0..99,
+// two batches (0..59 and 60..99).
+void create_with_first_hundred(kwire::test::TxnBroker& broker, const std::string& topic) {
+  broker.create_topic(topic, 1);
   kwire::test::RdkafkaProducer producer(broker.bootstrap(), {{"linger.ms", "0"}});
   auto all = named("old-", 100);
   producer.write(topic, 0, {all.begin(), all.begin() + 60});
   producer.write(topic, 0, {all.begin() + 60, all.end()});
 }
 
-void check_old_hundred(const std::vector<EpochRead>& got) {
+// Reads those 100 records: offsets 0..99, epoch 0, in order.
+void read_first_hundred(kwire::Consumer& consumer) {
+  std::vector<EpochRead> got;
+  REQUIRE(!read_into(consumer, got, 100));
   REQUIRE(got.size() == 100);
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO("record " << i);
@@ -82,33 +87,38 @@ void truncate_and_write_new(kwire::test::TxnBroker& broker, const std::string& t
   REQUIRE(broker.high_watermark(topic, 0) == 130);
 }
 
-}  // namespace
-
-TEST_CASE("Consumer detects a log truncated by a leader change and reads all the new leader holds (KIP-320)",
-          "[consumer][kip320]") {
-  kwire::test::TxnBroker broker({.nodes = 2});
-  broker.create_topic("kip320", 1);
-  write_first_hundred(broker, "kip320");
-  const std::array<kwire::TopicPartition, 1> tp{{{"kip320", 0}}};
-  kwire::Consumer consumer(kwire::test::base(broker.bootstrap()));
-  consumer.assign({tp[0]});
-  std::vector<EpochRead> got;
-  REQUIRE(!read_into(consumer, got, 100));
-  check_old_hundred(got);
-
-  REQUIRE(!consumer.pause(tp));
-  truncate_and_write_new(broker, "kip320");
-  REQUIRE(!consumer.resume(tp));
-  // With auto.offset.reset set, the position goes back to offset 60, where
-  // the logs diverge (Java's rule), and every new record is read once.
+// Reads those 70 records from the divergence on: offsets 60..129, in order.
+std::vector<EpochRead> read_new_seventy(kwire::Consumer& consumer) {
   std::vector<EpochRead> fresh;
   REQUIRE(!read_into(consumer, fresh, 70));
   REQUIRE(fresh.size() == 70);
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     INFO("new record " << i);
     CHECK(fresh[i].offset == 60 + static_cast<std::int64_t>(i));
-    CHECK(fresh[i].leader_epoch == 1);
     CHECK(fresh[i].value == "new-" + std::to_string(i));
+  }
+  return fresh;
+}
+
+}  // namespace
+
+TEST_CASE("Consumer detects a log truncated by a leader change and reads all the new leader holds (KIP-320)",
+          "[consumer][kip320]") {
+  kwire::test::TxnBroker broker({.nodes = 2});
+  create_with_first_hundred(broker, "kip320");
+  const std::array<kwire::TopicPartition, 1> tp{{{"kip320", 0}}};
+  kwire::Consumer consumer(kwire::test::base(broker.bootstrap()));
+  consumer.assign({tp[0]});
+  read_first_hundred(consumer);
+
+  REQUIRE(!consumer.pause(tp));
+  truncate_and_write_new(broker, "kip320");
+  REQUIRE(!consumer.resume(tp));
+  // With auto.offset.reset set, the position goes back to offset 60, where
+  // the logs diverge (Java's rule), and every new record is read once.
+  for (const EpochRead& r : read_new_seventy(consumer)) {
+    INFO("new record at offset " << r.offset);
+    CHECK(r.leader_epoch == 1);
   }
   std::int64_t position = -1;
   REQUIRE(!consumer.position(tp[0], position, 5s));
@@ -120,15 +130,12 @@ TEST_CASE("Consumer detects a log truncated by a leader change and reads all the
 TEST_CASE("Consumer with auto.offset.reset=none reports a truncated log instead of reading past it (KIP-320)",
           "[consumer][kip320]") {
   kwire::test::TxnBroker broker({.nodes = 2});
-  broker.create_topic("kip320-none", 1);
-  write_first_hundred(broker, "kip320-none");
+  create_with_first_hundred(broker, "kip320-none");
   const std::array<kwire::TopicPartition, 1> tp{{{"kip320-none", 0}}};
   kwire::Consumer consumer(kwire::test::base(broker.bootstrap(), {{"auto.offset.reset", "none"}}));
   consumer.assign({tp[0]});
   REQUIRE(!consumer.seek(tp[0], 0));
-  std::vector<EpochRead> got;
-  REQUIRE(!read_into(consumer, got, 100));
-  check_old_hundred(got);
+  read_first_hundred(consumer);
 
   REQUIRE(!consumer.pause(tp));
   truncate_and_write_new(broker, "kip320-none");
@@ -151,14 +158,11 @@ TEST_CASE("Consumer with auto.offset.reset=none reports a truncated log instead 
 TEST_CASE("Consumer goes on without a reread after a clean leader change (KIP-320 validation passes)",
           "[consumer][kip320]") {
   kwire::test::TxnBroker broker({.nodes = 2});
-  broker.create_topic("kip320-clean", 1);
-  write_first_hundred(broker, "kip320-clean");
+  create_with_first_hundred(broker, "kip320-clean");
   kwire::Consumer consumer(kwire::test::base(broker.bootstrap(), {{"auto.offset.reset", "none"}}));
   consumer.assign({{"kip320-clean", 0}});
   REQUIRE(!consumer.seek({"kip320-clean", 0}, 0));
-  std::vector<EpochRead> got;
-  REQUIRE(!read_into(consumer, got, 100));
-  check_old_hundred(got);
+  read_first_hundred(consumer);
   broker.set_leader("kip320-clean", 0, 2);
   {
     kwire::test::RdkafkaProducer producer(broker.bootstrap(), {{"linger.ms", "0"}});
@@ -181,17 +185,14 @@ TEST_CASE("Consumer starting from a committed offset checks it against the leade
   // records took offsets 60..129: a consumer that fetched from 100 at once
   // would skip the 40 new records below it.
   kwire::test::TxnBroker broker({.nodes = 2});
-  broker.create_topic("kip320-committed", 1);
-  write_first_hundred(broker, "kip320-committed");
+  create_with_first_hundred(broker, "kip320-committed");
   const std::array<kwire::TopicPartition, 1> tp{{{"kip320-committed", 0}}};
   const auto settings =
       kwire::test::base(broker.bootstrap(), {{"group.id", "g-kip320"}, {"enable.auto.commit", "false"}});
   {
     kwire::Consumer first(settings);
     first.assign({tp[0]});
-    std::vector<EpochRead> got;
-    REQUIRE(!read_into(first, got, 100));
-    check_old_hundred(got);
+    read_first_hundred(first);
     REQUIRE(!first.commit());
     kwire::CommitOffsets committed;
     REQUIRE(!first.committed(tp, committed, 5s));
@@ -203,13 +204,6 @@ TEST_CASE("Consumer starting from a committed offset checks it against the leade
 
   kwire::Consumer next(settings);
   next.assign({tp[0]});
-  std::vector<EpochRead> fresh;
-  REQUIRE(!read_into(next, fresh, 70));
-  REQUIRE(fresh.size() == 70);
-  for (std::size_t i = 0; i < fresh.size(); ++i) {
-    INFO("new record " << i);
-    CHECK(fresh[i].offset == 60 + static_cast<std::int64_t>(i));
-    CHECK(fresh[i].value == "new-" + std::to_string(i));
-  }
+  read_new_seventy(next);
   CHECK(next.poll(300ms).empty());
 }
