@@ -57,16 +57,7 @@ TEST_CASE("every subcommand authenticates with the producer's sasl.* settings", 
   const std::vector<std::string> plain = {"security.protocol=SASL_PLAINTEXT", "sasl.mechanisms=PLAIN",
                                           "sasl.username=alice", "sasl.password=alice-secret"};
 
-  auto produced = run_tool(with({"produce", "-b", b, "-t", "sasl-cli"}, plain), "x\ny\n");
-  INFO("produce: " << produced.err);
-  REQUIRE(produced.exit_code == 0);
-  auto metadata = run_tool(with({"metadata", "-b", b, "-t", "sasl-cli"}, plain));
-  INFO("metadata: " << metadata.err);
-  CHECK(metadata.exit_code == 0);
-  auto consumed = run_tool(with({"consume", "-b", b, "-t", "sasl-cli", "-o", "beginning", "-e"}, plain));
-  INFO("consume: " << consumed.err);
-  CHECK(consumed.exit_code == 0);
-  CHECK(consumed.out == "x\ny\n");
+  kwire::test::cli::produce_and_read_back({.bootstrap = b, .settings = plain, .topic = "sasl-cli", .lines = "x\ny\n"});
   const int succeeded = sasl.authentications_succeeded();
   CHECK(succeeded >= 3);
 

@@ -1,7 +1,8 @@
-// What the CLI security tests share (cli_security_test.cpp: TLS,
-// cli_oauthbearer_test.cpp: OAUTHBEARER): -X settings appended to a command
-// line, and one run of every subcommand that talks to brokers (produce,
-// metadata, api-versions, consume, demo) through a secured front end.
+// What the CLI security tests share (cli_security_test.cpp: TLS and
+// SASL/PLAIN, cli_oauthbearer_test.cpp: OAUTHBEARER): -X settings appended to
+// a command line, and runs of the subcommands that talk to brokers through a
+// secured front end: produce, metadata and consume (SASL/PLAIN), or every one
+// of them, with api-versions and demo (TLS, OAUTHBEARER).
 // Header-only, like run_tool.hpp: tests/tools/ builds only *_test.cpp files.
 #pragma once
 
@@ -30,15 +31,15 @@ struct SecuredRun {
   std::vector<std::string> settings;   // -X settings of every command
   std::string topic;                   // produced to, listed, consumed from (one partition)
   std::string lines;                   // produced, then consumed back
-  std::string demo_topic;
-  std::string demo_messages;           // demo -n
+  std::string demo_topic{};            // run_every_subcommand only
+  std::string demo_messages{};         // demo -n; run_every_subcommand only
   std::string api_versions_says{};     // when not empty: api-versions prints it
 };
 
-// produce (required to succeed), then metadata, api-versions, consume from
-// the beginning and demo: each exits 0; metadata lists the topic, consume
-// prints what produce sent, demo says OK.
-inline void run_every_subcommand(const SecuredRun& run) {
+// produce (required to succeed), then metadata and consume from the
+// beginning: each exits 0; metadata lists the topic, consume prints what
+// produce sent.
+inline void produce_and_read_back(const SecuredRun& run) {
   const std::string& b = run.bootstrap;
   auto produced = run_tool(with({"produce", "-b", b, "-t", run.topic}, run.settings), run.lines);
   INFO("produce: " << produced.err);
@@ -49,15 +50,20 @@ inline void run_every_subcommand(const SecuredRun& run) {
   CHECK(metadata.exit_code == 0);
   CHECK(contains(metadata.out, "topic \"" + run.topic + "\" with 1 partition"));
 
-  auto versions = run_tool(with({"api-versions", "-b", b}, run.settings));
-  INFO("api-versions: " << versions.err);
-  CHECK(versions.exit_code == 0);
-  if (!run.api_versions_says.empty()) CHECK(contains(versions.out, run.api_versions_says));
-
   auto consumed = run_tool(with({"consume", "-b", b, "-t", run.topic, "-o", "beginning", "-e"}, run.settings));
   INFO("consume: " << consumed.err);
   CHECK(consumed.exit_code == 0);
   CHECK(consumed.out == run.lines);
+}
+
+// produce_and_read_back, then api-versions and demo: each exits 0, demo says OK.
+inline void run_every_subcommand(const SecuredRun& run) {
+  produce_and_read_back(run);
+  const std::string& b = run.bootstrap;
+  auto versions = run_tool(with({"api-versions", "-b", b}, run.settings));
+  INFO("api-versions: " << versions.err);
+  CHECK(versions.exit_code == 0);
+  if (!run.api_versions_says.empty()) CHECK(contains(versions.out, run.api_versions_says));
 
   auto demo = run_tool(with({"demo", "-b", b, "-t", run.demo_topic, "-n", run.demo_messages, "-s", "40"}, run.settings));
   INFO("demo: " << demo.out << demo.err);
