@@ -6,7 +6,8 @@
 // Thread: construct, start(), stop() and destroy on an application thread
 // (never on the network thread itself); halt() from any thread, the network
 // thread included; executor(), post(), in_network_thread() and thread_id()
-// are safe from any thread.
+// are safe from any thread. An owner let go from a handler on its own
+// network thread is destroyed by destroy_outside() on a thread of its own.
 #pragma once
 
 // A standard header before Asio's: Asio picks its aligned allocator from
@@ -19,6 +20,8 @@
 #include <asio/post.hpp>
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -53,8 +56,9 @@ class NetworkThread {
   // (on the network thread) before, or pending timers keep it busy.
   void stop();
   // Stops at once: handlers still queued never run. Joins the thread, or,
-  // called on the network thread itself (a handler closing its owner),
-  // detaches it: the thread ends when that handler returns.
+  // called on the network thread itself (a handler closing its owner), only
+  // stops: the thread ends when that handler returns, and stop() or the
+  // destructor, from another thread, joins it (the io_context outlives run()).
   void halt();
 
  private:
@@ -65,5 +69,23 @@ class NetworkThread {
   std::thread thread_;
   std::atomic<std::thread::id> id_{};
 };
+
+// Runs `work` on a short-lived thread of its own and returns at once.
+// Threads still running at exit are joined then (static destruction), so
+// their work is not cut off.
+void finish_in_background(std::function<void()> work);
+
+// For an owner's destructor (a producer's or consumer's insides): when this
+// thread is one of the owner's own network threads (`owner->on_own_thread()`:
+// a handler is letting it go), takes `owner` and hands it to a thread of
+// finish_in_background(), which destroys it from outside: its destructor
+// closes as usual and joins those threads once the handler returned.
+// Otherwise leaves `owner` to be destroyed by the caller as before (still
+// set while its destructor runs, for callbacks that call back into it).
+template <typename T>
+void destroy_outside(std::unique_ptr<T>& owner) {
+  if (!owner || !owner->on_own_thread()) return;
+  finish_in_background([held = std::shared_ptr<T>(std::move(owner))]() mutable { held.reset(); });
+}
 
 }  // namespace kwire::net
