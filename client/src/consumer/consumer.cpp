@@ -1,6 +1,8 @@
 // The public Consumer: forwards to ConsumerImpl (see consumer_impl.hpp).
 #include "kwire/consumer.hpp"
 
+#include <utility>
+
 #include "consumer/consumer_impl.hpp"
 #include "kwire/producer.hpp"
 
@@ -9,9 +11,17 @@ namespace kwire {
 Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<detail::ConsumerImpl>(std::move(config))) {}
 Consumer::Consumer(const Properties& properties) : Consumer(ConsumerConfig::from_properties(properties)) {}
 Consumer::Consumer(std::initializer_list<Properties::value_type> properties) : Consumer(Properties(properties)) {}
-Consumer::~Consumer() = default;
+// From an async_poll handler on the polling thread, the insides are closed
+// and destroyed off that thread (net::destroy_outside), once it returned.
+Consumer::~Consumer() { net::destroy_outside(impl_); }
 Consumer::Consumer(Consumer&&) noexcept = default;
-Consumer& Consumer::operator=(Consumer&&) noexcept = default;
+Consumer& Consumer::operator=(Consumer&& other) noexcept {
+  if (this == &other) return *this;
+  // As a unique_ptr's assignment: the new insides are in place while the old close.
+  std::unique_ptr<detail::ConsumerImpl> old = std::exchange(impl_, std::move(other.impl_));
+  net::destroy_outside(old);
+  return *this;
+}
 
 void Consumer::assign(std::vector<TopicPartition> partitions) { impl_->assign(std::move(partitions)); }
 std::vector<TopicPartition> Consumer::assignment() const { return impl_->assignment(); }

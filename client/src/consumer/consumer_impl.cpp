@@ -122,6 +122,7 @@ ConsumerImpl::ConsumerImpl(ConsumerConfig config)
 }
 
 ConsumerImpl::~ConsumerImpl() {
+  { std::lock_guard posted(start_poll_mu_); }  // an async_poll's post has returned
   if (poll_thread_) {
     // A poll waiting on the polling thread ends now; queued ones fail.
     destroying_ = true;

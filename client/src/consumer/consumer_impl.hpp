@@ -25,6 +25,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string>
@@ -83,6 +84,11 @@ class ConsumerImpl {
   std::vector<TopicPartition> paused() const;
   void close();
   const ConsumerConfig& config() const noexcept { return config_; }
+  // On the io thread or the polling thread (net::destroy_outside). The
+  // polling thread is made by the one user thread at a time, before it runs.
+  bool on_own_thread() const noexcept {
+    return io_thread_.in_network_thread() || (poll_thread_ && poll_thread_->in_network_thread());
+  }
 
  private:
   struct Owned {
@@ -152,6 +158,10 @@ class ConsumerImpl {
   bool closed_ = false;
   // async_poll's thread: polls run there one after another.
   std::optional<net::NetworkThread> poll_thread_;
+  // Held by start_poll() while it posts: Asio wakes the polling thread after
+  // queueing the poll, which may run (and its handler let the consumer go)
+  // before that returns. The destructor waits for it.
+  std::mutex start_poll_mu_;
   std::atomic<bool> destroying_{false};  // polls still queued complete with consumer_closed
 
   // Polling thread.

@@ -104,6 +104,7 @@ const ConsumerRecords& ConsumerImpl::poll(std::chrono::milliseconds timeout) {
 
 void ConsumerImpl::start_poll(std::chrono::milliseconds timeout,
                               std::function<void(std::error_code, const ConsumerRecords&)> done) {
+  std::lock_guard posting(start_poll_mu_);
   if (!poll_thread_) poll_thread_.emplace();
   poll_thread_->post([this, timeout, done = std::move(done)] {
     if (destroying_) {

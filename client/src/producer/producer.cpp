@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 
 #include <numeric>
+#include <utility>
 
 #include "producer/producer_impl.hpp"
 
@@ -19,9 +20,17 @@ Producer::Producer(std::initializer_list<Properties::value_type> properties) : P
 
 Producer::Producer(std::unique_ptr<detail::ProducerImpl> impl) noexcept : impl_(std::move(impl)) {}
 
-Producer::~Producer() = default;
+// From a report on the io thread, the insides are closed and destroyed off
+// that thread (net::destroy_outside), once the report returned.
+Producer::~Producer() { net::destroy_outside(impl_); }
 
-Producer& Producer::operator=(Producer&&) noexcept = default;
+Producer& Producer::operator=(Producer&& other) noexcept {
+  if (this == &other) return *this;
+  // As a unique_ptr's assignment: the new insides are in place while the old close.
+  std::unique_ptr<detail::ProducerImpl> old = std::exchange(impl_, std::move(other.impl_));
+  net::destroy_outside(old);
+  return *this;
+}
 
 const ProducerConfig& Producer::config() const noexcept { return impl_->config(); }
 ProducerMetrics Producer::metrics() { return impl_->metrics(); }

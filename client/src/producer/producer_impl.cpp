@@ -51,7 +51,12 @@ ProducerImpl::ProducerImpl(ProducerConfig config, const BackendFactory& factory)
   io_thread_.start();
 }
 
-ProducerImpl::~ProducerImpl() { close(config_.delivery_timeout); }
+ProducerImpl::~ProducerImpl() {
+  close(config_.delivery_timeout);
+  // Closed from a report, the io thread only stopped: it is joined here,
+  // off it (net::destroy_outside), before what it ran goes.
+  io_thread_.halt();
+}
 
 std::error_code ProducerImpl::partition_count(std::string_view topic, Clock::time_point deadline,
                                               std::int32_t& count) {
@@ -258,8 +263,8 @@ void ProducerImpl::close(std::chrono::milliseconds timeout) {
     backend_.shutdown();
   }
   accumulator_.pool().close();
-  // From the io thread itself (a report closing its producer) the thread is
-  // detached and ends after this report.
+  // From the io thread itself (a report closing its producer) the io_context
+  // only stops: the thread ends after this report; the destructor joins it.
   io_thread_.halt();
   {
     std::lock_guard answers(answers_mu_);

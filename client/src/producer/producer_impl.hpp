@@ -53,6 +53,8 @@ class ProducerImpl {
   // for from a user thread), the rest from atomics.
   ProducerMetrics metrics();
   bool on_io_thread() const noexcept { return io_thread_.in_network_thread(); }
+  // net::destroy_outside: the io thread is the producer's only thread.
+  bool on_own_thread() const noexcept { return on_io_thread(); }
 
   // Direct batch control.
   std::error_code create_batch(BatchPtr& out);
