@@ -139,7 +139,7 @@ class Consumer {
   // Consumer c({{"bootstrap.servers", "host:9092"}, {"group.id", "g"}}): a braced
   // list of pairs is always properties (not the aggregate ConsumerConfig).
   Consumer(std::initializer_list<Properties::value_type> properties);
-  ~Consumer();  // close()
+  ~Consumer();  // close(); from an async_poll handler, on a thread of its own
   Consumer(Consumer&&) noexcept;
   Consumer& operator=(Consumer&&) noexcept;
 
@@ -198,7 +198,12 @@ class Consumer {
   // coroutine's) are dispatched to their executor. One at a time: no other
   // call on the consumer until it completes, except from the handler or the
   // listener. Destroying the consumer ends a waiting one early, and
-  // completes those not started with consumer_closed.
+  // completes those not started with consumer_closed. The handler (or the
+  // listener or a commit callback inside it) may close or destroy the
+  // consumer, e.g. by resetting the last pointer owning it: destroyed there,
+  // it closes on a thread of its own once the handler returned (on_revoked
+  // and the commit callbacks then run there, and must not call the consumer:
+  // it is gone); not so inside a poll() called on the application's thread.
   template <typename CompletionToken>
   auto async_poll(std::chrono::milliseconds timeout, CompletionToken&& token) {
     return asio::async_initiate<CompletionToken, void(std::error_code, const ConsumerRecords&)>(

@@ -10,8 +10,14 @@
 // Threads: every member may be called from any user thread at the same time.
 // The producer runs one io thread of its own (network, sender, and by default
 // the delivery reports). Blocking calls (send waiting for buffer.memory or
-// metadata, send_and_wait, flush, close) must not be made from a delivery
-// report running on that thread: they fail with errc::would_deadlock there.
+// metadata, send_and_wait, flush) must not be made from a delivery report
+// running on that thread: they fail with errc::would_deadlock there. A report
+// there may close the producer (close() then does not wait: what is left has
+// failed by the time the producer is destroyed) or, once no other thread is
+// in a call on it, destroy it, e.g. by resetting the last pointer owning it:
+// the destructor's close then runs on a thread of its own once the report
+// returned, every report still firing once (those later reports must not use
+// the producer: it is gone).
 #pragma once
 
 #include <chrono>
@@ -122,7 +128,7 @@ class Producer {
   // a braced list of pairs is always properties (an initializer_list parameter
   // wins over the aggregate ProducerConfig, which two pairs would also fill).
   Producer(std::initializer_list<Properties::value_type> properties);
-  ~Producer();  // close(delivery.timeout.ms)
+  ~Producer();  // close(delivery.timeout.ms); from a report on the io thread, on a thread of its own
   // A moved-from Producer may only be destroyed or assigned to. Assigning
   // closes the producer assigned over first, as its destructor would.
   Producer(Producer&&) noexcept = default;
