@@ -17,7 +17,8 @@
 // in a call on it, destroy it, e.g. by resetting the last pointer owning it:
 // the destructor's close then runs on a thread of its own once the report
 // returned, every report still firing once (those later reports must not use
-// the producer: it is gone).
+// the producer: it is gone). Not so for a report run by poll_events(): that
+// one runs inside a call on the producer, which must return first.
 #pragma once
 
 #include <chrono>

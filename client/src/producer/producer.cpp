@@ -57,14 +57,19 @@ std::error_code Producer::send_and_wait(const Record& record, RecordMetadata& ou
   if (impl_->on_io_thread()) return errc::would_deadlock;
   std::promise<std::pair<std::error_code, RecordMetadata>> done;
   auto result = done.get_future();
-  DeliveryHandler handler([&done](std::error_code e, RecordMetadata md) { done.set_value({e, std::move(md)}); });
+  detail::DeliveryDispatcher& reports = impl_->dispatcher();
+  DeliveryHandler handler([&done, &reports](std::error_code e, RecordMetadata md) {
+    done.set_value({e, std::move(md)});
+    // Manual-poll mode: another thread's poll_events() may have run it.
+    if (reports.manual_poll()) reports.wake_pollers();
+  });
   std::error_code ec = impl_->enqueue(record, handler);
   if (ec) return ec;
-  // Manual-poll mode: this thread must run the reports itself.
-  while (result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
-    if (impl_->config().enable_manual_events_poll) impl_->poll(std::chrono::milliseconds(10));
-    else result.wait();
+  if (reports.manual_poll()) {
+    // This thread runs the reports itself until its own has fired.
+    reports.poll_until([&result] { return result.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
   }
+  result.wait();
   auto [e, md] = result.get();
   out = std::move(md);
   return e;

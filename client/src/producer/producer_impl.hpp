@@ -49,6 +49,7 @@ class ProducerImpl {
   // from a user thread). 0 once the io thread stopped.
   std::size_t purge(bool queued, bool in_flight);
   std::size_t poll(std::chrono::milliseconds timeout) { return dispatcher_.poll(timeout); }
+  DeliveryDispatcher& dispatcher() noexcept { return dispatcher_; }
   // Producer::metrics: the sender's counters read on the io thread (waited
   // for from a user thread), the rest from atomics.
   ProducerMetrics metrics();

@@ -69,6 +69,29 @@ std::size_t DeliveryDispatcher::poll(std::chrono::milliseconds timeout) {
     }
     ready.swap(queue_);
   }
+  return fire(ready);
+}
+
+void DeliveryDispatcher::poll_until(const std::function<bool()>& done) {
+  while (!done()) {
+    std::deque<BatchReports> ready;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || done(); });
+      ready.swap(queue_);
+    }
+    fire(ready);
+  }
+}
+
+void DeliveryDispatcher::wake_pollers() {
+  // Under the lock: a poller between its check of done() and its wait
+  // cannot miss this.
+  { std::lock_guard lock(mu_); }
+  cv_.notify_all();
+}
+
+std::size_t DeliveryDispatcher::fire(std::deque<BatchReports>& ready) {
   std::size_t n = 0;
   for (BatchReports& r : ready) {
     n += static_cast<std::size_t>(std::count_if(r.entries.begin(), r.entries.end(),

@@ -72,6 +72,11 @@ class DeliveryDispatcher {
   // Manual mode: fires queued reports on the calling thread, waiting up to
   // `timeout` for the first one. Returns the number of records reported.
   std::size_t poll(std::chrono::milliseconds timeout);
+  // Manual mode: fires queued reports on the calling thread until `done()`
+  // holds (send_and_wait: its own report fired, here or in another thread's
+  // poll, which then calls wake_pollers()). Waits on events, not in slices.
+  void poll_until(const std::function<bool()>& done);
+  void wake_pollers();
   std::size_t queued_batches() const;
   // Producer::metrics: per-partition counts and latency, per dispatched batch.
   // Set before any dispatch; outlives the dispatcher's use.
@@ -86,6 +91,8 @@ class DeliveryDispatcher {
   // Per batch, not per record: two relaxed adds (issue 14, metrics()).
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> failed_{0};
+  static std::size_t fire(std::deque<BatchReports>& ready);
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BatchReports> queue_;
