@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every hand-written header compiles on its own (includes what it uses). The
+# test builds are unity builds, where a header's missing include is often
+# supplied by a neighbour in the same group; a non-unity build (bench/run.sh's
+# Release build, a user's) then fails. Generated message headers are left
+# out: the generator writes them all alike.
+#   tools/check-headers.sh [CXX]   (default clang++)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cxx=${1:-clang++}
+# The definitions kwire_net's users compile with (net/CMakeLists.txt).
+flags=(-std=c++20 -fsyntax-only -DASIO_STANDALONE -DASIO_NO_DEPRECATED -DASIO_DISABLE_STD_ALIGNED_ALLOC)
+if "$cxx" --version | grep -qi clang; then
+  flags+=(-Wno-pragma-once-outside-header -DASIO_HAS_CO_AWAIT=1 -DASIO_HAS_STD_COROUTINE=1)
+fi
+for layer in compression protocol net client; do flags+=(-I"$layer/include"); done
+flags+=(-Iprotocol/generated/include -Iclient/src -Inet/src)
+failed=$(mktemp)
+trap 'rm -f "$failed"' EXIT
+export cxx failed
+find compression protocol net client -name '*.hpp' -not -path '*/generated/*' | sort |
+  xargs -P"$(nproc)" -I{} sh -c '
+    if ! out=$("$cxx" "$@" -x c++ {} 2>&1); then
+      printf "%s does not compile on its own:\n%s\n" {} "$(printf "%s\n" "$out" | grep -m3 error)" >> "$failed"
+    fi' sh "${flags[@]}"
+count=$(find compression protocol net client -name '*.hpp' -not -path '*/generated/*' | wc -l)
+if [ -s "$failed" ]; then
+  cat "$failed"
+  echo "headers: $(grep -c 'does not compile' "$failed") of $count fail on their own"
+  exit 1
+fi
+echo "headers: all $count compile on their own"
