@@ -4,17 +4,17 @@
 # supplied by a neighbour in the same group; a non-unity build (bench/run.sh's
 # Release build, a user's) then fails. Generated message headers are left
 # out: the generator writes them all alike.
-#   tools/check-headers.sh [CXX]   (default clang++)
+#   tools/check-headers.sh CXX -I... -D...
+# The include directories and definitions come from CMake (kwire_client's,
+# transitive ones included; tests/CMakeLists.txt passes them), so they stay
+# the ones the library builds with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cxx=${1:-clang++}
-# The definitions kwire_net's users compile with (net/CMakeLists.txt).
-flags=(-std=c++20 -fsyntax-only -DASIO_STANDALONE -DASIO_NO_DEPRECATED -DASIO_DISABLE_STD_ALIGNED_ALLOC)
-if "$cxx" --version | grep -qi clang; then
-  flags+=(-Wno-pragma-once-outside-header -DASIO_HAS_CO_AWAIT=1 -DASIO_HAS_STD_COROUTINE=1)
-fi
-for layer in compression protocol net client; do flags+=(-I"$layer/include"); done
-flags+=(-Iprotocol/generated/include -Iclient/src -Inet/src)
+cxx=$1
+shift
+flags=(-std=c++20 -fsyntax-only "$@")
+# A header compiled as the main file is told so by clang; that is the point here.
+if "$cxx" --version | grep -qi clang; then flags+=(-Wno-pragma-once-outside-header); fi
 failed=$(mktemp)
 trap 'rm -f "$failed"' EXIT
 export cxx failed
