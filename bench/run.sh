@@ -58,6 +58,10 @@ trap cleanup EXIT
 # cleanup can stop it); sets $addr to its bootstrap line and $bpid to its pid.
 start() {
   local name=$1; shift
+  # The mock is restarted for every cell under one name: without this the wait
+  # below could see the last cell's address before the new process truncates
+  # the file, and read it empty (or stale) a moment later.
+  rm -f "$out/$name.addr"
   "$@" > "$out/$name.addr" 2> "$out/$name.log" &
   bpid=$!
   pids+=("$bpid")
