@@ -10,9 +10,10 @@
 //   rest, and what an overloaded member gives up, goes to the least loaded
 //   member subscribed to it, until no member has two more partitions than
 //   another that could take one of them. withhold_moving() then takes out
-//   of each assignment the partitions another member still owns: that
-//   member revokes them and joins again, and they are handed out in the
-//   next round, so no partition is ever read by two members at once.
+//   of each assignment the partitions another member still owns (one two
+//   members claim, from both): that member revokes them and
+//   joins again, and they are handed out in the next round, so no
+//   partition is ever read by two members at once.
 // Members are ordered as Java orders them: static members (group.instance.id)
 // first by instance id, so they keep their partitions across restarts, then
 // the others by member id.
@@ -48,7 +49,8 @@ GroupAssignments assign_roundrobin(const std::vector<AssignorMember>& members, c
 GroupAssignments assign_cooperative_sticky(const std::vector<AssignorMember>& members,
                                            const PartitionCounts& partitions);
 // KIP-429's first round: drops from each member's assignment the partitions
-// another member says it owns (they are revoked first, assigned next round).
+// another member says it owns (they are revoked first, assigned next round);
+// a partition two members claim is withheld from both.
 void withhold_moving(GroupAssignments& assignments, const std::vector<AssignorMember>& members);
 
 }  // namespace kwire::detail

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "consumer/assignors.hpp"
 
@@ -86,13 +88,15 @@ GroupAssignments assign_cooperative_sticky(const std::vector<AssignorMember>& me
 }
 
 void withhold_moving(GroupAssignments& assignments, const std::vector<AssignorMember>& members) {
-  std::map<TopicPartition, std::string> owner;
+  // Every owner of each partition: one claimed by two members (a zombie's
+  // stale view) is withheld from both, whichever order they came in.
+  std::map<TopicPartition, std::set<std::string>> owners;
   for (const AssignorMember& m : members)
-    for (const TopicPartition& tp : m.owned) owner.emplace(tp, m.member_id);
+    for (const TopicPartition& tp : m.owned) owners[tp].insert(m.member_id);
   for (auto& [member_id, parts] : assignments)
     std::erase_if(parts, [&, &id = member_id](const TopicPartition& tp) {
-      auto it = owner.find(tp);
-      return it != owner.end() && it->second != id;
+      auto it = owners.find(tp);
+      return it != owners.end() && (it->second.size() > 1 || *it->second.begin() != id);
     });
 }
 

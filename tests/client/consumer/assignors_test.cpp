@@ -189,3 +189,20 @@ TEST_CASE("cooperative-sticky: a partition claimed twice goes to the newer gener
   CHECK(got["A"] == Parts{{"u", 0}});
   CHECK(got["B"] == Parts{{"t", 0}, {"t", 1}});
 }
+
+TEST_CASE("withhold_moving: a partition two members claim goes to neither this round, whatever their order",
+          "[consumer][assignor]") {
+  // A (generation 3) keeps t-0 in the target; Z, a zombie of generation 1, still lists it as owned.
+  std::vector<AssignorMember> members{owning("A", {"t"}, {{"t", 0}, {"t", 1}}, 3), owning("Z", {"t"}, {{"t", 0}}, 1)};
+  const auto target = kwire::detail::assign_cooperative_sticky(members, {{"t", 2}});
+  REQUIRE(std::count(target.at("A").begin(), target.at("A").end(), TopicPartition{"t", 0}) == 1);
+  for (int reversed = 0; reversed < 2; ++reversed) {
+    INFO((reversed ? "Z first" : "A first"));
+    if (reversed) std::reverse(members.begin(), members.end());
+    auto got = target;
+    kwire::detail::withhold_moving(got, members);
+    // Found by tests/fuzz/group_assignment_fuzz: with A listed first, A was given t-0 while Z still owned it.
+    CHECK(std::count(got["A"].begin(), got["A"].end(), TopicPartition{"t", 0}) == 0);
+    CHECK(std::count(got["Z"].begin(), got["Z"].end(), TopicPartition{"t", 0}) == 0);
+  }
+}
