@@ -7,13 +7,15 @@
 //   to the next member (in order) subscribed to its topic.
 // - "cooperative-sticky" (KIP-429): every member keeps what it owns (the
 //   owned partitions of its subscription) as far as balance allows; the
-//   rest, and what an overloaded member gives up, goes to the least loaded
-//   member subscribed to it, until no member has two more partitions than
-//   another that could take one of them. withhold_moving() then takes out
-//   of each assignment the partitions another member still owns (one two
-//   members claim, from both): that member revokes them and
-//   joins again, and they are handed out in the next round, so no
-//   partition is ever read by two members at once.
+//   rest, and what an overloaded member gives up (the most loaded first, so
+//   with equal subscriptions one holding no more than its share keeps all
+//   it owns), goes to the least loaded member subscribed to it, until no
+//   member has two more partitions than another that could take one of
+//   them. withhold_moving() then takes out of each assignment the
+//   partitions another member still owns (one two members claim, from
+//   both): that member revokes them and joins again, and they are handed
+//   out in the next round, so no partition is ever read by two members at
+//   once.
 // Members are ordered as Java orders them: static members (group.instance.id)
 // first by instance id, so they keep their partitions across restarts, then
 // the others by member id.

@@ -65,10 +65,16 @@ GroupAssignments assign_cooperative_sticky(const std::vector<AssignorMember>& me
 
   // Balance: while some member could give one of its partitions to a
   // subscriber with at least two fewer, move it (its highest partition
-  // first). Each move lowers the sum of squared loads, so this ends.
+  // first). The most loaded give first, so a member holding no more than
+  // its share keeps what it owns. Each move lowers the sum of squared
+  // loads, so this ends.
   for (bool moved = true; moved;) {
     moved = false;
-    for (const AssignorMember* from : order) {
+    std::vector<const AssignorMember*> givers = order;
+    std::stable_sort(givers.begin(), givers.end(), [&](const AssignorMember* a, const AssignorMember* b) {
+      return held[a].size() > held[b].size();
+    });
+    for (const AssignorMember* from : givers) {
       for (auto it = held[from].rbegin(); it != held[from].rend(); ++it) {
         const AssignorMember* to = least_loaded(it->topic);
         if (held[to].size() + 1 >= held[from].size()) continue;

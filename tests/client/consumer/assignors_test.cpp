@@ -190,6 +190,21 @@ TEST_CASE("cooperative-sticky: a partition claimed twice goes to the newer gener
   CHECK(got["B"] == Parts{{"t", 0}, {"t", 1}});
 }
 
+TEST_CASE("cooperative-sticky: a member holding its fair share keeps it while an overloaded one gives",
+          "[consumer][assignor]") {
+  // "a" sorts first and owns its share of six over three; "b" owns four, "c" nothing. Only "b" has
+  // to give (found by tests/fuzz/group_assignment_fuzz: "a" gave up t-1 and got one of b's back).
+  std::vector<AssignorMember> members{owning("a", {"t"}, {{"t", 0}, {"t", 1}}),
+                                      owning("b", {"t"}, {{"t", 2}, {"t", 3}, {"t", 4}, {"t", 5}}),
+                                      owning("c", {"t"}, {})};
+  auto got = kwire::detail::assign_cooperative_sticky(members, {{"t", 6}});
+  check_complete(got, members, {{"t", 6}});
+  CHECK(got["a"] == Parts{{"t", 0}, {"t", 1}});
+  CHECK(got["b"].size() == 2);
+  CHECK(moved_from(members[1].owned, got["b"]) == 2);
+  CHECK(got["c"].size() == 2);
+}
+
 TEST_CASE("withhold_moving: a partition two members claim goes to neither this round, whatever their order",
           "[consumer][assignor]") {
   // A (generation 3) keeps t-0 in the target; Z, a zombie of generation 1, still lists it as owned.
