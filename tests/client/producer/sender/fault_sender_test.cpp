@@ -2,7 +2,7 @@
 // idempotence checks: retriable partition errors, lost responses after a
 // write (idempotence must deduplicate), lost connections, leader moves,
 // OUT_OF_ORDER_SEQUENCE_NUMBER and a broker that forgot the producer
-// (UNKNOWN_PRODUCER_ID). Afterwards nothing is lost, duplicated or reordered
+// (UNKNOWN_PRODUCER_ID before Kafka 2.5, any sequence taken since). Afterwards nothing is lost, duplicated or reordered
 // and every report fired exactly once.
 #include <catch2/catch.hpp>
 
@@ -22,10 +22,20 @@ namespace {
 
 // Sends `count` records over `partitions` partitions in `waves`, running
 // `fault` on the io thread between waves so faults hit requests in flight.
+// First one record per partition is acknowledged, so the broker holds the
+// producer's state everywhere before any fault: without it, a broker takes
+// any sequence as a producer's first batch (KAFKA-PRODUCER-STATE.md), and a
+// first batch refused while a later one was taken can only fail, never go
+// after it (tests/fuzz/sender_faults_fuzz.cpp covers that case).
 template <typename Fault>
 std::vector<SentRecord> send_with_faults(SenderHarness& h, int partitions, int count, int waves, Fault fault) {
   std::vector<SentRecord> sent;
   std::uint64_t id = 0;
+  for (; id < static_cast<std::uint64_t>(partitions); ++id) {
+    REQUIRE_FALSE(h.send("t", static_cast<std::int32_t>(id), value_of(id), id));
+    sent.push_back({"t", static_cast<std::int32_t>(id), id});
+  }
+  REQUIRE(h.reports.wait(sent.size()));
   for (int w = 0; w < waves; ++w) {
     for (int i = 0; i < count / waves; ++i, ++id) {
       const std::int32_t p = static_cast<std::int32_t>(id % static_cast<std::uint64_t>(partitions));
@@ -125,7 +135,24 @@ TEST_CASE("fault: OUT_OF_ORDER_SEQUENCE_NUMBER bumps the epoch and loses nothing
   CHECK(h.sender.idempotence().epoch_bumps() >= 1);
 }
 
+// As brokers before Kafka 2.5 answer a producer they hold no state for.
 TEST_CASE("fault: a broker that lost the producer's state (UNKNOWN_PRODUCER_ID)", "[fault][idempotence]") {
+  SenderHarness h;
+  h.broker.unknown_producer_id_for_lost_state = true;
+  lead_all(h, 2, 1);
+  h.start();
+  auto sent = send_with_faults(h, 2, 2000, 5, [&](int) { h.broker.forget_producers(); });
+  h.close(20s);
+  REQUIRE(h.closed);
+  auto summary = kwire::test::check_exactly_once_in_order(h, sent);
+  INFO("first failure: " << summary.first_error);
+  CHECK(summary.acknowledged == sent.size());
+  CHECK(h.broker.answered[59] > 0);
+}
+
+// As brokers since Kafka 2.5 do (KAFKA-PRODUCER-STATE.md): the first batch
+// after the loss is taken whatever its sequence.
+TEST_CASE("fault: a broker that lost the producer's state accepts any sequence", "[fault][idempotence]") {
   SenderHarness h;
   lead_all(h, 2, 1);
   h.start();
@@ -135,4 +162,5 @@ TEST_CASE("fault: a broker that lost the producer's state (UNKNOWN_PRODUCER_ID)"
   auto summary = kwire::test::check_exactly_once_in_order(h, sent);
   INFO("first failure: " << summary.first_error);
   CHECK(summary.acknowledged == sent.size());
+  CHECK(h.broker.answered[59] == 0);
 }

@@ -70,12 +70,21 @@ TEST_CASE("split: with several batches in flight, refused ones are split and not
   SenderHarness h(batching_options());
   h.broker.set_leader("t", 0, 1);
   h.broker.set_leader("t", 1, 1);
+  h.start();
+  // Each partition's first record is acknowledged before the rest, so the
+  // broker holds the producer's state: without it, it would take a later
+  // batch as the first (KAFKA-PRODUCER-STATE.md) and a refused earlier one
+  // could only fail.
+  auto sent = send_range(h, 0, 0, 1);
+  auto more = send_range(h, 1, 600, 601);
+  sent.insert(sent.end(), more.begin(), more.end());
+  REQUIRE(h.reports.wait(2));
   // Whichever batches of partition 0 are in flight when these come: each is
   // split in place; the others get sequence errors and are retried behind it.
-  h.broker.push_partition_errors("t", 0, {kMessageTooLarge, kMessageTooLarge, kRecordListTooLarge});
-  h.start();
-  auto sent = send_range(h, 0, 0, 600);
-  auto more = send_range(h, 1, 600, 900);
+  h.on_io([&] { h.broker.push_partition_errors("t", 0, {kMessageTooLarge, kMessageTooLarge, kRecordListTooLarge}); });
+  more = send_range(h, 0, 1, 600);
+  sent.insert(sent.end(), more.begin(), more.end());
+  more = send_range(h, 1, 601, 900);
   sent.insert(sent.end(), more.begin(), more.end());
   h.close(20s);
   REQUIRE(h.closed);
