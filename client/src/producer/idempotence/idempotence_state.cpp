@@ -55,6 +55,10 @@ bool IdempotenceState::pinned(const Partition& p, std::deque<Unacked>::const_ite
   return std::any_of(it, p.unacked.end(), [](const Unacked& u) { return u.possibly_written; });
 }
 
+void IdempotenceState::overtake_older(Partition& p, std::deque<Unacked>::iterator it) {
+  for (auto older = p.unacked.begin(); older != it; ++older) older->overtaken = true;
+}
+
 WriteState IdempotenceState::state_of(const Unacked& u) noexcept {
   if (u.possibly_written) return WriteState::possibly_written;
   return u.sent ? WriteState::not_written : WriteState::never_sent;
@@ -138,7 +142,7 @@ void IdempotenceState::on_acknowledged(std::string_view topic, std::int32_t part
   p.last_acked_sequence = increment_sequence(it->base_sequence, it->record_count - 1);
   // Older batches are not proven written (the broker may have taken this one
   // as our first on the partition), but none may be written after it now.
-  for (auto older = p.unacked.begin(); older != it; ++older) older->overtaken = true;
+  overtake_older(p, it);
   p.unacked.erase(it);
 }
 
@@ -162,6 +166,7 @@ ErrorDecision IdempotenceState::on_error(std::string_view topic, std::int32_t pa
   auto give_up = [&] {
     const WriteState state = state_of(*it);
     const bool overtaken = it->overtaken;
+    if (state == WriteState::possibly_written) overtake_older(p, it);
     p.unacked.erase(it);
     // Later batches' sequences may now leave a hole (unless a later one was
     // acknowledged: the broker is past this one).
@@ -252,6 +257,7 @@ WriteState IdempotenceState::on_abandoned(std::string_view topic, std::int32_t p
   if (attempt_written) it->sent = it->possibly_written = true;
   const WriteState state = state_of(*it);
   const bool overtaken = it->overtaken;
+  if (state == WriteState::possibly_written) overtake_older(p, it);
   p.unacked.erase(it);
   // Its sequences may leave a hole for later batches: renumber those that
   // cannot be in the log (pinned ones are settled first).

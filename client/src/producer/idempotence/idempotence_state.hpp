@@ -16,12 +16,13 @@
 //   was refused before its append) or possibly written (an attempt got no
 //   answer, or an error that may follow an append). A batch that may be in
 //   the log is "pinned": possibly written itself, older than a batch that may
-//   be (it cannot be written after that one), or older than an acknowledged
-//   one. A pinned batch is only ever resolved under its own producer id,
-//   epoch and sequence: acknowledged (or DUPLICATE_SEQUENCE_NUMBER), or given
-//   up and reported with its write state. It is never renumbered (the Java
-//   client renumbers in-flight batches after a bump; the broker would then
-//   write a second copy of one that was written).
+//   be (it cannot be written after that one, also once that one was given
+//   up), or older than an acknowledged one. A pinned batch is only ever
+//   resolved under its own producer id, epoch and sequence: acknowledged (or
+//   DUPLICATE_SEQUENCE_NUMBER), or given up and reported with its write
+//   state. It is never renumbered (the Java client renumbers in-flight
+//   batches after a bump; the broker would then write a second copy of one
+//   that was written).
 // - An acknowledgement of a later batch proves nothing about an older one:
 //   the broker accepts any first sequence from a producer it holds no state
 //   for on the partition (../shared/KAFKA-PRODUCER-STATE.md).
@@ -216,7 +217,7 @@ class IdempotenceState {
     bool retried = false;           // came back once with an unknown or failed outcome
     bool sent = false;              // an attempt left the client
     bool possibly_written = false;  // an attempt may have been appended
-    bool overtaken = false;         // a later batch of the partition was acknowledged
+    bool overtaken = false;         // a later batch was acknowledged, or given up possibly written
   };
   struct Partition {
     ProducerIdAndEpoch sequenced_under;  // the id/epoch its sequences belong to
@@ -241,6 +242,9 @@ class IdempotenceState {
   // May the batch at `it` be in the log, or be older than one that may?
   // Then it is settled under its own sequence, never renumbered.
   static bool pinned(const Partition& p, std::deque<Unacked>::const_iterator it);
+  // The batch at `it` leaves while it may be in the log: the older ones can
+  // no longer be written after it, so they stay pinned without it.
+  static void overtake_older(Partition& p, std::deque<Unacked>::iterator it);
   static WriteState state_of(const Unacked& u) noexcept;
   void request_resequencing(Partition& p);
   void resequence(Partition& p);

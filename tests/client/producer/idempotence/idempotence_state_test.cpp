@@ -352,4 +352,33 @@ TEST_CASE("idempotence: a lone retry refused as out of order is not in the log a
   CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 1, 0});
 }
 
+// Found by tests/fuzz/sender_faults_fuzz.cpp: B, given up while possibly in
+// the log, took A's pin with it, and A was renumbered under a new epoch and
+// written after B.
+TEST_CASE("idempotence: a batch older than a possibly written one that was given up is not renumbered",
+          "[idempotence]") {
+  auto tm = ready_manager(9, 0);
+  tm.on_send("t", 0, batch(0), 2);  // A: refused unwritten
+  tm.on_send("t", 0, batch(1), 2);  // B: the broker's first batch of ours, maybe appended
+  CHECK(tm.on_error("t", 0, batch(0), SequenceError::retriable) == ErrorAction::retry);
+  SECTION("B fails for good with an error that may follow its append (UNKNOWN_SERVER_ERROR)") {
+    const auto given_up = tm.on_error("t", 0, batch(1), SequenceError::fatal, true);
+    CHECK(given_up == ErrorAction::fail);
+    CHECK(given_up.state == WriteState::possibly_written);
+  }
+  SECTION("B's answer is lost, then it expires") {
+    tm.on_no_response("t", 0, batch(1));
+    CHECK(tm.on_abandoned("t", 0, batch(1)) == WriteState::possibly_written);
+  }
+  tm.apply_pending_resequencing();
+  // A cannot be written after B: it is settled under its own sequence, alone.
+  CHECK(tm.state_of("t", 0, batch(0)) == ProducerState{9, 0, 0});
+  REQUIRE(tm.can_send("t", 0, batch(0)));
+  CHECK(tm.on_send("t", 0, batch(0), 2) == ProducerState{9, 0, 0});
+  // The broker took B and is past A: A fails as never written.
+  const auto decision = tm.on_error("t", 0, batch(0), SequenceError::out_of_order_sequence);
+  CHECK(decision == ErrorAction::fail);
+  CHECK(decision.state == WriteState::not_written);
+}
+
 }  // namespace idempotence_test
