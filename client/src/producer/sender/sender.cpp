@@ -284,8 +284,11 @@ asio::awaitable<void> Sender::send_request(std::int32_t broker, std::vector<Batc
         if (partition != nullptr && classify_produce_error(partition->error_code).success) {
           outcomes_.on_partition_response(*batch, partition, now);
         } else {
-          // Answered with an error: this attempt is settled, not written.
-          outcomes_.on_abandoned(*batch, close_error_, written && partition == nullptr);
+          // No answer: this attempt may be in the log. An error answer
+          // settles it, as not written unless the error may follow an append.
+          const bool maybe_appended =
+              written && (partition == nullptr || may_follow_append(partition->error_code));
+          outcomes_.on_abandoned(*batch, close_error_, maybe_appended);
         }
       } else if (result.error) {
         const Verdict verdict = outcomes_.on_request_failed(*batch, result.error, written, now);

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "kafka_codes.hpp"
+#include "kwire/errors.hpp"
 #include "sender_checks.hpp"
 
 using namespace std::chrono_literals;
@@ -163,4 +164,26 @@ TEST_CASE("fault: a broker that lost the producer's state accepts any sequence",
   INFO("first failure: " << summary.first_error);
   CHECK(summary.acknowledged == sent.size());
   CHECK(h.broker.answered[59] == 0);
+}
+
+// Found by tests/fuzz/sender_faults_fuzz.cpp: an answer with an error that
+// may follow an append (KAFKA_STORAGE_ERROR), handled after close(timeout)
+// gave up, reported its batch as never sent, though it was in the log.
+TEST_CASE("fault: an append error answered after close gave up reports the batch possibly written",
+          "[fault][idempotence]") {
+  SenderHarness h;
+  lead_all(h, 1, 1);
+  h.start();
+  h.on_io([&] {
+    h.broker.push_partition_errors("t", 0, {56}, FakeBroker::ErrorTiming::after_append);
+    h.broker.hold_answers = true;  // until close gives up (cancel_all)
+  });
+  REQUIRE_FALSE(h.send("t", 0, value_of(0), 0));
+  h.close(50ms);
+  REQUIRE(h.closed);
+  REQUIRE(h.broker.log("t", 0).size() == 1);
+  const auto report = h.snapshot().at(0);
+  CHECK(report.fired == 1);
+  CHECK(report.error == kwire::errc::producer_closed);
+  CHECK(report.metadata.outcome == kwire::DeliveryOutcome::possibly_written);
 }
