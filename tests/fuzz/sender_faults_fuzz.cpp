@@ -24,8 +24,9 @@
 //        write (4) or its connection is lost before it (5);
 //   6    the partition's leader moves to broker 1, 2 or 3, or it has none
 //        (a >> 2);
-//   7    the broker forgets the state of producers whose every write was
-//        answered as written (expire_idle_producers);
+//   7    the broker forgets the producer's state on the partitions where
+//        the sender has nothing unacknowledged and every write was answered
+//        as written (expire_idle_producers);
 //   8    its next 1 + (a >> 2) duplicates are answered
 //        DUPLICATE_SEQUENCE_NUMBER without an offset;
 //   9    the next InitProducerId answers kInitErrors[a % 6];
@@ -227,7 +228,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         break;
       case 7:
-        broker.expire_idle_producers();
+        // Only where the producer is idle: a state expires after a day
+        // without writes, long after delivery.timeout.ms.
+        for (std::int32_t p = 0; p < kPartitions; ++p)
+          if (h.sender.idempotence().unacknowledged(kTopic, p) == 0) broker.expire_idle_producers(kTopic, p);
         break;
       case 8:
         broker.answer_duplicates_with_error(kTopic, partition, 1 + (arg >> 2));

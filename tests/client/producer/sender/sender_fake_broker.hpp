@@ -95,14 +95,17 @@ class FakeBroker final : public detail::SenderTransport {
   }
   // Forget every producer's state (as after a broker lost it).
   void forget_producers() { producers_.clear(); }
-  // Forget the state of producers (per partition) whose every write was
-  // answered as written: a producer's state expires only after
+  // Forget the partition's state of producers whose every write was answered
+  // as written: a producer's state expires only after
   // producer.id.expiration.ms without a write (a day by default), long after
-  // its client gave up whatever it could still retry. A write whose answer
+  // its client gave up whatever it could still retry (the caller also makes
+  // sure the client has nothing unacknowledged there). A write whose answer
   // was lost or was an error keeps its producer's state, or no client could
   // tell its retry from a new batch.
-  void expire_idle_producers() {
-    std::erase_if(producers_, [](const auto& entry) { return entry.second.unconfirmed.empty(); });
+  void expire_idle_producers(const std::string& topic, std::int32_t partition) {
+    std::erase_if(producers_, [&](const auto& entry) {
+      return entry.first.first == PartitionKey{topic, partition} && entry.second.unconfirmed.empty();
+    });
   }
   // A batch that does not start at sequence 0 from a producer the partition
   // holds no state for is accepted (KAFKA-PRODUCER-STATE.md, Kafka since 2.5,
