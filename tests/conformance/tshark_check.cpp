@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "conformance_capture.hpp"
@@ -19,12 +20,16 @@ void compare_with_tshark(const std::string& path, const std::vector<std::uint16_
     WARN("not compared with tshark: " << why);
     return;
   }
-  // The decoder's requests by (client port, correlation id).
-  std::map<std::pair<std::uint16_t, std::int64_t>, Json> requests;
+  // The decoder's requests by connection (client port, broker port) and
+  // correlation id: one capture spans several brokers, and the kernel may give
+  // connections to two of them the same client port.
+  using RequestKey = std::tuple<std::uint16_t, std::uint16_t, std::int64_t>;
+  std::map<RequestKey, Json> requests;
   for (auto& frame : decode_frames(path, broker_ports)) {
     const Json* direction = frame.find("direction");
     if (direction == nullptr || direction->as_string() != "request") continue;
-    const auto key = std::make_pair(port_of(frame.find("client")->as_string()), frame.find("correlation_id")->as_int());
+    const RequestKey key{port_of(frame.find("client")->as_string()), port_of(frame.find("server")->as_string()),
+                         frame.find("correlation_id")->as_int()};
     requests.emplace(key, std::move(frame));
   }
   int compared = 0;
@@ -47,7 +52,7 @@ void compare_with_tshark(const std::string& path, const std::vector<std::uint16_
       CHECK(defect_seen);
       cell.tshark_defects.insert(defect->what);
     }
-    auto it = requests.find({pdu.src_port, pdu.correlation_id});
+    auto it = requests.find(RequestKey{pdu.src_port, pdu.dst_port, pdu.correlation_id});
     if (it == requests.end()) {
       FAIL_CHECK("the decoder has no such request");
       continue;
