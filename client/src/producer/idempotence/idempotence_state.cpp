@@ -163,16 +163,7 @@ ErrorDecision IdempotenceState::on_error(std::string_view topic, std::int32_t pa
   // has seen everything we sent the partition and still does not take it.
   const bool lone_retry = it->retried && it == p.unacked.begin() && p.in_flight == 0;
   it->retried = true;
-  auto give_up = [&] {
-    const WriteState state = state_of(*it);
-    const bool overtaken = it->overtaken;
-    if (state == WriteState::possibly_written) overtake_older(p, it);
-    p.unacked.erase(it);
-    // Later batches' sequences may now leave a hole (unless a later one was
-    // acknowledged: the broker is past this one).
-    if (idempotent_ && !overtaken) request_resequencing(p);
-    return ErrorDecision{ErrorAction::fail, state};
-  };
+  auto give_up = [&] { return ErrorDecision{ErrorAction::fail, drop_given_up(p, it)}; };
   switch (error) {
     case SequenceError::retriable:
       return {ErrorAction::retry, state_of(*it)};
@@ -255,12 +246,17 @@ WriteState IdempotenceState::on_abandoned(std::string_view topic, std::int32_t p
   if (it == p.unacked.end()) return WriteState::never_sent;
   if (it->in_flight) --p.in_flight;
   if (attempt_written) it->sent = it->possibly_written = true;
+  return drop_given_up(p, it);
+}
+
+WriteState IdempotenceState::drop_given_up(Partition& p, std::deque<Unacked>::iterator it) {
   const WriteState state = state_of(*it);
   const bool overtaken = it->overtaken;
   if (state == WriteState::possibly_written) overtake_older(p, it);
   p.unacked.erase(it);
   // Its sequences may leave a hole for later batches: renumber those that
-  // cannot be in the log (pinned ones are settled first).
+  // cannot be in the log (pinned ones are settled first), unless a later
+  // batch was acknowledged: the broker is past this one.
   if (idempotent_ && !overtaken) request_resequencing(p);
   return state;
 }

@@ -245,6 +245,10 @@ class IdempotenceState {
   // The batch at `it` leaves while it may be in the log: the older ones can
   // no longer be written after it, so they stay pinned without it.
   static void overtake_older(Partition& p, std::deque<Unacked>::iterator it);
+  // The batch at `it` was given up (failed or abandoned): removed, the older
+  // ones pinned if it may be in the log, the later ones renumbered if its
+  // sequences leave a hole. Returns its write state.
+  WriteState drop_given_up(Partition& p, std::deque<Unacked>::iterator it);
   static WriteState state_of(const Unacked& u) noexcept;
   void request_resequencing(Partition& p);
   void resequence(Partition& p);
